@@ -1,0 +1,59 @@
+# Switchboard — one entry point for every task. `make test` and `make run` work on a fresh clone
+# where only Python 3.11+ and Node 18+ are installed: the virtual environment is made here.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PORT   ?= 3000
+ROLE   ?= operator
+TENANT ?= demo
+
+.PHONY: help venv test test-fast run token layer synth deploy bench clean
+
+help:
+	@echo "make run    - the whole system on this machine (API on http://127.0.0.1:$(PORT))"
+	@echo "make test   - unit, integration, infrastructure and end-to-end tests"
+	@echo "make token  - a bearer token for the demo operator (ROLE=admin, TENANT=name)"
+	@echo "make synth  - the CloudFormation template (offline, no Docker, no credentials)"
+	@echo "make bench  - benchmarks, written to bench/results/latest.json and docs/performance.md"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 --durations=10
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -n 2 -m "not e2e and not infra"
+
+run: $(STAMP)
+	PORT=$(PORT) $(PY) -m infra.local
+
+token: $(STAMP)
+	@$(PY) -m infra.local.token --role $(ROLE) --tenant $(TENANT)
+
+layer: $(STAMP)
+	$(PY) -m infra.cdk.layer
+
+node_modules/.bin/cdk: package.json
+	npm install --no-audit --no-fund --silent
+	touch $@
+
+synth: layer node_modules/.bin/cdk
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" node_modules/.bin/cdk synth --quiet
+	$(VENV)/bin/cfn-lint cdk.out/Switchboard.template.json
+	@echo "template: cdk.out/Switchboard.template.json (cdk-nag AwsSolutions: no unsuppressed error, cfn-lint: clean)"
+
+deploy: layer node_modules/.bin/cdk
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" node_modules/.bin/cdk deploy
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) build cdk.out node_modules .pytest_cache

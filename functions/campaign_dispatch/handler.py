@@ -1,0 +1,11 @@
+"""campaign_dispatch: see infra/declaration.py. Its capability is being built (see the open issues)."""
+
+from aws_lambda_powertools import Logger
+
+logger = Logger(service="campaign_dispatch")
+
+
+def handler(event: dict, context: object) -> dict:
+    logger.warning("not implemented yet")
+    return {"statusCode": 501, "headers": {"Content-Type": "application/json"},
+            "body": '{"code": "not_implemented", "message": "campaign_dispatch is not implemented yet"}'}

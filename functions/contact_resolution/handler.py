@@ -1,0 +1,30 @@
+"""contact_resolution: the inbound FIFO queue, one record at a time, in each sender's order."""
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from switchboard.observability import metrics
+from switchboard.inbound.processing import process_event
+from switchboard.services import services
+from switchboard.whatsapp.envelope import QueuedEvent
+
+logger = Logger(service="contact_resolution")
+tracer = Tracer(service="contact_resolution")
+metrics.set_default_dimensions(service="contact_resolution")
+# A failed record fails the rest of its group only, so one customer's events stay in order.
+processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+
+
+def record_handler(record: SQSRecord) -> None:
+    event = QueuedEvent.model_validate_json(record.body)
+    process_event(event, services())
+    logger.debug("event applied", kind=event.kind, channel_id=event.channel_id)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def handler(event: dict, context: object) -> dict:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor,
+                                    context=context)

@@ -1,0 +1,20 @@
+"""operator_api: the directory and inbox reads and writes of operators' frontends, and the API docs."""
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.logging import correlation_paths
+
+from switchboard.observability import metrics
+from switchboard.api.app import build_resolver
+from switchboard.api.routes import docs, sessions
+
+logger = Logger(service="operator_api")
+tracer = Tracer(service="operator_api")
+metrics.set_default_dimensions(service="operator_api")
+app = build_resolver([sessions.router, docs.router])
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def handler(event: dict, context: object) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,21 @@
+"""webhook_receipt: verify, validate, split, queue, answer fast. Nothing else."""
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.logging import correlation_paths
+
+from switchboard.observability import metrics
+from switchboard.api.routes import webhooks
+
+logger = Logger(service="webhook_receipt")
+tracer = Tracer(service="webhook_receipt")
+metrics.set_default_dimensions(service="webhook_receipt")
+app = APIGatewayRestResolver()
+app.include_router(webhooks.router)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def handler(event: dict, context: object) -> dict:
+    return app.resolve(event, context)

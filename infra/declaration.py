@@ -1,0 +1,194 @@
+"""One declaration of every function, its triggers (routes, queue, schedules, events), its environment
+and the resources it may touch. The CDK stack (infra/cdk) and the local runtime (infra/local) are both
+built from this module and from nothing else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Access = Literal["read", "write", "readwrite", "send", "consume", "put"]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+    path: str  # API Gateway form: /sessions/{session_id}
+    auth: bool = True  # operator routes need a JWT; webhooks are verified by signature in code
+
+
+@dataclass(frozen=True)
+class QueueTrigger:
+    queue: str
+    batch_size: int = 10
+    max_batching_window_s: int = 0
+
+
+@dataclass(frozen=True)
+class ScheduleTrigger:
+    expression: str  # EventBridge: rate(1 hour) or cron(...)
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class EventTrigger:
+    """An EventBridge rule on the Switchboard bus."""
+
+    detail_types: tuple[str, ...]
+    source: str = "switchboard"
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    description: str
+    uses: dict[str, Access]
+    routes: tuple[Route, ...] = ()
+    queue: QueueTrigger | None = None
+    schedules: tuple[ScheduleTrigger, ...] = ()
+    events: tuple[EventTrigger, ...] = ()
+    scheduler_target: bool = False  # invoked by EventBridge Scheduler schedules made at run time
+    memory_mb: int = 512
+    timeout_s: int = 15
+
+    @property
+    def handler_path(self) -> str:
+        return f"functions/{self.name}"
+
+
+@dataclass(frozen=True)
+class Table:
+    """Keys are strings. Each index ``gsiN`` is keyed by ``gsiNpk`` / ``gsiNsk`` and projects everything."""
+
+    name: str
+    partition_key: str = "pk"
+    sort_key: str | None = "sk"
+    indexes: tuple[str, ...] = ()
+    ttl_attribute: str | None = None
+
+
+@dataclass(frozen=True)
+class Queue:
+    name: str
+    fifo: bool
+    visibility_timeout_s: int
+    max_receive_count: int
+    # The local runtime's visibility timeout: retries within seconds instead of minutes.
+    local_visibility_timeout_s: int = 2
+
+
+@dataclass(frozen=True)
+class Resources:
+    tables: tuple[Table, ...]
+    queues: tuple[Queue, ...]
+    bus: str = "events"
+    bucket: str = "media"
+    secrets_prefix: str = "switchboard/"
+
+
+RESOURCES = Resources(
+    tables=(
+        Table("data", indexes=("gsi1", "gsi2"), ttl_attribute="expires_at"),
+        # Powertools Idempotency's layout: partition key "id", expiry in "expiration".
+        Table("idempotency", partition_key="id", sort_key=None, ttl_attribute="expiration"),
+    ),
+    queues=(
+        Queue("inbound", fifo=True, visibility_timeout_s=90, max_receive_count=5),
+        Queue("outbound", fifo=False, visibility_timeout_s=90, max_receive_count=5),
+    ),
+)
+
+# Environment variable each resource is handed to a function under (switchboard.config reads them).
+ENVIRONMENT_OF = {
+    "table:data": "DATA_TABLE_NAME",
+    "table:idempotency": "IDEMPOTENCY_TABLE_NAME",
+    "queue:inbound": "INBOUND_QUEUE_URL",
+    "queue:outbound": "OUTBOUND_QUEUE_URL",
+    "bus": "EVENT_BUS_NAME",
+    "bucket:media": "MEDIA_BUCKET_NAME",
+    "secrets": "SECRETS_PREFIX",
+}
+
+OPERATOR_ROUTES_READ = (
+    Route("GET", "/sessions"),
+    Route("GET", "/sessions/{session_id}"),
+    Route("GET", "/sessions/{session_id}/messages"),
+    Route("GET", "/openapi.json", auth=False),
+    Route("GET", "/swagger", auth=False),
+)
+
+FUNCTIONS: tuple[Function, ...] = (
+    Function(
+        name="webhook_receipt",
+        description="Verifies WhatsApp and email webhooks and puts their events on the inbound queue",
+        routes=(
+            Route("GET", "/webhooks/whatsapp", auth=False),
+            Route("POST", "/webhooks/whatsapp", auth=False),
+        ),
+        uses={"table:data": "read", "queue:inbound": "send", "secrets": "read"},
+        memory_mb=1024,
+        timeout_s=10,
+    ),
+    Function(
+        name="contact_resolution",
+        description="Resolves senders to contacts and sessions, stores messages, applies statuses",
+        queue=QueueTrigger("inbound", batch_size=10),
+        uses={"table:data": "readwrite", "bus": "put", "bucket:media": "readwrite", "secrets": "read"},
+        memory_mb=1024,
+        timeout_s=60,
+    ),
+    Function(
+        name="message_send",
+        description="Accepts operators' messages and sends them through the Graph API or SES",
+        routes=(
+            Route("POST", "/sessions"),
+            Route("POST", "/sessions/{session_id}/messages"),
+        ),
+        queue=QueueTrigger("outbound", batch_size=10),
+        uses={"table:data": "readwrite", "table:idempotency": "readwrite", "queue:outbound": "send",
+              "bus": "put", "bucket:media": "read", "secrets": "read"},
+        timeout_s=60,
+    ),
+    Function(
+        name="session_reopen",
+        description="Reopens a resolved session under the 24-hour rule",
+        routes=(Route("POST", "/sessions/{session_id}/reopen"),),
+        uses={"table:data": "readwrite", "table:idempotency": "readwrite", "queue:outbound": "send",
+              "bus": "put"},
+    ),
+    Function(
+        name="template_sync",
+        description="Pulls every template of each WhatsApp business account and upserts them",
+        routes=(Route("POST", "/templates/sync"),),
+        schedules=(ScheduleTrigger("rate(1 hour)", "hourly template sync"),),
+        events=(EventTrigger(("webhook.template",)),),
+        uses={"table:data": "readwrite", "secrets": "read", "bus": "put"},
+        timeout_s=120,
+    ),
+    Function(
+        name="operator_api",
+        description="The directory and inbox reads and writes of operators' frontends",
+        routes=OPERATOR_ROUTES_READ,
+        uses={"table:data": "readwrite", "table:idempotency": "readwrite", "bus": "put",
+              "bucket:media": "readwrite", "secrets": "read"},
+        timeout_s=29,
+    ),
+    Function(
+        name="campaign_dispatch",
+        description="Fans a campaign's recipients out to the outbound queue at the channel's rate",
+        scheduler_target=True,
+        uses={"table:data": "readwrite", "queue:outbound": "send", "bus": "put"},
+        timeout_s=900,
+    ),
+)
+
+
+def function(name: str) -> Function:
+    for spec in FUNCTIONS:
+        if spec.name == name:
+            return spec
+    raise KeyError(name)
+
+
+def environment_keys(spec: Function) -> list[str]:
+    return [ENVIRONMENT_OF[resource] for resource in spec.uses]

@@ -1,0 +1,39 @@
+"""python -m infra.local: run Switchboard on this machine until Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+from infra.local.runtime import LocalRuntime
+
+
+def main() -> None:
+    runtime = LocalRuntime(port=int(os.environ.get("PORT", "3000"))).start()
+    demo = runtime.demo
+    print(f"""Switchboard is running on this machine.
+
+  API          {runtime.url}            (Swagger UI: {runtime.url}/swagger)
+  demo tenant  demo — WhatsApp channel wa-demo, phone_number_id {demo.phone_number_id}
+               app secret '{demo.app_secret}', verify token '{demo.verify_token}'
+
+Try it (see the README for the signed webhook):
+  TOKEN=$(make -s token | tail -1)
+  curl -s -H "Authorization: Bearer $TOKEN" {runtime.url}/sessions
+
+Listening on {runtime.url} — Ctrl-C stops it.""", flush=True)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    try:
+        stopped.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("\nstopping…", flush=True)
+        runtime.stop()
+        print("stopped.", flush=True)
+
+
+if __name__ == "__main__":
+    main()

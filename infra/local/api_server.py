@@ -1,0 +1,161 @@
+"""The API on a real HTTP server: each request becomes the API Gateway (REST) proxy event that AWS would
+send, with the Cognito authorizer's claims for operator routes, and goes to the function the declaration
+names. Extra handlers (the Graph API simulator, the runtime's dev endpoints) mount under a path prefix."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from infra.declaration import FUNCTIONS, Function, Route
+from infra.local import tokens
+from infra.local.lambdas import invoke
+
+MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+_TEXT_TYPES = ("application/json", "text/", "application/x-www-form-urlencoded", "application/xml")
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+# A mounted handler: (method, path, query, headers, body) -> Reply
+Mount = Callable[[str, str, dict[str, list[str]], dict[str, str], bytes], Reply]
+
+
+@dataclass(frozen=True)
+class _Binding:
+    route: Route
+    function: Function
+    pattern: re.Pattern[str]
+
+
+def _compile(path: str) -> re.Pattern[str]:
+    regex = re.sub(r"\{(\w+)\+?\}", lambda m: f"(?P<{m.group(1)}>[^/]+)", path)
+    return re.compile(f"^{regex}$")
+
+
+def json_reply(status: int, body: dict[str, Any]) -> Reply:
+    return Reply(status, {"Content-Type": "application/json"}, json.dumps(body).encode())
+
+
+class Gateway:
+    """Routing, auth and event building, independent of the socket server (and testable alone)."""
+
+    def __init__(self, functions: tuple[Function, ...] = FUNCTIONS) -> None:
+        self.bindings = [_Binding(route, spec, _compile(route.path)) for spec in functions
+                         for route in spec.routes]
+        self.mounts: list[tuple[str, Mount]] = []
+
+    def mount(self, prefix: str, handler: Mount) -> None:
+        self.mounts.append((prefix, handler))
+
+    def handle(self, method: str, raw_path: str, headers: dict[str, str], body: bytes,
+               source_ip: str = "127.0.0.1") -> Reply:
+        parts = urlsplit(raw_path)
+        path = parts.path.rstrip("/") or "/"
+        query = parse_qs(parts.query, keep_blank_values=True)
+        for prefix, handler in self.mounts:
+            if path.startswith(prefix):
+                return handler(method, path[len(prefix):] or "/", query, headers, body)
+        if len(body) > MAX_BODY_BYTES:
+            return json_reply(413, {"code": "payload_too_large", "message": "the body exceeds 10 MB"})
+        matches = [(b, m) for b in self.bindings if (m := b.pattern.match(path))]
+        if not matches:
+            return json_reply(404, {"code": "route_not_found", "message": "no such route"})
+        allowed = [(b, m) for b, m in matches if b.route.method == method]
+        if not allowed:
+            return json_reply(405, {"code": "method_not_allowed", "message": f"{method} is not allowed here"})
+        binding, match = allowed[0]
+        claims = None
+        if binding.route.auth:
+            lower = {k.lower(): v for k, v in headers.items()}
+            try:
+                claims = tokens.verify(lower.get("authorization"))
+            except tokens.InvalidToken:
+                return json_reply(401, {"code": "unauthorized", "message": "Unauthorized"})
+        event = self._event(method, path, query, headers, body, binding, match.groupdict(), claims, source_ip)
+        return self._reply(invoke(binding.function, event))
+
+    @staticmethod
+    def _event(method: str, path: str, query: dict[str, list[str]], headers: dict[str, str], body: bytes,
+               binding: _Binding, params: dict[str, str], claims: dict[str, str] | None,
+               source_ip: str) -> dict[str, Any]:
+        content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+        text = None
+        if content_type.startswith(_TEXT_TYPES) or not content_type:
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                text = None
+        is_b64 = bool(body) and text is None
+        request_context: dict[str, Any] = {
+            "resourcePath": binding.route.path, "httpMethod": method, "path": f"/local{path}",
+            "stage": "local", "requestId": str(uuid.uuid4()), "accountId": "000000000000",
+            "identity": {"sourceIp": source_ip},
+        }
+        if claims is not None:
+            request_context["authorizer"] = {"claims": claims}
+        return {
+            "resource": binding.route.path, "path": path, "httpMethod": method,
+            "headers": dict(headers), "multiValueHeaders": {k: [v] for k, v in headers.items()},
+            "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
+            "multiValueQueryStringParameters": query or None,
+            "pathParameters": params or None, "stageVariables": None,
+            "requestContext": request_context,
+            "body": (base64.b64encode(body).decode() if is_b64 else text) if body else None,
+            "isBase64Encoded": is_b64,
+        }
+
+    @staticmethod
+    def _reply(response: dict[str, Any]) -> Reply:
+        headers = {k: str(v) for k, v in (response.get("headers") or {}).items()}
+        for name, values in (response.get("multiValueHeaders") or {}).items():
+            headers[name] = ", ".join(str(v) for v in values)
+        raw = response.get("body") or ""
+        body = base64.b64decode(raw) if response.get("isBase64Encoded") else raw.encode()
+        return Reply(int(response.get("statusCode", 200)), headers, body)
+
+
+def serve(gateway: Gateway, host: str, port: int, log: Callable[[str], None]) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _dispatch(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_BODY_BYTES:
+                reply = json_reply(413, {"code": "payload_too_large", "message": "the body exceeds 10 MB"})
+                self.close_connection = True
+            else:
+                body = self.rfile.read(length) if length else b""
+                try:
+                    reply = gateway.handle(self.command, self.path, dict(self.headers.items()), body,
+                                           self.client_address[0])
+                except Exception as exc:  # noqa: BLE001 - what Lambda reports as a 502
+                    log(f"{self.command} {self.path}: unhandled {exc!r}")
+                    reply = json_reply(502, {"code": "internal_error", "message": "Internal server error"})
+            self.send_response(reply.status)
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            self.wfile.write(reply.body)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _dispatch
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+            pass
+
+    server = ThreadingHTTPServer((host, port), Handler)
+    server.daemon_threads = True
+    return server

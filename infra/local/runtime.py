@@ -1,0 +1,126 @@
+"""`make run`: everything on this machine. moto's server is the AWS, the declared resources and the demo
+tenant are created in it, the API listens on a real HTTP server, and queue triggers are polled the way
+Lambda's event source mappings would."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.utilities import parameters
+
+from infra.declaration import FUNCTIONS
+from infra.local import resources, seed
+from infra.local.aws_server import AtomicMotoServer
+from infra.local.api_server import Gateway, Reply, json_reply, serve
+from infra.local.triggers import QueuePoller
+from switchboard import clock
+from switchboard.services import reset_services
+
+REGION = "eu-west-1"
+
+
+def _quiet_environment(endpoint: str) -> dict[str, str]:
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": "Switchboard",
+        "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED", "true"),
+        "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+    }
+
+
+class LocalRuntime:
+    def __init__(self, host: str = "127.0.0.1", port: int = 3000,
+                 log: Callable[[str], None] | None = None) -> None:
+        self.host = host
+        self.requested_port = port
+        self.log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+        self.stop_event = threading.Event()
+        self.pollers: list[QueuePoller] = []
+        self.gateway = Gateway()
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> LocalRuntime:
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's server logs every request
+        self.moto = AtomicMotoServer().start()
+        os.environ.update(_quiet_environment(self.moto.endpoint))
+        self.server = serve(self.gateway, self.host, self.requested_port, self.log)
+        self.port = self.server.server_address[1]
+        os.environ.setdefault("GRAPH_API_BASE_URL", f"{self.url}/_graph/v25.0")
+        self.created = resources.create_all(local=True)
+        os.environ.update(self.created.environment)
+        reset_services()
+        parameters.clear_caches()
+        self.demo = seed.DemoSettings.from_env()
+        self.channels = seed.seed_demo(self.demo)
+        self.gateway.mount("/_local", self._dev_endpoints)
+        for spec in FUNCTIONS:
+            if spec.queue:
+                poller = QueuePoller(spec, self.created.queue_urls[spec.queue.queue], self.stop_event, self.log)
+                poller.start()
+                self.pollers.append(poller)
+        threading.Thread(target=self.server.serve_forever, name="api", daemon=True).start()
+        return self
+
+    def queue_depths(self) -> dict[str, dict[str, int]]:
+        sqs = boto3.client("sqs")
+        depths = {}
+        for name, url in {**self.created.queue_urls,
+                          **{f"{k}-dlq": v for k, v in self.created.dlq_urls.items()}}.items():
+            attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+            depths[name] = {"visible": int(attributes["ApproximateNumberOfMessages"]),
+                            "in_flight": int(attributes["ApproximateNumberOfMessagesNotVisible"])}
+        return depths
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """True once every work queue is empty and no trigger is busy (DLQs may hold records)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            depths = self.queue_depths()
+            busy = any(p.busy.is_set() for p in self.pollers)
+            if not busy and all(d["visible"] == 0 and d["in_flight"] == 0
+                                for name, d in depths.items() if not name.endswith("-dlq")):
+                return True
+            time.sleep(0.1)
+        return False
+
+    def _dev_endpoints(self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str],
+                       body: bytes) -> Reply:
+        """Local-only helpers for demos and tests: health, waiting for the queues, moving the clock."""
+        if path == "/health":
+            return json_reply(200, {"ok": True})
+        if path == "/idle" and method == "POST":
+            timeout = float(query.get("timeout", ["30"])[0])
+            return json_reply(200, {"idle": self.wait_idle(timeout), "queues": self.queue_depths()})
+        if path == "/queues":
+            return json_reply(200, self.queue_depths())
+        if path == "/clock" and method == "POST":
+            payload: dict[str, Any] = json.loads(body or b"{}")
+            clock.advance(float(payload.get("advance_seconds", 0)))
+            return json_reply(200, {"now": clock.iso(clock.now())})
+        return json_reply(404, {"code": "route_not_found", "message": "no such local endpoint"})
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.server.shutdown()
+        self.server.server_close()
+        for poller in self.pollers:
+            poller.join(timeout=5)
+        self.moto.stop()

@@ -1,0 +1,1 @@
+"""The operators' HTTP API: Powertools Event Handler routers, auth from JWT claims, one error mapping."""

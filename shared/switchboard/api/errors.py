@@ -1,0 +1,72 @@
+"""The one place where errors become HTTP responses: JSON with a stable ``code``, a human ``message``
+and, for invalid input, the ``field``. Invalid input is 422 across the whole API (Powertools' convention
+for validation errors, which we follow for our own checks too)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from switchboard import errors
+
+STATUS_BY_ERROR: list[tuple[type[errors.SwitchboardError], int]] = [
+    (errors.InvalidInput, 422),
+    (errors.Unauthorized, 401),
+    (errors.BadSignature, 401),
+    (errors.Forbidden, 403),
+    (errors.NotFound, 404),
+    (errors.Conflict, 409),
+    (errors.PayloadTooLarge, 413),
+    (errors.QueueUnavailable, 503),
+    (errors.ConcurrentUpdate, 503),
+]
+
+
+def json_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    return Response(status_code=status, content_type="application/json",
+                    body=json.dumps(body, default=str), headers=headers)
+
+
+def error_body(code: str, message: str, field: str | None = None, **details: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if field:
+        body["field"] = field
+    body.update({k: v for k, v in details.items() if v is not None})
+    return body
+
+
+def status_of(error: errors.SwitchboardError) -> int:
+    for kind, status in STATUS_BY_ERROR:
+        if isinstance(error, kind):
+            return status
+    return 500
+
+
+def domain_error_response(error: errors.SwitchboardError) -> Response:
+    field = getattr(error, "field", None)
+    details = {k: v for k, v in error.details.items() if k != "field"}
+    return json_response(status_of(error), error_body(error.code, error.message, field, **details))
+
+
+def validation_error_response(error: RequestValidationError) -> Response:
+    problems = error.errors()
+    first = problems[0] if problems else {"loc": ("body",), "msg": "invalid request"}
+    location = [str(part) for part in first.get("loc", ())]
+    # Powertools prefixes "body", "query" or "path"; the field is what follows.
+    field = ".".join(location[1:]) if len(location) > 1 else (location[0] if location else "body")
+    return json_response(422, error_body(
+        "validation_error", f"{field}: {first.get('msg', 'invalid')}", field,
+        errors=[{"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg")}
+                for e in problems]))
+
+
+def install(app: APIGatewayRestResolver) -> None:
+    app.exception_handler(errors.SwitchboardError)(domain_error_response)
+    app.exception_handler(RequestValidationError)(validation_error_response)
+
+    @app.not_found
+    def not_found(_: Exception) -> Response:
+        return json_response(404, error_body("route_not_found", "no such route"))

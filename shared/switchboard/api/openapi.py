@@ -1,0 +1,21 @@
+"""The whole operator API in one OpenAPI document: every router of every function, whichever Lambda
+serves it. Webhook routes are for Meta and the mail providers, not for operators, and are left out."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from aws_lambda_powertools.event_handler.router import Router
+
+from switchboard.api.app import TITLE, VERSION, build_resolver
+
+
+def operator_routers() -> list[Router]:
+    from switchboard.api.routes import sessions
+
+    return [sessions.router]
+
+
+@cache
+def openapi_json() -> str:
+    return build_resolver(operator_routers()).get_openapi_json_schema(title=TITLE, version=VERSION)

@@ -1,0 +1,47 @@
+"""The environment, read once into a typed model. Nothing else reads ``os.environ``."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from switchboard.errors import ConfigurationError
+
+
+class Settings(BaseModel):
+    """Every setting a function may need. Each function declares (infra/declaration.py) the resources it
+    touches; the matching variables are set by the CDK stack and by the local runtime alike. A function
+    asks for what it needs with :meth:`need`, so a missing name fails loudly at cold start."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+
+    service: str = Field("switchboard", alias="POWERTOOLS_SERVICE_NAME")
+    data_table_name: str | None = Field(None, alias="DATA_TABLE_NAME")
+    idempotency_table_name: str | None = Field(None, alias="IDEMPOTENCY_TABLE_NAME")
+    inbound_queue_url: str | None = Field(None, alias="INBOUND_QUEUE_URL")
+    outbound_queue_url: str | None = Field(None, alias="OUTBOUND_QUEUE_URL")
+    event_bus_name: str | None = Field(None, alias="EVENT_BUS_NAME")
+    media_bucket_name: str | None = Field(None, alias="MEDIA_BUCKET_NAME")
+    secrets_prefix: str = Field("switchboard/", alias="SECRETS_PREFIX")
+    graph_base_url: str = Field("https://graph.facebook.com/v25.0", alias="GRAPH_API_BASE_URL")
+    # Seconds of clock shift, for the local runtime's "25 hours later" demos and tests only.
+    clock_offset_seconds: float = Field(0.0, alias="SWITCHBOARD_CLOCK_OFFSET_SECONDS")
+
+    def need(self, field: str) -> str:
+        value = getattr(self, field)
+        if not value:
+            alias = type(self).model_fields[field].alias
+            raise ConfigurationError(f"{alias} is not set for this function")
+        return value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.model_validate(dict(os.environ))
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and the local runtime change the environment)."""
+    get_settings.cache_clear()

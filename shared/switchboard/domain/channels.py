@@ -1,0 +1,36 @@
+"""Channels: a tenant's WhatsApp business numbers and email mailboxes."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Channel(BaseModel):
+    """A channel's public configuration. Its credentials (access token, app secret, verify token,
+    signing keys) live in Secrets Manager under ``secret_name``, never in the table."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    tenant_id: str
+    channel_id: str
+    kind: Literal["whatsapp", "email"]
+    name: str
+    secret_name: str
+    # WhatsApp
+    phone_number_id: str | None = None
+    display_phone_number: str | None = None
+    waba_id: str | None = None
+    throughput_mps: int = Field(80, ge=1, le=1000)
+    # Email
+    address: str | None = None
+    # Behaviour
+    may_write_first: bool = False
+    reopen_period_hours: int = Field(72, ge=0)
+
+
+class WhatsAppSecrets(BaseModel):
+    access_token: str
+    app_secret: str
+    verify_token: str

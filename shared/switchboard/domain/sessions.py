@@ -1,0 +1,24 @@
+"""Sessions: one conversation with one contact on one channel, and its states."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Literal
+
+SessionStatus = Literal["open", "awaiting_customer", "resolved"]
+OPEN: SessionStatus = "open"
+AWAITING_CUSTOMER: SessionStatus = "awaiting_customer"
+RESOLVED: SessionStatus = "resolved"
+
+CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)
+
+
+def window_expires_at(last_inbound_at: datetime | None) -> datetime | None:
+    """The WhatsApp customer-service window: 24 hours after the customer's last message."""
+    return last_inbound_at + CUSTOMER_SERVICE_WINDOW if last_inbound_at else None
+
+
+def may_reopen(resolved_at: datetime, now: datetime, reopen_period_hours: int) -> bool:
+    """A customer writing to a resolved session reopens it within the channel's reopen period;
+    after it, a new session starts."""
+    return now - resolved_at <= timedelta(hours=reopen_period_hours)

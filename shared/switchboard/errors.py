@@ -1,0 +1,88 @@
+"""Domain errors: small, typed, each with a stable machine-readable code.
+
+``switchboard.api.errors`` is the one place that turns them into HTTP responses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SwitchboardError(Exception):
+    code = "error"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class ConfigurationError(SwitchboardError):
+    code = "configuration_error"
+
+
+class InvalidInput(SwitchboardError):
+    """The request is malformed; ``field`` names what is wrong."""
+
+    code = "invalid_input"
+
+    def __init__(self, message: str, field: str | None = None, **details: Any) -> None:
+        super().__init__(message, field=field, **details)
+        self.field = field
+
+
+class NotFound(SwitchboardError):
+    code = "not_found"
+
+
+class Forbidden(SwitchboardError):
+    code = "forbidden"
+
+
+class Unauthorized(SwitchboardError):
+    code = "unauthorized"
+
+
+class Conflict(SwitchboardError):
+    code = "conflict"
+
+    def __init__(self, message: str, code: str | None = None, **details: Any) -> None:
+        super().__init__(message, **details)
+        if code:
+            self.code = code
+
+
+class PayloadTooLarge(SwitchboardError):
+    code = "payload_too_large"
+
+
+class BadSignature(SwitchboardError):
+    """A webhook whose signature is missing (``missing=True``) or wrong."""
+
+    code = "bad_signature"
+
+    def __init__(self, message: str, missing: bool = False) -> None:
+        super().__init__(message)
+        self.missing = missing
+
+
+class UnknownChannel(SwitchboardError):
+    code = "unknown_channel"
+
+
+class QueueUnavailable(SwitchboardError):
+    """Events could not be queued; the webhook must answer 5xx so the provider retries."""
+
+    code = "queue_unavailable"
+
+
+class ConcurrentUpdate(SwitchboardError):
+    """A conditional write lost a race; the caller re-reads and tries again."""
+
+    code = "concurrent_update"
+
+
+class PublishFailed(SwitchboardError):
+    """Domain events could not be published; the unit of work is retried."""
+
+    code = "publish_failed"

@@ -1,0 +1,203 @@
+"""contact_resolution's rules for an inbound WhatsApp message: who sent it (find or create the contact,
+by a conditional write), which session it belongs to (the open one, a reopened one, or a new one), and
+storing it exactly once.
+
+The hot path is two DynamoDB round trips for a known or a new sender: one BatchGetItem (thread pointer
+and identifiers) and one TransactWriteItems. A lost race (a concurrent first message from the same new
+number, a concurrent resolve or block) cancels the transaction; we read again and re-plan.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from switchboard import clock, ids
+from switchboard.clients.eventbus import DomainEvent
+from switchboard.domain import sessions
+from switchboard.domain.channels import Channel
+from switchboard.domain.messages import preview_text
+from switchboard.domain.phones import wa_id_to_e164
+from switchboard.errors import ConcurrentUpdate
+from switchboard.storage import keys
+from switchboard.storage.conversations import (
+    ConversationStore,
+    DuplicateMessage,
+    InboundRecord,
+    ThreadView,
+)
+from switchboard.storage.dynamo import TransactionConflict
+from switchboard.whatsapp.envelope import QueuedEvent
+
+_ATTEMPTS = 8
+_PREVIEW_CHARS = 200
+
+
+@dataclass(frozen=True)
+class Sender:
+    wa_id: str | None
+    user_id: str | None
+    name: str | None
+
+    @classmethod
+    def of(cls, event: QueuedEvent) -> Sender:
+        contact = event.contact or {}
+        profile = contact.get("profile") or {}
+        return cls(
+            wa_id=event.payload.get("from") or contact.get("wa_id"),
+            user_id=event.payload.get("from_user_id") or contact.get("user_id"),
+            name=profile.get("name"),
+        )
+
+    @property
+    def address(self) -> str:
+        """What a thread is keyed by: the WhatsApp id, or the business-scoped user id without one."""
+        return self.wa_id or self.user_id or "unknown"
+
+    @property
+    def phone(self) -> str | None:
+        return wa_id_to_e164(self.wa_id) if self.wa_id else None
+
+    def identifiers(self) -> list[tuple[str, str]]:
+        found = []
+        if self.wa_id:
+            found.append(("wa", self.wa_id))
+        if self.phone:
+            found.append(("phone", self.phone))
+        if self.user_id:
+            found.append(("bsuid", self.user_id))
+        return found
+
+
+@dataclass
+class Outcome:
+    message_id: str
+    session_id: str | None
+    contact_id: str
+    duplicate: bool = False
+    events: list[DomainEvent] = field(default_factory=list)
+
+
+def _is_blocked(pointer: dict[str, Any] | None, now: datetime) -> bool:
+    until = (pointer or {}).get("blocked_until")
+    return bool(until) and (until == "forever" or clock.parse_iso(until) > now)
+
+
+def _message_item(event: QueuedEvent, session_id: str | None, contact_id: str, now: datetime,
+                  suppressed: bool) -> dict[str, Any]:
+    payload = event.payload
+    sent_at = clock.from_unix(payload["timestamp"]) if payload.get("timestamp") else now
+    message_id = ids.new_id()
+    sort_key = keys.message_sort_key(clock.iso(sent_at), message_id)
+    partition = (keys.session_partition(event.tenant_id, session_id) if session_id
+                 else keys.contact(event.tenant_id, contact_id)["pk"])
+    item: dict[str, Any] = {
+        "pk": partition, "sk": sort_key, "message_id": message_id, "tenant_id": event.tenant_id,
+        "channel_id": event.channel_id, "contact_id": contact_id, "direction": "in",
+        "kind": payload.get("type", "unknown"), "text": preview_text(payload),
+        "provider_message_id": event.event_id, "sent_at": clock.iso(sent_at), "created_at": clock.iso(now),
+        # Kept as Meta sent it, as a JSON string (DynamoDB takes no floats, locations have them).
+        "raw": json.dumps(payload, separators=(",", ":")),
+    }
+    if session_id:
+        item["session_id"] = session_id
+    if suppressed:
+        item["suppressed"] = True
+    if payload.get("context", {}).get("id"):
+        item["reply_to_provider_id"] = payload["context"]["id"]
+    return item
+
+
+def plan_inbound(event: QueuedEvent, channel: Channel, sender: Sender, view: ThreadView,
+                 now: datetime) -> tuple[InboundRecord, list[DomainEvent]]:
+    """Decide, from what the store said, what one inbound message writes. Pure: no I/O."""
+    t = event.tenant_id
+    now_iso = clock.iso(now)
+    identifiers = sender.identifiers()
+    pointer = view.pointer
+    contact_id = view.known_contact_id(identifiers) or ids.new_id()
+    new_contact = None
+    events: list[DomainEvent] = []
+    if view.known_contact_id(identifiers) is None:
+        new_contact = {
+            **keys.contact(t, contact_id), "contact_id": contact_id, "tenant_id": t,
+            "name": sender.name or sender.phone or sender.address, "phones": [sender.phone] if sender.phone else [],
+            "emails": [], "identities": [{"kind": k, "value": v, "channel_id": event.channel_id}
+                                         for k, v in identifiers if k != "phone"],
+            "tags": [], "attributes": {}, "created_at": now_iso, "updated_at": now_iso,
+            "last_activity_at": now_iso,
+        }
+        events.append(DomainEvent("contact.created", t, {"contact_id": contact_id, "source": "whatsapp"}))
+    claims = [i for i in identifiers if i not in view.owners]
+
+    blocked = _is_blocked(pointer, now)
+    session_id: str | None = pointer.get("session_id") if pointer else None
+    status = pointer.get("session_status") if pointer else None
+    if blocked:
+        mode = "none"
+        session_id = None
+    elif session_id is None:
+        mode = "new"
+    elif status == sessions.RESOLVED:
+        resolved_at = clock.parse_iso(pointer["resolved_at"]) if pointer and pointer.get("resolved_at") else now
+        mode = "reopen" if sessions.may_reopen(resolved_at, now, channel.reopen_period_hours) else "new"
+    else:
+        mode = "existing"
+    if mode == "new":
+        session_id = ids.new_id()
+
+    message = _message_item(event, session_id, contact_id, now, suppressed=blocked)
+    last_message = {"message_id": message["message_id"], "text": message["text"][:_PREVIEW_CHARS],
+                    "direction": "in", "kind": message["kind"], "at": message["sent_at"]}
+    summary = {"last_message": last_message, "last_activity_at": now_iso,
+               "gsi1sk": f"{now_iso}#{session_id}", "last_inbound_at": now_iso}
+    new_session = None
+    if mode == "new":
+        new_session = {
+            **keys.session(t, session_id or ""), keys.GSI1_PK: keys.sessions_index(t),
+            "session_id": session_id, "tenant_id": t, "channel_id": event.channel_id,
+            "contact_id": contact_id, "address": sender.address, "status": sessions.OPEN,
+            "created_at": now_iso, "unread_count": 1, "unanswered": True, "tags": [], **summary,
+        }
+        events.append(DomainEvent("session.created", t, {"session_id": session_id, "contact_id": contact_id,
+                                                          "channel_id": event.channel_id}))
+    elif mode == "reopen":
+        events.append(DomainEvent("session.reopened", t, {"session_id": session_id, "by": "customer"}))
+
+    pointer_fields: dict[str, Any] = {"contact_id": contact_id}
+    if not blocked:
+        pointer_fields.update(session_id=session_id, session_status=sessions.OPEN, last_inbound_at=now_iso)
+    if pointer is None:
+        pointer_fields.update(tenant_id=t, channel_id=event.channel_id, address=sender.address)
+    record = InboundRecord(
+        tenant_id=t, channel_id=event.channel_id, address=sender.address, contact_id=contact_id,
+        provider_message_id=event.event_id, message=message, now_iso=now_iso, new_contact=new_contact,
+        claim_identifiers=claims, session_mode=mode, session_id=session_id, new_session=new_session,
+        session_summary=summary, pointer_seen=pointer,
+        pointer_fields=pointer_fields,
+    )
+    events.append(DomainEvent("message.received", t, {
+        "message_id": message["message_id"], "session_id": session_id, "contact_id": contact_id,
+        "channel_id": event.channel_id, "kind": message["kind"], "suppressed": blocked}))
+    return record, events
+
+
+def store_inbound_message(event: QueuedEvent, channel: Channel, store: ConversationStore) -> Outcome:
+    """Store one inbound message exactly once, with its contact and session."""
+    sender = Sender.of(event)
+    for _ in range(_ATTEMPTS):
+        view = store.look_up(event.tenant_id, event.channel_id, sender.address, sender.identifiers())
+        record, events = plan_inbound(event, channel, sender, view, clock.now())
+        try:
+            store.record(record)
+        except DuplicateMessage:
+            return Outcome(record.message["message_id"], record.session_id, record.contact_id, duplicate=True)
+        except TransactionConflict:
+            time.sleep(random.uniform(0.005, 0.05))  # noqa: S311 - jitter, not security
+            continue
+        return Outcome(record.message["message_id"], record.session_id, record.contact_id, events=events)
+    raise ConcurrentUpdate(f"could not store message after {_ATTEMPTS} attempts")

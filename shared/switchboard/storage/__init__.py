@@ -1,0 +1,1 @@
+"""DynamoDB access. The only package (with ``aws`` and the channel clients) that touches boto3."""

@@ -1,0 +1,91 @@
+"""Channels and the routing items through which inbound traffic finds its tenant."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import Any
+
+from aws_lambda_powertools.utilities import parameters
+
+from switchboard.domain.channels import Channel, WhatsAppSecrets
+from switchboard.storage import keys
+from switchboard.storage.dynamo import Table, Transaction, strip_keys
+
+_CACHE_SECONDS = 60.0
+
+
+def verify_token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ChannelRepository:
+    """Reads are cached per process for a minute: the webhook and the inbound worker look a channel up
+    for every event, and channels change rarely."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self._cache: dict[tuple[str, str], tuple[float, Channel | None]] = {}
+
+    def save(self, channel: Channel, verify_token: str | None = None) -> None:
+        """Store the channel and its routing items in one transaction."""
+        record = channel.model_dump(mode="json", exclude_none=True)
+        tx = Transaction()
+        tx.put({**keys.channel(channel.tenant_id, channel.channel_id), **record})
+        for kind, value in self._routes(channel):
+            tx.put({**keys.route(kind, value), **record})
+        if verify_token:
+            tx.put({**keys.route("verify", verify_token_digest(verify_token)), **record})
+        self.table.commit(tx)
+        self._cache.clear()
+
+    @staticmethod
+    def _routes(channel: Channel) -> list[tuple[str, str]]:
+        routes = []
+        if channel.phone_number_id:
+            routes.append(("wa", channel.phone_number_id))
+        if channel.waba_id:
+            routes.append(("waba", channel.waba_id))
+        if channel.address:
+            routes.append(("email", channel.address.lower()))
+        routes.append(("channel", channel.channel_id))
+        return routes
+
+    def by_route(self, kind: str, value: str) -> Channel | None:
+        cache_key = (kind, value)
+        hit = self._cache.get(cache_key)
+        if hit and hit[0] > time.monotonic():
+            return hit[1]
+        item = self.table.get(keys.route(kind, value))
+        channel = Channel.model_validate(strip_keys(item)) if item else None
+        self._cache[cache_key] = (time.monotonic() + _CACHE_SECONDS, channel)
+        return channel
+
+    def by_phone_number_id(self, phone_number_id: str) -> Channel | None:
+        return self.by_route("wa", phone_number_id)
+
+    def by_waba_id(self, waba_id: str) -> Channel | None:
+        return self.by_route("waba", waba_id)
+
+    def by_id(self, channel_id: str) -> Channel | None:
+        return self.by_route("channel", channel_id)
+
+    def verify_token_known(self, token: str) -> bool:
+        return self.by_route("verify", verify_token_digest(token)) is not None
+
+    def get(self, tenant_id: str, channel_id: str) -> Channel | None:
+        item = self.table.get(keys.channel(tenant_id, channel_id))
+        return Channel.model_validate(strip_keys(item)) if item else None
+
+    def list(self, tenant_id: str) -> list[Channel]:
+        response = self.table.query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={":pk": keys.tenant(tenant_id), ":prefix": "CHANNEL#"},
+        )
+        return [Channel.model_validate(strip_keys(item)) for item in response["Items"]]
+
+
+def whatsapp_secrets(channel: Channel) -> WhatsAppSecrets:
+    """The channel's credentials from Secrets Manager, cached by Powertools Parameters."""
+    value: Any = parameters.get_secret(channel.secret_name, transform="json", max_age=300)
+    return WhatsAppSecrets.model_validate(value)

@@ -1,0 +1,136 @@
+"""A thin wrapper over one DynamoDB table: Python values in and out, transactions, typed conflicts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from switchboard import aws
+from switchboard.errors import ConcurrentUpdate
+
+
+class TransactionConflict(ConcurrentUpdate):
+    """A transaction was cancelled; ``reasons`` holds one code per item ("None" where it passed)."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__("transaction cancelled: " + ",".join(reasons))
+        self.reasons = reasons
+
+    def failed_at(self, index: int) -> bool:
+        return index < len(self.reasons) and self.reasons[index] == "ConditionalCheckFailed"
+
+
+@dataclass
+class Transaction:
+    """Collects the writes of one unit of work; ``Table.commit`` applies them atomically."""
+
+    items: list[dict[str, Any]] = field(default_factory=list)
+
+    def put(self, item: dict[str, Any], condition: str | None = None, values: dict | None = None,
+            names: dict | None = None) -> int:
+        return self._add("Put", {"Item": item}, condition, values, names)
+
+    def update(self, key: dict[str, str], expression: str, values: dict | None = None,
+               names: dict | None = None, condition: str | None = None) -> int:
+        return self._add("Update", {"Key": key, "UpdateExpression": expression}, condition, values, names)
+
+    def check(self, key: dict[str, str], condition: str, values: dict | None = None,
+              names: dict | None = None) -> int:
+        return self._add("ConditionCheck", {"Key": key}, condition, values, names)
+
+    def delete(self, key: dict[str, str], condition: str | None = None, values: dict | None = None,
+               names: dict | None = None) -> int:
+        return self._add("Delete", {"Key": key}, condition, values, names)
+
+    def _add(self, kind: str, body: dict, condition: str | None, values: dict | None,
+             names: dict | None) -> int:
+        if condition:
+            body["ConditionExpression"] = condition
+        if values:
+            body["ExpressionAttributeValues"] = values
+        if names:
+            body["ExpressionAttributeNames"] = names
+        self.items.append({kind: body})
+        return len(self.items) - 1
+
+
+class Table:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._table = aws.resource("dynamodb").Table(name)
+        # The resource's client serialises plain Python values for every operation, transactions too.
+        self._client = self._table.meta.client
+
+    def get(self, key: dict[str, str], consistent: bool = False) -> dict[str, Any] | None:
+        return self._table.get_item(Key=key, ConsistentRead=consistent).get("Item")
+
+    def get_many(self, keys: Sequence[dict[str, str]], consistent: bool = False) -> list[dict[str, Any]]:
+        """One BatchGetItem round trip (up to 100 keys); unprocessed keys are fetched again."""
+        unique = list({(k["pk"], k["sk"]): k for k in keys}.values())
+        request = {self.name: {"Keys": unique, "ConsistentRead": consistent}}
+        found: list[dict[str, Any]] = []
+        while request:
+            response = self._client.batch_get_item(RequestItems=request)
+            found.extend(response["Responses"].get(self.name, []))
+            request = response.get("UnprocessedKeys") or {}
+        return found
+
+    def put(self, item: dict[str, Any], condition: str | None = None, **kwargs: Any) -> None:
+        if condition:
+            kwargs["ConditionExpression"] = condition
+        self._table.put_item(Item=item, **kwargs)
+
+    def update(self, key: dict[str, str], expression: str, values: dict | None = None,
+               names: dict | None = None, condition: str | None = None,
+               return_values: str = "NONE") -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"Key": key, "UpdateExpression": expression, "ReturnValues": return_values}
+        if values:
+            kwargs["ExpressionAttributeValues"] = values
+        if names:
+            kwargs["ExpressionAttributeNames"] = names
+        if condition:
+            kwargs["ConditionExpression"] = condition
+        return self._table.update_item(**kwargs).get("Attributes", {})
+
+    def delete(self, key: dict[str, str]) -> None:
+        self._table.delete_item(Key=key)
+
+    def query(self, **kwargs: Any) -> dict[str, Any]:
+        return self._table.query(**kwargs)
+
+    def commit(self, transaction: Transaction) -> None:
+        for item in transaction.items:
+            next(iter(item.values()))["TableName"] = self.name
+        try:
+            self._client.transact_write_items(TransactItems=transaction.items)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+            raise TransactionConflict(reasons) from exc
+
+
+def is_conditional_failure(exc: ClientError) -> bool:
+    return exc.response["Error"]["Code"] == "ConditionalCheckFailedException"
+
+
+def plain(value: Any) -> Any:
+    """DynamoDB numbers come back as Decimal; turn them into int/float for JSON and models."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, set):
+        return sorted(plain(v) for v in value)
+    return value
+
+
+def strip_keys(item: dict[str, Any], extra: Iterable[str] = ()) -> dict[str, Any]:
+    drop = {"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", *extra}
+    return {k: plain(v) for k, v in item.items() if k not in drop}

@@ -1,0 +1,67 @@
+"""Delivery statuses on stored messages: forward only, parked when the message is not stored yet."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from switchboard import clock
+from switchboard.storage import keys
+from switchboard.storage.dynamo import Table, is_conditional_failure
+
+PARKED_FOR = timedelta(days=7)
+
+
+class StatusStore:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def locate(self, tenant_id: str, provider_message_id: str) -> dict[str, Any] | None:
+        """The provider-id alias of a stored message: where its record lives."""
+        return self.table.get(keys.provider_id(tenant_id, provider_message_id))
+
+    def advance(self, location: dict[str, Any], status: str, rank: int, at_iso: str,
+                extra: dict[str, Any]) -> bool:
+        """Move the message to ``status`` if that is forward; record the status time either way.
+        Returns whether the message's status changed."""
+        key = {"pk": location["message_pk"], "sk": location["message_sk"]}
+        names = {"#status": "status", "#s": status}
+        values: dict[str, Any] = {":s": status, ":r": rank, ":at": at_iso}
+        sets = ["#status = :s", "status_rank = :r", "statuses.#s = :at"]
+        for i, (name, value) in enumerate(extra.items()):
+            names[f"#x{i}"] = name
+            values[f":x{i}"] = value
+            sets.append(f"#x{i} = :x{i}")
+        try:
+            self.table.update(key, "SET " + ", ".join(sets), values, names,
+                              condition="attribute_exists(pk) AND status_rank < :r")
+            return True
+        except ClientError as exc:
+            if not is_conditional_failure(exc):
+                raise
+        try:  # out of order or repeated: keep the time of this status, change nothing else
+            self.table.update(key, "SET statuses.#s = :at", {":at": at_iso}, {"#s": status},
+                              condition="attribute_exists(pk) AND attribute_not_exists(statuses.#s)")
+        except ClientError as exc:
+            if not is_conditional_failure(exc):
+                raise
+        return False
+
+    def park(self, tenant_id: str, provider_message_id: str, status: str, payload: dict[str, Any]) -> None:
+        expires = int((clock.now() + PARKED_FOR).timestamp())
+        self.table.put({**keys.parked_status(tenant_id, provider_message_id, status),
+                        "payload": json.dumps(payload), keys.TTL_ATTRIBUTE: expires})
+
+    def parked(self, tenant_id: str, provider_message_id: str) -> list[dict[str, Any]]:
+        """The status payloads parked for a provider message id."""
+        response = self.table.query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :p)", ConsistentRead=True,
+            ExpressionAttributeValues={":pk": keys.provider_id(tenant_id, provider_message_id)["pk"],
+                                       ":p": "PARKED#"})
+        return [json.loads(item["payload"]) for item in response["Items"]]
+
+    def unpark(self, tenant_id: str, provider_message_id: str, status: str) -> None:
+        self.table.delete(keys.parked_status(tenant_id, provider_message_id, status))

@@ -1,0 +1,1 @@
+"""WhatsApp Cloud API: webhook envelopes and signatures (edge), the Graph API client (bottom layer)."""
