@@ -109,22 +109,43 @@ ENVIRONMENT_OF = {
     "secrets": "SECRETS_PREFIX",
 }
 
-OPERATOR_ROUTES_READ = (
-    Route("GET", "/sessions"),
-    Route("GET", "/sessions/{session_id}"),
-    Route("GET", "/sessions/{session_id}/messages"),
-    Route("GET", "/openapi.json", auth=False),
-    Route("GET", "/swagger", auth=False),
+
+def _routes(*pairs: str, auth: bool = True) -> tuple[Route, ...]:
+    """``_routes("GET /a", "POST /b")``: routes from "METHOD /path" strings."""
+    return tuple(Route(pair.split()[0], pair.split()[1], auth) for pair in pairs)  # type: ignore[arg-type]
+
+
+OPERATOR_API_ROUTES = (
+    # the inbox, read side, and operators' actions on sessions
+    *_routes("GET /sessions", "GET /sessions/{session_id}", "GET /sessions/{session_id}/messages",
+             "POST /sessions/{session_id}/assign", "POST /sessions/{session_id}/resolve",
+             "POST /sessions/{session_id}/read", "POST /sessions/{session_id}/notes",
+             "POST /sessions/{session_id}/no-reply-needed", "PUT /sessions/{session_id}/tags",
+             "PUT /sessions/{session_id}/contact", "DELETE /sessions/{session_id}/contact",
+             "POST /sessions/{session_id}/attachments"),
+    # the directory
+    *_routes("GET /contacts", "POST /contacts", "GET /contacts/{contact_id}", "PATCH /contacts/{contact_id}",
+             "DELETE /contacts/{contact_id}", "POST /contacts/{contact_id}/identifiers",
+             "DELETE /contacts/{contact_id}/identifiers/{kind}/{value}", "POST /contacts/{contact_id}/merge",
+             "POST /contacts/{contact_id}/block", "DELETE /contacts/{contact_id}/block",
+             "GET /contacts/{contact_id}/history", "POST /contacts/{contact_id}/notes",
+             "POST /contacts/{contact_id}/anonymize", "GET /contact-attributes", "PUT /contact-attributes"),
+    # templates, campaigns, channels, webhook-level errors
+    *_routes("GET /templates"),
+    *_routes("GET /campaigns", "POST /campaigns", "GET /campaigns/{campaign_id}",
+             "GET /campaigns/{campaign_id}/recipients", "POST /campaigns/{campaign_id}/recipients",
+             "POST /campaigns/{campaign_id}/start", "POST /campaigns/{campaign_id}/pause",
+             "POST /campaigns/{campaign_id}/resume", "POST /campaigns/{campaign_id}/cancel"),
+    *_routes("GET /channels", "POST /channels", "GET /webhook-errors"),
+    *_routes("GET /openapi.json", "GET /swagger", auth=False),
 )
 
 FUNCTIONS: tuple[Function, ...] = (
     Function(
         name="webhook_receipt",
         description="Verifies WhatsApp and email webhooks and puts their events on the inbound queue",
-        routes=(
-            Route("GET", "/webhooks/whatsapp", auth=False),
-            Route("POST", "/webhooks/whatsapp", auth=False),
-        ),
+        routes=_routes("GET /webhooks/whatsapp", "POST /webhooks/whatsapp", "POST /webhooks/email/{channel_id}",
+                       auth=False),
         uses={"table:data": "read", "queue:inbound": "send", "secrets": "read"},
         memory_mb=1024,
         timeout_s=10,
@@ -140,10 +161,7 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(
         name="message_send",
         description="Accepts operators' messages and sends them through the Graph API or SES",
-        routes=(
-            Route("POST", "/sessions"),
-            Route("POST", "/sessions/{session_id}/messages"),
-        ),
+        routes=_routes("POST /sessions", "POST /sessions/{session_id}/messages"),
         queue=QueueTrigger("outbound", batch_size=10),
         uses={"table:data": "readwrite", "table:idempotency": "readwrite", "queue:outbound": "send",
               "bus": "put", "bucket:media": "read", "secrets": "read"},
@@ -152,14 +170,14 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(
         name="session_reopen",
         description="Reopens a resolved session under the 24-hour rule",
-        routes=(Route("POST", "/sessions/{session_id}/reopen"),),
+        routes=_routes("POST /sessions/{session_id}/reopen"),
         uses={"table:data": "readwrite", "table:idempotency": "readwrite", "queue:outbound": "send",
               "bus": "put"},
     ),
     Function(
         name="template_sync",
         description="Pulls every template of each WhatsApp business account and upserts them",
-        routes=(Route("POST", "/templates/sync"),),
+        routes=_routes("POST /templates/sync"),
         schedules=(ScheduleTrigger("rate(1 hour)", "hourly template sync"),),
         events=(EventTrigger(("webhook.template",)),),
         uses={"table:data": "readwrite", "secrets": "read", "bus": "put"},
@@ -168,7 +186,7 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(
         name="operator_api",
         description="The directory and inbox reads and writes of operators' frontends",
-        routes=OPERATOR_ROUTES_READ,
+        routes=OPERATOR_API_ROUTES,
         uses={"table:data": "readwrite", "table:idempotency": "readwrite", "bus": "put",
               "bucket:media": "readwrite", "secrets": "read"},
         timeout_s=29,

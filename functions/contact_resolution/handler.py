@@ -4,8 +4,8 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from switchboard.observability import metrics
 from switchboard.inbound.processing import process_event
+from switchboard.observability import metrics
 from switchboard.services import services
 from switchboard.whatsapp.envelope import QueuedEvent
 

@@ -3,14 +3,25 @@
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.logging import correlation_paths
 
-from switchboard.observability import metrics
 from switchboard.api.app import build_resolver
-from switchboard.api.routes import docs, sessions
+from switchboard.api.routes import (
+    campaigns,
+    channels,
+    contacts,
+    docs,
+    session_actions,
+    session_contact,
+    sessions,
+    templates,
+    webhook_errors,
+)
+from switchboard.observability import metrics
 
 logger = Logger(service="operator_api")
 tracer = Tracer(service="operator_api")
 metrics.set_default_dimensions(service="operator_api")
-app = build_resolver([sessions.router, docs.router])
+app = build_resolver([sessions.router, session_actions.router, session_contact.router, contacts.router,
+                      templates.router, campaigns.router, channels.router, webhook_errors.router, docs.router])
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

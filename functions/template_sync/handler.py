@@ -1,11 +1,20 @@
-"""template_sync: see infra/declaration.py. Its capability is being built (see the open issues)."""
+"""template_sync: see infra/declaration.py for its routes and triggers."""
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.logging import correlation_paths
+
+from switchboard.api.app import build_resolver
+from switchboard.api.routes import template_sync
+from switchboard.observability import metrics
 
 logger = Logger(service="template_sync")
+tracer = Tracer(service="template_sync")
+metrics.set_default_dimensions(service="template_sync")
+app = build_resolver([template_sync.router])
 
 
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
 def handler(event: dict, context: object) -> dict:
-    logger.warning("not implemented yet")
-    return {"statusCode": 501, "headers": {"Content-Type": "application/json"},
-            "body": '{"code": "not_implemented", "message": "template_sync is not implemented yet"}'}
+    return app.resolve(event, context)

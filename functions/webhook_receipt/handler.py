@@ -4,14 +4,15 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.logging import correlation_paths
 
+from switchboard.api.routes import email_webhooks, webhooks
 from switchboard.observability import metrics
-from switchboard.api.routes import webhooks
 
 logger = Logger(service="webhook_receipt")
 tracer = Tracer(service="webhook_receipt")
 metrics.set_default_dimensions(service="webhook_receipt")
 app = APIGatewayRestResolver()
 app.include_router(webhooks.router)
+app.include_router(email_webhooks.router)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -11,9 +11,24 @@ from switchboard.api.app import TITLE, VERSION, build_resolver
 
 
 def operator_routers() -> list[Router]:
-    from switchboard.api.routes import sessions
+    """Every router an operator's frontend calls, whichever function serves it (infra/declaration.py)."""
+    from switchboard.api.routes import (
+        campaigns,
+        channels,
+        contacts,
+        reopen,
+        sending,
+        session_actions,
+        session_contact,
+        sessions,
+        template_sync,
+        templates,
+        webhook_errors,
+    )
 
-    return [sessions.router]
+    return [sessions.router, session_actions.router, session_contact.router, sending.router, reopen.router,
+            contacts.router, templates.router, template_sync.router, campaigns.router, channels.router,
+            webhook_errors.router]
 
 
 @cache

@@ -159,6 +159,7 @@ def plan_inbound(event: QueuedEvent, channel: Channel, sender: Sender, view: Thr
     if mode == "new":
         new_session = {
             **keys.session(t, session_id or ""), keys.GSI1_PK: keys.sessions_index(t),
+            keys.GSI2_PK: keys.contact_sessions_index(t, contact_id), keys.GSI2_SK: f"{now_iso}#{session_id}",
             "session_id": session_id, "tenant_id": t, "channel_id": event.channel_id,
             "contact_id": contact_id, "address": sender.address, "status": sessions.OPEN,
             "created_at": now_iso, "unread_count": 1, "unanswered": True, "tags": [], **summary,

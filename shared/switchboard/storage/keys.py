@@ -8,7 +8,8 @@ Layout (pk / sk):
   contact               T#t#C#<contact_id> / PROFILE
   identifier (unique)   T#t#ID#<kind>#<value> / ID            -> contact_id
   thread pointer        T#t#PTR#<channel_id>#<address> / PTR  -> contact, current session, window
-  session               T#t#S#<session_id> / SESSION          (GSI1: T#t#SESSIONS / <last activity>#<id>)
+  session               T#t#S#<session_id> / SESSION          (GSI1: T#t#SESSIONS / <last activity>#<id>;
+                                                              GSI2: T#t#C#<contact>#SESSIONS / <created>#<id>)
   message               T#t#S#<session_id> / M#<time>#<message_id>
   provider id alias     T#t#PID#<provider message id> / PID   -> session, message sort key
   parked status         T#t#PID#<provider message id> / PARKED#<status>
@@ -21,6 +22,9 @@ SK = "sk"
 GSI1 = "gsi1"
 GSI1_PK = "gsi1pk"
 GSI1_SK = "gsi1sk"
+GSI2 = "gsi2"
+GSI2_PK = "gsi2pk"
+GSI2_SK = "gsi2sk"
 TTL_ATTRIBUTE = "expires_at"
 
 
@@ -54,6 +58,11 @@ def session(tenant_id: str, session_id: str) -> dict[str, str]:
 
 def sessions_index(tenant_id: str) -> str:
     return f"T#{tenant_id}#SESSIONS"
+
+
+def contact_sessions_index(tenant_id: str, contact_id: str) -> str:
+    """GSI2 partition of a contact's sessions (sort key: created_at#session_id)."""
+    return f"T#{tenant_id}#C#{contact_id}#SESSIONS"
 
 
 def session_partition(tenant_id: str, session_id: str) -> str:

@@ -1,0 +1,7 @@
+"""Campaigns: create, recipients, start, pause, resume, cancel."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler.router import Router
+
+router = Router()

@@ -1,0 +1,7 @@
+"""Webhook-level errors Meta reported, for admins."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler.router import Router
+
+router = Router()
