@@ -1,0 +1,58 @@
+"""The Switchboard stack: every construct built from infra/declaration.py. Environment-agnostic (no
+account, no region, no lookups), so it synthesizes offline and without credentials."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from infra.cdk.api import Api
+from infra.cdk.auth import OperatorAuth
+from infra.cdk.bindings import bindings
+from infra.cdk.data import Data
+from infra.cdk.encryption import Encryption
+from infra.cdk.events import Triggers
+from infra.cdk.functions import ARCHITECTURE, RUNTIME, Functions
+from infra.cdk.monitoring import Monitoring
+from infra.cdk.queues import Queues
+from infra.declaration import FUNCTIONS, RESOURCES, Function, Resources
+
+STACK_NAME = "Switchboard"
+
+
+class SwitchboardStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str = STACK_NAME, *, layer_dir: Path,
+                 resources: Resources = RESOURCES, functions: tuple[Function, ...] = FUNCTIONS,
+                 **kwargs: object) -> None:
+        super().__init__(scope, construct_id,
+                         description="Switchboard: conversations over WhatsApp and email", **kwargs)
+        key = Encryption(self, "Encryption").key
+        data = Data(self, "Data", resources=resources, key=key)
+        queues = Queues(self, "Queues", queues=resources.queues, key=key).by_name
+        bus = events.EventBus(self, "Bus", event_bus_name=resources.bus)
+        auth = OperatorAuth(self, "Auth")
+        layer = lambda_.LayerVersion(
+            self, "SharedLayer",
+            code=lambda_.Code.from_asset(str(layer_dir)),
+            compatible_architectures=[ARCHITECTURE],
+            compatible_runtimes=[RUNTIME, lambda_.Runtime.PYTHON_3_13],
+            description="The switchboard package and its dependencies (shared/)",
+        )
+        fns = Functions(
+            self, "Functions", specs=functions, queues=queues, layer=layer,
+            bindings=bindings(self, resources=resources, tables=data.tables, queues=queues, bus=bus,
+                              media=data.media),
+        ).by_name
+        Triggers(self, "Triggers", specs=functions, functions=fns, bus=bus)
+        api = Api(self, "Api", specs=functions, functions=fns, user_pool=auth.user_pool)
+        monitoring = Monitoring(self, "Monitoring", queues=queues, key=key)
+
+        CfnOutput(self, "ApiUrl", value=api.rest_api.url)
+        CfnOutput(self, "UserPoolId", value=auth.user_pool.user_pool_id)
+        CfnOutput(self, "UserPoolClientId", value=auth.client.user_pool_client_id)
+        CfnOutput(self, "AlarmTopicArn", value=monitoring.topic.topic_arn)
+        CfnOutput(self, "MediaBucketName", value=data.media.bucket_name)

@@ -1,0 +1,55 @@
+"""The stack refuses a declaration it could only deploy wrong: it fails at synth, with the reason."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from infra.declaration import FUNCTIONS, RESOURCES, Function, Resources, Route, function
+
+pytestmark = pytest.mark.infra
+
+
+def _build(tmp_path: Path, functions: tuple[Function, ...] = FUNCTIONS,
+           resources: Resources = RESOURCES) -> None:
+    import aws_cdk as cdk
+
+    from infra.cdk.app import context
+    from infra.cdk.stack import SwitchboardStack
+
+    stub_layer = tmp_path / "layer"
+    (stub_layer / "python").mkdir(parents=True, exist_ok=True)
+    SwitchboardStack(cdk.App(context=context()), layer_dir=stub_layer, functions=functions,
+                     resources=resources)
+
+
+def _replace(name: str, **changes: object) -> tuple[Function, ...]:
+    return tuple(dataclasses.replace(spec, **changes) if spec.name == name else spec for spec in FUNCTIONS)
+
+
+def test_an_open_route_needs_a_stated_reason(tmp_path: Path) -> None:
+    routes = (*function("operator_api").routes, Route("GET", "/reports/open-by-mistake", auth=False))
+    with pytest.raises(ValueError, match="GET /reports/open-by-mistake is declared auth=False"):
+        _build(tmp_path, functions=_replace("operator_api", routes=routes))
+
+
+def test_a_route_declared_by_two_functions_is_refused(tmp_path: Path) -> None:
+    taken = function("operator_api").routes[0]
+    routes = (*function("session_reopen").routes, taken)
+    with pytest.raises(ValueError, match=f"{taken.method} {taken.path} is declared by two functions"):
+        _build(tmp_path, functions=_replace("session_reopen", routes=routes))
+
+
+def test_an_access_level_the_resource_does_not_have_is_refused(tmp_path: Path) -> None:
+    uses = {**function("webhook_receipt").uses, "queue:inbound": "put"}
+    with pytest.raises(ValueError, match="webhook_receipt uses 'queue:inbound' with access 'put'"):
+        _build(tmp_path, functions=_replace("webhook_receipt", uses=uses))
+
+
+def test_a_queue_must_stay_invisible_longer_than_its_consumer_runs(tmp_path: Path) -> None:
+    queues = tuple(dataclasses.replace(q, visibility_timeout_s=30) if q.name == "inbound" else q
+                   for q in RESOURCES.queues)
+    with pytest.raises(ValueError, match="visibility timeout 30s is shorter than contact_resolution's"):
+        _build(tmp_path, resources=dataclasses.replace(RESOURCES, queues=queues))

@@ -1,0 +1,75 @@
+"""Each function's role can touch what the declaration says it uses, and nothing else."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra.cdk.events import SCHEDULE_MANAGERS
+from infra.declaration import FUNCTIONS, Function
+from tests.infra.stack_view import StackView, referenced_ids
+
+pytestmark = pytest.mark.infra
+
+DYNAMODB_WRITES = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+                   "dynamodb:BatchWriteItem", "dynamodb:TransactWriteItems")
+# Actions AWS offers no resource-level permission for; suppressed (AwsSolutions-IAM5) with this reason.
+ONLY_ON_STAR = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+
+
+def test_webhook_receipt_can_queue_inbound_events_and_write_nothing(stack: StackView) -> None:
+    inbound = stack.declared_resource("queue:inbound")
+    outbound = stack.declared_resource("queue:outbound")
+    statements = stack.statements_of("webhook_receipt")
+
+    assert any(s.allows("sqs:SendMessage") and s.on(inbound) for s in statements)
+    assert not any(s.allows("sqs:SendMessage") and s.on(outbound) for s in statements)
+    assert not [(a, s) for s in statements for a in DYNAMODB_WRITES if s.allows(a)]
+    assert not any(s.allows("s3:PutObject") or s.allows("events:PutEvents") for s in statements)
+
+
+def test_contact_resolution_can_consume_the_inbound_queue(stack: StackView) -> None:
+    inbound = stack.declared_resource("queue:inbound")
+    statements = stack.statements_of("contact_resolution")
+
+    for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"):
+        assert any(s.allows(action) and s.on(inbound) for s in statements), action
+    assert stack.event_source_queue("contact_resolution") == inbound
+
+
+def test_read_access_grants_no_writes(stack: StackView) -> None:
+    readers = [(spec.name, resource) for spec in FUNCTIONS for resource, access in spec.uses.items()
+               if access == "read" and resource.startswith("table:")]
+    assert readers
+    for name, resource in readers:
+        table = stack.declared_resource(resource)
+        writes = [a for s in stack.statements_of(name) if s.on(table) for a in DYNAMODB_WRITES if s.allows(a)]
+        assert writes == [], (name, resource)
+
+
+@pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda spec: spec.name)
+def test_function_role_reaches_only_what_the_function_declares(stack: StackView, spec: Function) -> None:
+    fn = stack.function(spec.name)
+    allowed = set(referenced_ids(fn["LoggingConfig"])) | set(stack.of_type("AWS::KMS::Key"))
+    allowed |= {stack.declared_resource(resource) for resource in spec.uses if resource != "secrets"}
+    if spec.queue:
+        allowed.add(stack.declared_resource(f"queue:{spec.queue.queue}"))
+    if spec.name in SCHEDULE_MANAGERS:
+        allowed |= referenced_ids(stack.environment(spec.name)["SCHEDULER_ROLE_ARN"])
+
+    reached = {lid for s in stack.statements_of(spec.name) for r in s.resources for lid in referenced_ids(r)}
+    assert reached <= allowed, f"{spec.name} reaches {sorted(reached - allowed)} it does not declare"
+    secrets = [s for s in stack.statements_of(spec.name) if s.allows("secretsmanager:GetSecretValue")]
+    assert bool(secrets) is ("secrets" in spec.uses)
+    assert all("secret:switchboard/*" in str(r) for s in secrets for r in s.resources)
+
+
+def test_no_statement_allows_every_resource_except_what_aws_requires(stack: StackView) -> None:
+    on_star = [(owner, s.actions) for owner, s in stack.all_statements()
+               if s.effect == "Allow" and "*" in s.resources]
+    assert on_star, "expected the X-Ray statements of active tracing"
+    assert [(owner, actions) for owner, actions in on_star if not set(actions) <= ONLY_ON_STAR] == []
+
+
+def test_no_statement_allows_every_action_of_a_service(stack: StackView) -> None:
+    assert [(owner, a) for owner, s in stack.all_statements() for a in s.actions
+            if a == "*" or a.endswith(":*")] == []
