@@ -60,6 +60,6 @@ def receive_whatsapp(raw: bytes, signature_header: str | None, channels: Channel
     for entry, change, channel in routed:
         events.extend(split_change(entry, change, channel.tenant_id, channel.channel_id))  # type: ignore[arg-type]
     if events:
-        queue.send_all([OutgoingMessage(event.model_dump_json(exclude_none=True), event.group,
+        queue.send_all([OutgoingMessage(event.model_dump_json(exclude_none=True), event.group_id,
                                         event.dedup_id) for event in events])
     return Receipt(queued=len(events))

@@ -110,9 +110,19 @@ class QueuedEvent(BaseModel):
 
     @property
     def dedup_id(self) -> str:
-        if len(self.event_id) <= _MAX_DEDUP_ID:
-            return self.event_id
-        return hashlib.sha256(self.event_id.encode()).hexdigest()
+        return sqs_safe_id(self.event_id)
+
+    @property
+    def group_id(self) -> str:
+        return sqs_safe_id(self.group)
+
+
+def sqs_safe_id(value: str) -> str:
+    """SQS group and deduplication ids: at most 128 printable ASCII characters. Anything else (a
+    very long or non-ASCII id) is replaced by its SHA-256, which keeps equal ids equal."""
+    if len(value) <= _MAX_DEDUP_ID and value.isascii() and value.isprintable() and " " not in value:
+        return value
+    return hashlib.sha256(value.encode()).hexdigest()
 
 
 def _digest(value: Any) -> str:
