@@ -1,21 +1,35 @@
 """The wiring of one process: repositories and clients, created on first use and shared.
 
 Handlers ask for ``services()`` when invoked (never at import time); tests and the local runtime call
-``reset_services()`` after changing the environment or the AWS backend."""
+``reset_services()`` after changing the environment or the AWS backend. Each property imports its module
+when first used, so a function pays at cold start only for what it touches (import time is measured by
+``make bench``)."""
 
 from __future__ import annotations
 
 from functools import cache, cached_property
+from typing import TYPE_CHECKING
 
 from switchboard import aws
-from switchboard.clients.eventbus import EventBus
-from switchboard.clients.sqs import Queue
 from switchboard.config import Settings, get_settings, reset_settings
-from switchboard.storage.channels import ChannelRepository
-from switchboard.storage.conversations import ConversationStore
-from switchboard.storage.dynamo import Table
-from switchboard.storage.sessions import SessionRepository
-from switchboard.storage.statuses import StatusStore
+
+if TYPE_CHECKING:
+    from switchboard.clients.eventbus import EventBus
+    from switchboard.clients.scheduler import Scheduler
+    from switchboard.clients.sqs import Queue
+    from switchboard.contacts.directory import Directory
+    from switchboard.storage.campaigns import CampaignRepository
+    from switchboard.storage.channels import ChannelRepository
+    from switchboard.storage.contact_search import ContactSearchStore
+    from switchboard.storage.contacts import ContactStore
+    from switchboard.storage.conversations import ConversationStore
+    from switchboard.storage.dynamo import Table
+    from switchboard.storage.history import HistoryStore
+    from switchboard.storage.media import MediaStore
+    from switchboard.storage.sessions import SessionRepository
+    from switchboard.storage.statuses import StatusStore
+    from switchboard.storage.templates import TemplateRepository
+    from switchboard.storage.webhook_updates import WebhookUpdateStore
 
 
 class Services:
@@ -24,34 +38,79 @@ class Services:
 
     @cached_property
     def table(self) -> Table:
+        from switchboard.storage.dynamo import Table
         return Table(self.settings.need("data_table_name"))
 
     @cached_property
     def channels(self) -> ChannelRepository:
+        from switchboard.storage.channels import ChannelRepository
         return ChannelRepository(self.table)
 
     @cached_property
     def conversations(self) -> ConversationStore:
+        from switchboard.storage.conversations import ConversationStore
         return ConversationStore(self.table)
 
     @cached_property
     def statuses(self) -> StatusStore:
+        from switchboard.storage.statuses import StatusStore
         return StatusStore(self.table)
 
     @cached_property
+    def media(self) -> MediaStore:
+        from switchboard.storage.media import MediaStore
+        return MediaStore(self.table, self.settings.media_bucket_name)
+
+    @cached_property
+    def webhook_updates(self) -> WebhookUpdateStore:
+        from switchboard.storage.webhook_updates import WebhookUpdateStore
+        return WebhookUpdateStore(self.table)
+
+    @cached_property
     def sessions(self) -> SessionRepository:
+        from switchboard.storage.sessions import SessionRepository
         return SessionRepository(self.table)
 
     @cached_property
+    def templates(self) -> TemplateRepository:
+        from switchboard.storage.templates import TemplateRepository
+        return TemplateRepository(self.table)
+
+    @cached_property
+    def campaigns(self) -> CampaignRepository:
+        from switchboard.storage.campaigns import CampaignRepository
+        return CampaignRepository(self.table)
+
+    @cached_property
+    def scheduler(self) -> Scheduler:
+        from switchboard.clients.scheduler import Scheduler
+        return Scheduler(self.settings.need("scheduler_target_arn"), self.settings.need("scheduler_role_arn"))
+
+    @cached_property
+    def contacts(self) -> ContactStore:
+        from switchboard.storage.contacts import ContactStore
+        return ContactStore(self.table)
+
+    @cached_property
+    def directory(self) -> Directory:
+        from switchboard.contacts.directory import Directory
+        from switchboard.storage.contact_search import ContactSearchStore
+        from switchboard.storage.history import HistoryStore
+        return Directory(self.contacts, ContactSearchStore(self.table), HistoryStore(self.table), self.bus)
+
+    @cached_property
     def inbound_queue(self) -> Queue:
+        from switchboard.clients.sqs import Queue
         return Queue(self.settings.need("inbound_queue_url"))
 
     @cached_property
     def outbound_queue(self) -> Queue:
+        from switchboard.clients.sqs import Queue
         return Queue(self.settings.need("outbound_queue_url"))
 
     @cached_property
     def bus(self) -> EventBus:
+        from switchboard.clients.eventbus import EventBus
         return EventBus(self.settings.need("event_bus_name"))
 
 
