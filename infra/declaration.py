@@ -140,6 +140,10 @@ OPERATOR_API_ROUTES = (
     *_routes("GET /openapi.json", "GET /swagger", auth=False),
 )
 
+# How often every WhatsApp channel's templates are pulled from Meta (an EventBridge schedule expression).
+# Webhooks refresh a template at once; this catches what a lost webhook missed (docs/templates.md).
+TEMPLATE_SYNC_RATE = "rate(1 hour)"
+
 FUNCTIONS: tuple[Function, ...] = (
     Function(
         name="webhook_receipt",
@@ -154,7 +158,9 @@ FUNCTIONS: tuple[Function, ...] = (
         name="contact_resolution",
         description="Resolves senders to contacts and sessions, stores messages, applies statuses",
         queue=QueueTrigger("inbound", batch_size=10),
-        uses={"table:data": "readwrite", "bus": "put", "bucket:media": "readwrite", "secrets": "read"},
+        # queue:inbound: the media step is queued as its own job (docs/inbound.md)
+        uses={"table:data": "readwrite", "bus": "put", "bucket:media": "readwrite", "secrets": "read",
+              "queue:inbound": "send"},
         memory_mb=1024,
         timeout_s=60,
     ),
@@ -178,7 +184,7 @@ FUNCTIONS: tuple[Function, ...] = (
         name="template_sync",
         description="Pulls every template of each WhatsApp business account and upserts them",
         routes=_routes("POST /templates/sync"),
-        schedules=(ScheduleTrigger("rate(1 hour)", "hourly template sync"),),
+        schedules=(ScheduleTrigger(TEMPLATE_SYNC_RATE, "template sync of every WhatsApp channel"),),
         events=(EventTrigger(("webhook.template",)),),
         uses={"table:data": "readwrite", "secrets": "read", "bus": "put"},
         timeout_s=120,

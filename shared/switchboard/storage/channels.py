@@ -33,7 +33,9 @@ class ChannelRepository:
         tx = Transaction()
         tx.put({**keys.channel(channel.tenant_id, channel.channel_id), **record})
         for kind, value in self._routes(channel):
-            tx.put({**keys.route(kind, value), **record})
+            registry = ({keys.GSI1_PK: keys.WHATSAPP_CHANNELS_INDEX, keys.GSI1_SK: f"{channel.tenant_id}#{value}"}
+                        if kind == "channel" and channel.kind == "whatsapp" else {})  # template sync's walk
+            tx.put({**keys.route(kind, value), **record, **registry})
         if verify_token:
             tx.put({**keys.route("verify", verify_token_digest(verify_token)), **record})
         self.table.commit(tx)

@@ -13,6 +13,10 @@ Layout (pk / sk):
   message               T#t#S#<session_id> / M#<time>#<message_id>
   provider id alias     T#t#PID#<provider message id> / PID   -> session, message sort key
   parked status         T#t#PID#<provider message id> / PARKED#<status>
+  campaign              T#t#CAMP#<campaign_id> / CAMPAIGN     (GSI1: T#t#CAMPAIGNS / <created>#<id>)
+  campaign recipient    T#t#CAMP#<campaign_id> / R#<contact_id>
+  campaign message      T#t#C#<contact_id> / M#<time>#<message_id>  (the contact's timeline)
+  latest campaign sent  T#t#CAMPRCPT#<channel_id>#<contact_id> / CAMPRCPT  -> campaign recipient key
 """
 
 from __future__ import annotations
@@ -83,3 +87,136 @@ def provider_id(tenant_id: str, provider_message_id: str) -> dict[str, str]:
 
 def parked_status(tenant_id: str, provider_message_id: str, status: str) -> dict[str, str]:
     return {PK: f"T#{tenant_id}#PID#{provider_message_id}", SK: f"PARKED#{status}"}
+
+
+def session_note(tenant_id: str, session_id: str, at_iso: str, note_id: str) -> dict[str, str]:
+    """An operator's note on a session, in the session's partition (``NOTE#`` never mixes with ``M#``)."""
+    return {PK: session_partition(tenant_id, session_id), SK: f"NOTE#{at_iso}#{note_id}"}
+
+
+def send_request(tenant_id: str, idempotency_key: str) -> dict[str, str]:
+    """An ``Idempotency-Key`` of a send: the first request's message, so a retried request sends once."""
+    return {PK: f"T#{tenant_id}#IDEM#{idempotency_key}", SK: "IDEM"}
+
+
+def send_rate(tenant_id: str, channel_id: str, epoch_second: int) -> dict[str, str]:
+    """A channel's sends within one second, counted across every worker (TTL ``expires_at``)."""
+    return {PK: f"T#{tenant_id}#RATE#{channel_id}#{epoch_second}", SK: "RATE"}
+
+
+def templates_partition(tenant_id: str, channel_id: str) -> str:
+    """A channel's message templates (one WABA's set, as synced for that channel)."""
+    return f"T#{tenant_id}#TPL#{channel_id}"
+
+
+def template_sort_key(name: str, language: str) -> str:
+    """The sort key of a template item (``template(tenant, channel, sort_key)`` below)."""
+    return f"{name}#{language}"
+
+
+def template_sync_status(tenant_id: str, channel_id: str) -> dict[str, str]:
+    """The outcome of a channel's last template sync (ok or failed, with the Graph error)."""
+    return {PK: f"T#{tenant_id}#TPLSYNC#{channel_id}", SK: "SYNC"}
+
+
+# GSI1 partition of every WhatsApp channel of every tenant (on the ``ROUTE#channel#<id>`` items): the
+# hourly template sync walks it. Not a hot path; a handful of items per tenant.
+WHATSAPP_CHANNELS_INDEX = "ROUTE#channels#whatsapp"
+
+
+# The contact directory (docs/contacts.md): list and blocked indexes, search tokens, history, audit.
+def contacts_index(tenant_id: str) -> str:
+    """GSI1 partition of every contact (sort key: created_at#contact_id)."""
+    return f"T#{tenant_id}#CONTACTS"
+
+
+def blocked_contacts_index(tenant_id: str) -> str:
+    """GSI2 partition of blocked contacts (sparse: only while a block is set)."""
+    return f"T#{tenant_id}#CBLOCKED"
+
+
+def contact_token_partition(tenant_id: str, token: str) -> str:
+    return f"T#{tenant_id}#CTOK#{token}"
+
+
+def contact_token(tenant_id: str, token: str, contact_id: str) -> dict[str, str]:
+    return {PK: contact_token_partition(tenant_id, token), SK: contact_id}
+
+
+def contact_tombstone(tenant_id: str, contact_id: str) -> dict[str, str]:
+    """What remains of a contact merged into another: ``merged_into``."""
+    return {PK: f"T#{tenant_id}#C#{contact_id}", SK: "MERGED"}
+
+
+def history_sort_key(at_iso: str, entry_id: str) -> str:
+    return f"H#{at_iso}#{entry_id}"
+
+
+def contact_attributes(tenant_id: str) -> dict[str, str]:
+    return {PK: tenant(tenant_id), SK: "CONTACT_ATTRIBUTES"}
+
+
+def audit(tenant_id: str, at_iso: str, entry_id: str) -> dict[str, str]:
+    return {PK: f"T#{tenant_id}#AUDIT", SK: f"{at_iso}#{entry_id}"}
+
+
+def email_message_id(tenant_id: str, channel_id: str, message_id: str) -> dict[str, str]:
+    """An email Message-ID seen on a mailbox (ours, the one SES assigned, or a customer's) -> its session."""
+    return {PK: f"T#{tenant_id}#EMAILID#{channel_id}#{message_id}", SK: "EMAILID"}
+
+
+def mailgun_token(tenant_id: str, token: str) -> dict[str, str]:
+    """A Mailgun webhook token already accepted (replay protection, with a TTL)."""
+    return {PK: f"T#{tenant_id}#MGTOKEN#{token}", SK: "MGTOKEN"}
+
+
+def automated_mail(tenant_id: str, received_iso: str, record_id: str) -> dict[str, str]:
+    """An auto-reply, bounce or unparseable message that belongs to no thread (kept, never answered)."""
+    return {PK: f"T#{tenant_id}#EMAILAUTO", SK: f"{received_iso}#{record_id}"}
+
+
+def campaign_partition(tenant_id: str, campaign_id: str) -> str:
+    return f"T#{tenant_id}#CAMP#{campaign_id}"
+
+
+def campaign(tenant_id: str, campaign_id: str) -> dict[str, str]:
+    return {PK: campaign_partition(tenant_id, campaign_id), SK: "CAMPAIGN"}
+
+
+def campaigns_index(tenant_id: str) -> str:
+    """GSI1 partition of a tenant's campaigns (sort key: created_at#campaign_id)."""
+    return f"T#{tenant_id}#CAMPAIGNS"
+
+
+def campaign_recipient(tenant_id: str, campaign_id: str, contact_id: str) -> dict[str, str]:
+    return {PK: campaign_partition(tenant_id, campaign_id), SK: f"R#{contact_id}"}
+
+
+def campaign_reply_index(tenant_id: str, channel_id: str, contact_id: str) -> dict[str, str]:
+    """Which campaign recipient a contact's reply on a channel belongs to (the latest one queued)."""
+    return {PK: f"T#{tenant_id}#CAMPRCPT#{channel_id}#{contact_id}", SK: "CAMPRCPT"}
+
+
+def opt_out(tenant_id: str, channel_id: str, wa_id: str) -> dict[str, str]:
+    """A recipient's marketing preference on a channel (written by the inbound path)."""
+    return {PK: f"T#{tenant_id}#OPTOUT#{channel_id}#{wa_id}", SK: "OPTOUT"}
+
+
+def webhook_update(tenant_id: str, kind: str, sort_key: str) -> dict[str, str]:
+    """A webhook-level error or an unhandled field, newest first by its sort key ``<time>#<event id>``."""
+    return {PK: f"T#{tenant_id}#WEBHOOK#{kind}", SK: sort_key}
+
+
+def webhook_update_seen(tenant_id: str, kind: str, event_id: str) -> dict[str, str]:
+    """Marks a webhook update as recorded, so a redelivery (at another time) is not listed twice."""
+    return {PK: f"T#{tenant_id}#WEBHOOKSEEN#{kind}#{event_id}", SK: "SEEN"}
+
+
+def template(tenant_id: str, channel_id: str, sort_key: str) -> dict[str, str]:
+    """A message template of a channel: sort key ``<name>#<language>`` (``ID#<id>`` without them)."""
+    return {PK: f"T#{tenant_id}#TPL#{channel_id}", SK: sort_key}
+
+
+def opt_out(tenant_id: str, channel_id: str, wa_id: str) -> dict[str, str]:
+    """A customer's marketing-messages preference on a channel (``opted_out``)."""
+    return {PK: f"T#{tenant_id}#OPTOUT#{channel_id}#{wa_id}", SK: "OPTOUT"}
