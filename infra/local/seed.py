@@ -23,6 +23,8 @@ class DemoSettings:
     app_secret: str
     verify_token: str
     access_token: str
+    mailbox: str = "support@demo.switchboard.local"
+    mailgun_signing_key: str = "demo-mailgun-signing-key"
 
     @classmethod
     def from_env(cls) -> DemoSettings:
@@ -34,6 +36,8 @@ class DemoSettings:
             app_secret=env("SWITCHBOARD_DEMO_APP_SECRET", "demo-app-secret"),
             verify_token=env("SWITCHBOARD_DEMO_VERIFY_TOKEN", "demo-verify-token"),
             access_token=env("SWITCHBOARD_DEMO_ACCESS_TOKEN", "demo-access-token"),
+            mailbox=env("SWITCHBOARD_DEMO_MAILBOX", "support@demo.switchboard.local"),
+            mailgun_signing_key=env("SWITCHBOARD_DEMO_MAILGUN_KEY", "demo-mailgun-signing-key"),
         )
 
 
@@ -52,7 +56,29 @@ def whatsapp_channel(tenant_id: str, channel_id: str, phone_number_id: str, waba
     return channel
 
 
+def mailbox_channel(tenant_id: str, channel_id: str, address: str, mailgun_signing_key: str,
+                    name: str = "Support mailbox") -> Channel:
+    """Create a mailbox with its secret (the Mailgun webhook signing key) and verify its address as an
+    SES identity (moto's SES refuses to send from an unverified one, as SES does)."""
+    secret_name = f"{services().settings.secrets_prefix}{tenant_id}/{channel_id}"
+    boto3.client("secretsmanager").create_secret(Name=secret_name, SecretString=json.dumps(
+        {"mailgun_signing_key": mailgun_signing_key}))
+    boto3.client("sesv2").create_email_identity(EmailIdentity=address)
+    channel = Channel(tenant_id=tenant_id, channel_id=channel_id, kind="email", name=name,
+                      secret_name=secret_name, address=address, may_write_first=True)
+    services().channels.save(channel)
+    return channel
+
+
 def seed_demo(settings: DemoSettings) -> list[Channel]:
-    return [whatsapp_channel(DEMO_TENANT, "wa-demo", settings.phone_number_id, settings.waba_id,
-                             settings.app_secret, settings.verify_token, settings.access_token,
-                             settings.display_phone_number)]
+    channels = [whatsapp_channel(DEMO_TENANT, "wa-demo", settings.phone_number_id, settings.waba_id,
+                                 settings.app_secret, settings.verify_token, settings.access_token,
+                                 settings.display_phone_number)]
+    channels.append(mailbox_channel(DEMO_TENANT, "mail-demo", settings.mailbox, settings.mailgun_signing_key))
+    # More WhatsApp numbers of the demo tenant (same secrets): "channel_id=phone_number_id/waba_id,..."
+    for spec in filter(None, os.environ.get("SWITCHBOARD_DEMO_EXTRA_WHATSAPP_CHANNELS", "").split(",")):
+        channel_id, _, numbers = spec.strip().partition("=")
+        phone_number_id, _, waba_id = numbers.partition("/")
+        channels.append(whatsapp_channel(DEMO_TENANT, channel_id, phone_number_id, waba_id, settings.app_secret,
+                                         f"{settings.verify_token}-{channel_id}", settings.access_token))
+    return channels

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -47,7 +48,9 @@ class SessionView(BaseModel):
     window_expires_at: str | None = None
     tags: list[str] = []
     outcome: str | None = None
+    resolution_note: str | None = None
     resolved_at: str | None = None
+    reopened_at: str | None = None
 
     @classmethod
     def of(cls, item: dict[str, Any]) -> SessionView:
@@ -77,10 +80,65 @@ class MessageView(BaseModel):
     error: MessageError | None = None
     provider_message_id: str | None = None
     reply_to_provider_id: str | None = None
+    operator_id: str | None = None
     sent_at: str
     created_at: str
     suppressed: bool = False
+    # Inbound kinds (docs/inbound.md): the kind-specific part, media and what happened to the message.
+    content: dict[str, Any] | None = None
+    media: MediaView | None = None
+    reaction: dict[str, Any] | None = None
+    forwarded: bool = False
+    frequently_forwarded: bool = False
+    referral: dict[str, Any] | None = None
+    referred_product: dict[str, Any] | None = None
+    provider_errors: list[MessageError] = []
+    target_provider_id: str | None = None
+    edited_at: str | None = None
+    revoked_at: str | None = None
 
     @classmethod
-    def of(cls, item: dict[str, Any]) -> MessageView:
-        return cls.model_validate(strip_keys(item, extra=("raw",)))
+    def of(cls, item: dict[str, Any], media_url: Callable[[str], str] | None = None) -> MessageView:
+        """``media_url`` turns a stored file's key into a short-lived download URL."""
+        data = strip_keys(item, extra=("raw",))
+        media = data.get("media")
+        if media_url and isinstance(media, dict) and media.get("status") == "available" and media.get("s3_key"):
+            data["media"] = {**media, "download_url": media_url(media["s3_key"])}
+        return cls.model_validate(data)
+
+
+class MediaView(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    status: str
+    media_id: str | None = None
+    mime_type: str | None = None
+    filename: str | None = None
+    size: int | None = None
+    sha256_hex: str | None = None
+    voice: bool | None = None
+    animated: bool | None = None
+    attempts: int = 0
+    error: str | None = None
+    download_url: str | None = None
+
+
+class StartedSession(BaseModel):
+    """POST /sessions: the new session (awaiting the customer) and its template message."""
+
+    session: SessionView
+    message: MessageView
+
+
+class NoteView(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    note_id: str
+    session_id: str
+    text: str
+    author_id: str
+    created_at: str
+
+    @classmethod
+    def of(cls, item: dict[str, Any]) -> NoteView:
+        return cls.model_validate(strip_keys(item))

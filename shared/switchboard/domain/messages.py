@@ -1,4 +1,5 @@
-"""Messages: their kinds, the text an inbox shows for them, and the order of delivery statuses."""
+"""Messages: their kinds, the record an inbound WhatsApp message becomes, the text an inbox shows for it,
+and the order of delivery statuses. Pure functions over Meta's payload: no I/O."""
 
 from __future__ import annotations
 
@@ -10,16 +11,86 @@ Direction = Literal["in", "out"]
 STATUS_RANK: dict[str, int] = {"queued": 0, "sent": 1, "delivered": 2, "read": 3, "played": 4, "failed": 9}
 
 MEDIA_KINDS = ("image", "audio", "video", "document", "sticker")
+# Every inbound kind we store as itself; any other type (new ones, "unsupported") is stored as "unsupported".
+KNOWN_KINDS = frozenset({"text", *MEDIA_KINDS, "location", "contacts", "interactive", "button", "reaction",
+                         "order", "system", "edit", "revoke", "request_welcome"})
+# Kinds that change another message (found through its provider id).
+TARGETING_KINDS = {"reaction": "message_id", "edit": "original_message_id", "revoke": "original_message_id"}
+NUMBER_CHANGED = "user_changed_number"
+
+# Media states on a message: downloaded to S3 in a retryable step after the message is stored.
+MEDIA_PENDING, MEDIA_AVAILABLE, MEDIA_FAILED = "pending", "available", "failed"
 
 
 def status_rank(status: str) -> int:
     return STATUS_RANK.get(status, -1)
 
 
+def kind_of(payload: dict[str, Any]) -> str:
+    kind = str(payload.get("type") or "unsupported")
+    return kind if kind in KNOWN_KINDS else "unsupported"
+
+
+def _body(payload: dict[str, Any], kind: str) -> dict[str, Any]:
+    body = payload.get(kind)
+    return body if isinstance(body, dict) else {}
+
+
+def target_provider_id(payload: dict[str, Any]) -> str | None:
+    """The provider id of the message a reaction, an edit or a revoke refers to."""
+    kind = kind_of(payload)
+    field = TARGETING_KINDS.get(kind)
+    value = _body(payload, kind).get(field) if field else None
+    return str(value) if value else None
+
+
+def changed_number(payload: dict[str, Any]) -> str | None:
+    """The new WhatsApp id of a "user changed number" system notice."""
+    system = _body(payload, "system")
+    if kind_of(payload) == "system" and system.get("type") == NUMBER_CHANGED and system.get("wa_id"):
+        return str(system["wa_id"])
+    return None
+
+
+def content_of(payload: dict[str, Any]) -> dict[str, Any] | None:
+    """The kind-specific part of a message as Meta sent it (contacts cards live beside the type)."""
+    kind = kind_of(payload)
+    if kind == "contacts":
+        return {"contacts": payload.get("contacts", [])}
+    if kind == "unsupported":
+        original = payload.get("type")
+        body = _body(payload, str(original)) if original else {}
+        return {"original_type": original, **({"body": body} if body else {})}
+    body = _body(payload, kind)
+    return body or None
+
+
+def media_of(payload: dict[str, Any]) -> dict[str, Any] | None:
+    """The media of a message (or of an edit's new version), to be fetched: starts ``pending``."""
+    kind = kind_of(payload)
+    body = _body(payload, kind)
+    if kind == "edit":
+        inner = body.get("message") if isinstance(body.get("message"), dict) else {}
+        return media_of(inner) if inner else None
+    if kind not in MEDIA_KINDS or not body.get("id"):
+        return None
+    media: dict[str, Any] = {"media_id": str(body["id"]), "status": MEDIA_PENDING, "attempts": 0}
+    for name in ("mime_type", "sha256", "filename", "voice", "animated"):
+        if body.get(name) is not None:
+            media[name] = body[name]
+    return media
+
+
+def provider_errors(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"code": e.get("code"), "title": e.get("title") or e.get("message"),
+             "details": (e.get("error_data") or {}).get("details")}
+            for e in payload.get("errors") or [] if isinstance(e, dict)]
+
+
 def preview_text(payload: dict[str, Any]) -> str:
     """The one line an inbox shows for an inbound WhatsApp message of any kind."""
-    kind = payload.get("type", "unknown")
-    body = payload.get(kind) if isinstance(payload.get(kind), dict) else {}
+    kind = kind_of(payload)
+    body = _body(payload, kind)
     if kind == "text":
         return str(body.get("body", ""))
     if kind in MEDIA_KINDS:
@@ -40,4 +111,11 @@ def preview_text(payload: dict[str, Any]) -> str:
         return f"[order] {len(body.get('product_items', []))} items"
     if kind == "system":
         return str(body.get("body") or "[system]")
-    return f"[{kind}]"
+    if kind == "edit":
+        inner = body.get("message") if isinstance(body.get("message"), dict) else {}
+        return preview_text(inner) if inner else "[edited]"
+    if kind == "revoke":
+        return "[message deleted]"
+    if kind == "request_welcome":
+        return "[conversation started]"
+    return "[unsupported]"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from switchboard import clock
 from switchboard.clients.sqs import OutgoingMessage, Queue
 from switchboard.domain.channels import Channel
 from switchboard.errors import BadSignature, UnknownChannel
@@ -57,8 +58,10 @@ def receive_whatsapp(raw: bytes, signature_header: str | None, channels: Channel
             raise BadSignature("X-Hub-Signature-256 does not match the body")
         checked.add(channel.secret_name)
     events: list[QueuedEvent] = []
+    received_at = clock.iso(clock.now())
     for entry, change, channel in routed:
-        events.extend(split_change(entry, change, channel.tenant_id, channel.channel_id))  # type: ignore[arg-type]
+        events.extend(split_change(entry, change, channel.tenant_id, channel.channel_id,  # type: ignore[arg-type]
+                                   received_at))
     if events:
         queue.send_all([OutgoingMessage(event.model_dump_json(exclude_none=True), event.group_id,
                                         event.dedup_id) for event in events])

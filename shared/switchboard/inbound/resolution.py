@@ -14,13 +14,13 @@ import random
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from switchboard import clock, ids
 from switchboard.clients.eventbus import DomainEvent
-from switchboard.domain import sessions
+from switchboard.domain import messages, sessions
 from switchboard.domain.channels import Channel
-from switchboard.domain.messages import preview_text
 from switchboard.domain.phones import wa_id_to_e164
 from switchboard.errors import ConcurrentUpdate
 from switchboard.storage import keys
@@ -28,6 +28,7 @@ from switchboard.storage.conversations import (
     ConversationStore,
     DuplicateMessage,
     InboundRecord,
+    TargetUpdate,
     ThreadView,
 )
 from switchboard.storage.dynamo import TransactionConflict
@@ -55,8 +56,12 @@ class Sender:
 
     @property
     def address(self) -> str:
-        """What a thread is keyed by: the WhatsApp id, or the business-scoped user id without one."""
+        """What a new thread is keyed by: the WhatsApp id, or the business-scoped user id without one."""
         return self.wa_id or self.user_id or "unknown"
+
+    def addresses(self) -> list[str]:
+        """Every address the sender came with; each has a thread pointer (one canonical, the rest aliases)."""
+        return [a for a in (self.wa_id, self.user_id) if a] or ["unknown"]
 
     @property
     def phone(self) -> str | None:
@@ -87,6 +92,11 @@ def _is_blocked(pointer: dict[str, Any] | None, now: datetime) -> bool:
     return bool(until) and (until == "forever" or clock.parse_iso(until) > now)
 
 
+def _json_safe(value: Any) -> Any:
+    """Meta's JSON as DynamoDB takes it: floats (locations, prices) become Decimals."""
+    return json.loads(json.dumps(value), parse_float=Decimal)
+
+
 def _message_item(event: QueuedEvent, session_id: str | None, contact_id: str, now: datetime,
                   suppressed: bool) -> dict[str, Any]:
     payload = event.payload
@@ -98,18 +108,66 @@ def _message_item(event: QueuedEvent, session_id: str | None, contact_id: str, n
     item: dict[str, Any] = {
         "pk": partition, "sk": sort_key, "message_id": message_id, "tenant_id": event.tenant_id,
         "channel_id": event.channel_id, "contact_id": contact_id, "direction": "in",
-        "kind": payload.get("type", "unknown"), "text": preview_text(payload),
+        "kind": messages.kind_of(payload), "text": messages.preview_text(payload),
         "provider_message_id": event.event_id, "sent_at": clock.iso(sent_at), "created_at": clock.iso(now),
         # Kept as Meta sent it, as a JSON string (DynamoDB takes no floats, locations have them).
         "raw": json.dumps(payload, separators=(",", ":")),
     }
+    content = messages.content_of(payload)
+    if content:
+        item["content"] = _json_safe(content)
+    media = messages.media_of(payload)
+    if media:
+        item["media"] = media
     if session_id:
         item["session_id"] = session_id
     if suppressed:
         item["suppressed"] = True
-    if payload.get("context", {}).get("id"):
-        item["reply_to_provider_id"] = payload["context"]["id"]
+    context = payload.get("context") if isinstance(payload.get("context"), dict) else {}
+    if context.get("id"):
+        item["reply_to_provider_id"] = context["id"]
+    if context.get("forwarded"):
+        item["forwarded"] = True
+    if context.get("frequently_forwarded"):
+        item["forwarded"] = item["frequently_forwarded"] = True
+    if context.get("referred_product"):
+        item["referred_product"] = _json_safe(context["referred_product"])
+    if isinstance(payload.get("referral"), dict):
+        item["referral"] = _json_safe(payload["referral"])
+    if payload.get("errors"):
+        item["provider_errors"] = messages.provider_errors(payload)
+    target = messages.target_provider_id(payload)
+    if target:
+        item["target_provider_id"] = target
     return item
+
+
+def _target_update(event: QueuedEvent, message: dict[str, Any], target: dict[str, Any] | None,
+                   contact_id: str) -> TargetUpdate | None:
+    """A reaction, edit or revoke applied to the message it refers to (when that message is stored and
+    belongs to the same contact); otherwise the record alone keeps it."""
+    if target is None or not target.get("message_pk") or target.get("contact_id") not in (None, contact_id):
+        return None
+    key = {"pk": target["message_pk"], "sk": target["message_sk"]}
+    payload, at = event.payload, message["sent_at"]
+    kind = message["kind"]
+    if kind == "reaction":
+        emoji = (payload.get("reaction") or {}).get("emoji")
+        if not emoji:
+            return TargetUpdate(key, "REMOVE reaction")
+        return TargetUpdate(key, "SET reaction = :r", {":r": {"emoji": emoji, "at": at,
+                                                               "provider_message_id": event.event_id}})
+    if kind == "edit":
+        values: dict[str, Any] = {":t": message["text"], ":at": at, ":by": event.event_id}
+        expression = "SET #text = :t, edited_at = :at, edited_by = :by"
+        inner = (payload.get("edit") or {}).get("message")
+        inner_content = messages.content_of(inner) if isinstance(inner, dict) else None
+        if inner_content:
+            values[":c"] = _json_safe(inner_content)
+            expression += ", content = :c"
+        return TargetUpdate(key, expression, values, {"#text": "text"})
+    return TargetUpdate(key, "SET revoked_at = :at, #text = :t REMOVE content",
+                        {":at": at, ":t": message["text"]}, {"#text": "text"})
 
 
 def plan_inbound(event: QueuedEvent, channel: Channel, sender: Sender, view: ThreadView,
@@ -119,6 +177,7 @@ def plan_inbound(event: QueuedEvent, channel: Channel, sender: Sender, view: Thr
     now_iso = clock.iso(now)
     identifiers = sender.identifiers()
     pointer = view.pointer
+    address = view.pointer_address or sender.address
     contact_id = view.known_contact_id(identifiers) or ids.new_id()
     new_contact = None
     events: list[DomainEvent] = []
@@ -161,7 +220,7 @@ def plan_inbound(event: QueuedEvent, channel: Channel, sender: Sender, view: Thr
             **keys.session(t, session_id or ""), keys.GSI1_PK: keys.sessions_index(t),
             keys.GSI2_PK: keys.contact_sessions_index(t, contact_id), keys.GSI2_SK: f"{now_iso}#{session_id}",
             "session_id": session_id, "tenant_id": t, "channel_id": event.channel_id,
-            "contact_id": contact_id, "address": sender.address, "status": sessions.OPEN,
+            "contact_id": contact_id, "address": address, "status": sessions.OPEN,
             "created_at": now_iso, "unread_count": 1, "unanswered": True, "tags": [], **summary,
         }
         events.append(DomainEvent("session.created", t, {"session_id": session_id, "contact_id": contact_id,
@@ -173,25 +232,67 @@ def plan_inbound(event: QueuedEvent, channel: Channel, sender: Sender, view: Thr
     if not blocked:
         pointer_fields.update(session_id=session_id, session_status=sessions.OPEN, last_inbound_at=now_iso)
     if pointer is None:
-        pointer_fields.update(tenant_id=t, channel_id=event.channel_id, address=sender.address)
+        pointer_fields.update(tenant_id=t, channel_id=event.channel_id, address=address)
     record = InboundRecord(
-        tenant_id=t, channel_id=event.channel_id, address=sender.address, contact_id=contact_id,
+        tenant_id=t, channel_id=event.channel_id, address=address, contact_id=contact_id,
         provider_message_id=event.event_id, message=message, now_iso=now_iso, new_contact=new_contact,
         claim_identifiers=claims, session_mode=mode, session_id=session_id, new_session=new_session,
-        session_summary=summary, pointer_seen=pointer,
-        pointer_fields=pointer_fields,
+        session_summary=summary, pointer_seen=pointer, pointer_fields=pointer_fields,
+        alias_addresses=[a for a in sender.addresses() if a != address and a not in view.addresses_seen],
+        target_update=_target_update(event, message, view.target, contact_id),
     )
+    _plan_number_change(event, record, view, pointer)
     events.append(DomainEvent("message.received", t, {
         "message_id": message["message_id"], "session_id": session_id, "contact_id": contact_id,
         "channel_id": event.channel_id, "kind": message["kind"], "suppressed": blocked}))
     return record, events
 
 
+def _plan_number_change(event: QueuedEvent, record: InboundRecord, view: ThreadView,
+                        pointer: dict[str, Any] | None) -> None:
+    """A "user changed number" notice: the contact claims the new WhatsApp id and phone (unless another
+    contact holds them) and the thread pointer moves to the new number; the old one becomes its alias."""
+    new_wa_id = messages.changed_number(event.payload)
+    if not new_wa_id or new_wa_id == record.address:
+        return
+    new_phone = wa_id_to_e164(new_wa_id)
+    fresh = [i for i in [("wa", new_wa_id), ("phone", new_phone)] if i[1] and i not in view.owners]
+    record.claim_identifiers.extend((kind, str(value)) for kind, value in fresh)
+    if new_phone and ("phone", new_phone) in fresh:
+        record.contact_additions["phones"] = [new_phone]
+    if ("wa", new_wa_id) in fresh:
+        record.contact_additions["identities"] = [{"kind": "wa", "value": new_wa_id,
+                                                   "channel_id": event.channel_id}]
+    if new_wa_id in view.addresses_seen or record.pointer_seen is None:
+        return  # the new number already has a thread (or the sender had none): nothing to move
+    moved = {**(pointer or {}), **record.pointer_fields, **keys.thread(record.tenant_id, record.channel_id, new_wa_id),
+             "address": new_wa_id}
+    moved.pop("alias_of", None)
+    record.moved_pointer = moved
+    record.pointer_fields["alias_of"] = new_wa_id
+
+
+def _lookup_addresses(sender: Sender, event: QueuedEvent) -> list[str]:
+    new_wa_id = messages.changed_number(event.payload)
+    return sender.addresses() + ([new_wa_id] if new_wa_id else [])
+
+
+def _lookup_identifiers(sender: Sender, event: QueuedEvent) -> list[tuple[str, str]]:
+    found = sender.identifiers()
+    new_wa_id = messages.changed_number(event.payload)
+    if new_wa_id:
+        found.append(("wa", new_wa_id))
+        if phone := wa_id_to_e164(new_wa_id):
+            found.append(("phone", phone))
+    return found
+
+
 def store_inbound_message(event: QueuedEvent, channel: Channel, store: ConversationStore) -> Outcome:
     """Store one inbound message exactly once, with its contact and session."""
     sender = Sender.of(event)
     for _ in range(_ATTEMPTS):
-        view = store.look_up(event.tenant_id, event.channel_id, sender.address, sender.identifiers())
+        view = store.look_up(event.tenant_id, event.channel_id, _lookup_addresses(sender, event),
+                             _lookup_identifiers(sender, event), messages.target_provider_id(event.payload))
         record, events = plan_inbound(event, channel, sender, view, clock.now())
         try:
             store.record(record)

@@ -24,24 +24,35 @@ def _status_fields(payload: dict[str, Any]) -> dict[str, Any]:
         extra["pricing"] = json.dumps(payload["pricing"])
     if payload.get("conversation"):
         extra["conversation"] = json.dumps(payload["conversation"])
+    if payload.get("biz_opaque_callback_data"):
+        extra["callback_data"] = str(payload["biz_opaque_callback_data"])
     return extra
 
 
 def apply_status(tenant_id: str, payload: dict[str, Any], store: StatusStore) -> list[DomainEvent]:
-    """Apply one status webhook; park it when its message is not stored yet."""
+    """Apply one status webhook; park it when its message is not stored yet. Records listed in the
+    alias's ``status_mirrors`` (campaign recipients) move forward the same way, one update each."""
     provider_message_id = payload["id"]
     status = payload["status"]
     at = clock.iso(clock.from_unix(payload["timestamp"])) if payload.get("timestamp") else clock.iso(clock.now())
     location = store.locate(tenant_id, provider_message_id)
-    if location is None:
+    if location is None or not location.get("message_pk"):
         store.park(tenant_id, provider_message_id, status, payload)
         return []
-    changed = store.advance(location, status, status_rank(status), at, _status_fields(payload))
+    fields = _status_fields(payload)
+    rank = status_rank(status)
+    changed = store.advance({"pk": location["message_pk"], "sk": location["message_sk"]}, status, rank, at,
+                            fields)
+    mirror_fields = {k: v for k, v in fields.items() if k == "error"}
+    for mirror in location.get("status_mirrors") or []:
+        store.advance({"pk": mirror["pk"], "sk": mirror["sk"]}, status, rank, at, mirror_fields)
     if not changed:
         return []
-    return [DomainEvent("message.status_changed", tenant_id, {
-        "provider_message_id": provider_message_id, "session_id": location.get("session_id"),
-        "status": status, "at": at})]
+    detail = {"provider_message_id": provider_message_id, "session_id": location.get("session_id"),
+              "status": status, "at": at}
+    if "error" in fields:
+        detail["error"] = fields["error"]
+    return [DomainEvent("message.status_changed", tenant_id, detail)]
 
 
 def apply_parked(tenant_id: str, provider_message_id: str, store: StatusStore) -> list[DomainEvent]:

@@ -25,10 +25,18 @@ GUARDED_POINTER_FIELDS = ("contact_id", "session_id", "session_status", "blocked
 
 @dataclass(frozen=True)
 class ThreadView:
-    """What the store knows of a sender on a channel."""
+    """What the store knows of a sender on a channel.
+
+    ``pointer`` is the sender's canonical thread pointer (``pointer_address`` names it); a sender known by
+    two addresses (WhatsApp id and business-scoped user id) has one canonical pointer and an alias pointer
+    (``alias_of``) for the other address. ``addresses_seen`` are the addresses that have a pointer item of
+    any kind; ``target`` is the provider-id alias of the message a reaction, edit or revoke refers to."""
 
     pointer: dict[str, Any] | None
     owners: dict[tuple[str, str], str]  # (identifier kind, value) -> contact_id
+    pointer_address: str | None = None
+    addresses_seen: frozenset[str] = frozenset()
+    target: dict[str, Any] | None = None
 
     def known_contact_id(self, identifiers: list[tuple[str, str]]) -> str | None:
         if self.pointer:
@@ -58,6 +66,20 @@ class InboundRecord:
     session_summary: dict[str, Any] = field(default_factory=dict)
     pointer_seen: dict[str, Any] | None = None  # the pointer as read; None: it does not exist yet
     pointer_fields: dict[str, Any] = field(default_factory=dict)
+    alias_addresses: list[str] = field(default_factory=list)  # addresses to point at ``address``
+    moved_pointer: dict[str, Any] | None = None  # a number change: the pointer's new item (new address)
+    target_update: TargetUpdate | None = None  # a reaction, edit or revoke applied to its message
+    contact_additions: dict[str, list[Any]] = field(default_factory=dict)  # list attributes to extend
+
+
+@dataclass(frozen=True)
+class TargetUpdate:
+    """An update of another stored message (``key``), applied in the same transaction."""
+
+    key: dict[str, str]
+    expression: str
+    values: dict[str, Any] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
 
 
 class DuplicateMessage(Exception):
@@ -68,21 +90,35 @@ class ConversationStore:
     def __init__(self, table: Table) -> None:
         self.table = table
 
-    def look_up(self, tenant_id: str, channel_id: str, address: str,
-                identifiers: list[tuple[str, str]]) -> ThreadView:
-        wanted = [keys.thread(tenant_id, channel_id, address)] + [
-            keys.identifier(tenant_id, kind, value) for kind, value in identifiers
-        ]
-        pointer_pk = wanted[0]["pk"]
-        pointer = None
+    def look_up(self, tenant_id: str, channel_id: str, addresses: list[str],
+                identifiers: list[tuple[str, str]], target_provider_id: str | None = None) -> ThreadView:
+        """One BatchGetItem: the pointers of every address of the sender, the identifiers' owners and, for
+        a reaction, edit or revoke, the provider-id alias of its target. A second read happens only when
+        the sender comes with an address whose pointer is an alias of one not asked for."""
+        wanted = [keys.thread(tenant_id, channel_id, a) for a in addresses] + [
+            keys.identifier(tenant_id, kind, value) for kind, value in identifiers]
+        if target_provider_id:
+            wanted.append(keys.provider_id(tenant_id, target_provider_id))
+        pointers: dict[str, dict[str, Any]] = {}
         owners: dict[tuple[str, str], str] = {}
+        target = None
+        pointer_prefix = keys.thread(tenant_id, channel_id, "")["pk"]
         for item in self.table.get_many(wanted, consistent=True):
-            if item["pk"] == pointer_pk:
-                pointer = item
-            else:
+            if item["pk"].startswith(pointer_prefix) and item["sk"] == "PTR":
+                pointers[item["pk"][len(pointer_prefix):]] = item
+            elif "#ID#" in item["pk"]:
                 kind, value = item["pk"].split("#ID#", 1)[1].split("#", 1)
                 owners[(kind, value)] = item["contact_id"]
-        return ThreadView(pointer, owners)
+            else:
+                target = item
+        canonical = next((a for a in addresses if a in pointers and not pointers[a].get("alias_of")), None)
+        pointer = pointers.get(canonical) if canonical else None
+        if canonical is None:
+            alias = next((pointers[a]["alias_of"] for a in addresses if a in pointers), None)
+            if alias is not None:
+                pointer = self.table.get(keys.thread(tenant_id, channel_id, alias), consistent=True)
+                canonical = alias if pointer is not None else None
+        return ThreadView(pointer, owners, canonical, frozenset(pointers), target)
 
     def record(self, record: InboundRecord) -> None:
         """Write the message and everything it changes, atomically.
@@ -93,19 +129,32 @@ class ConversationStore:
         t = record.tenant_id
         alias = tx.put({**keys.provider_id(t, record.provider_message_id),
                         "session_id": record.session_id, "message_sk": record.message["sk"],
-                        "message_pk": record.message["pk"], "direction": "in"},
+                        "message_pk": record.message["pk"], "direction": "in", "contact_id": record.contact_id},
                        condition="attribute_not_exists(pk)")
         tx.put(record.message, condition="attribute_not_exists(pk)")
         if record.new_contact is not None:
             tx.put(record.new_contact, condition="attribute_not_exists(pk)")
         else:
-            tx.update(keys.contact(t, record.contact_id), "SET last_activity_at = :now",
-                      {":now": record.now_iso}, condition="attribute_exists(pk)")
+            expression, values = "SET last_activity_at = :now", {":now": record.now_iso}
+            for i, (name, additions) in enumerate(record.contact_additions.items()):
+                expression += f", {name} = list_append(if_not_exists({name}, :empty), :add{i})"
+                values.update({":empty": [], f":add{i}": additions})
+            tx.update(keys.contact(t, record.contact_id), expression, values, condition="attribute_exists(pk)")
         for kind, value in record.claim_identifiers:
             tx.put({**keys.identifier(t, kind, value), "contact_id": record.contact_id, "kind": kind,
                     "value": value, "tenant_id": t}, condition="attribute_not_exists(pk)")
         self._session_write(tx, record)
         self._pointer_write(tx, record)
+        for address in record.alias_addresses:
+            tx.put({**keys.thread(t, record.channel_id, address), "alias_of": record.address,
+                    "contact_id": record.contact_id, "tenant_id": t, "channel_id": record.channel_id,
+                    "address": address}, condition="attribute_not_exists(pk)")
+        if record.moved_pointer is not None:
+            tx.put(record.moved_pointer, condition="attribute_not_exists(pk)")
+        if record.target_update is not None:
+            update = record.target_update
+            tx.update(update.key, update.expression, update.values or None, update.names or None,
+                      condition="attribute_exists(pk)")
         try:
             self.table.commit(tx)
         except TransactionConflict as conflict:

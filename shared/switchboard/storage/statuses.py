@@ -23,28 +23,43 @@ class StatusStore:
         """The provider-id alias of a stored message: where its record lives."""
         return self.table.get(keys.provider_id(tenant_id, provider_message_id))
 
-    def advance(self, location: dict[str, Any], status: str, rank: int, at_iso: str,
+    def advance(self, key: dict[str, str], status: str, rank: int, at_iso: str,
                 extra: dict[str, Any]) -> bool:
-        """Move the message to ``status`` if that is forward; record the status time either way.
-        Returns whether the message's status changed."""
-        key = {"pk": location["message_pk"], "sk": location["message_sk"]}
+        """Move the record at ``key`` (a message, or a record mirroring its status) to ``status`` if that is
+        forward; record the time of this status either way. Returns whether the status changed."""
         names = {"#status": "status", "#s": status}
         values: dict[str, Any] = {":s": status, ":r": rank, ":at": at_iso}
-        sets = ["#status = :s", "status_rank = :r", "statuses.#s = :at"]
+        sets = ["#status = :s", "status_rank = :r"]
         for i, (name, value) in enumerate(extra.items()):
             names[f"#x{i}"] = name
             values[f":x{i}"] = value
             sets.append(f"#x{i} = :x{i}")
+        forward = "attribute_exists(pk) AND (attribute_not_exists(status_rank) OR status_rank < :r)"
         try:
-            self.table.update(key, "SET " + ", ".join(sets), values, names,
-                              condition="attribute_exists(pk) AND status_rank < :r")
+            self.table.update(key, "SET " + ", ".join([*sets, "statuses.#s = :at"]), values, names,
+                              condition=forward)
             return True
         except ClientError as exc:
+            if _no_statuses_map(exc):  # a record without a ``statuses`` map yet: start one
+                return self._advance_first(key, sets, values, names, forward, status, at_iso)
             if not is_conditional_failure(exc):
                 raise
         try:  # out of order or repeated: keep the time of this status, change nothing else
             self.table.update(key, "SET statuses.#s = :at", {":at": at_iso}, {"#s": status},
                               condition="attribute_exists(pk) AND attribute_not_exists(statuses.#s)")
+        except ClientError as exc:
+            if not (is_conditional_failure(exc) or _no_statuses_map(exc)):
+                raise
+        return False
+
+    def _advance_first(self, key: dict[str, str], sets: list[str], values: dict[str, Any],
+                       names: dict[str, str], forward: str, status: str, at_iso: str) -> bool:
+        names = {k: v for k, v in names.items() if k != "#s"}
+        values = {**values, ":first": {status: at_iso}}
+        try:
+            self.table.update(key, "SET " + ", ".join([*sets, "statuses = :first"]), values, names,
+                              condition=f"{forward} AND attribute_not_exists(statuses)")
+            return True
         except ClientError as exc:
             if not is_conditional_failure(exc):
                 raise
@@ -65,3 +80,7 @@ class StatusStore:
 
     def unpark(self, tenant_id: str, provider_message_id: str, status: str) -> None:
         self.table.delete(keys.parked_status(tenant_id, provider_message_id, status))
+
+
+def _no_statuses_map(exc: ClientError) -> bool:
+    return exc.response["Error"]["Code"] == "ValidationException" and "document path" in str(exc).lower()

@@ -97,7 +97,7 @@ def messages_value(change: Change) -> MessagesValue:
 class QueuedEvent(BaseModel):
     """One update, as it travels on the inbound FIFO queue to contact_resolution."""
 
-    kind: Literal["message", "status", "errors", "field"]
+    kind: Literal["message", "status", "errors", "field", "media", "email", "email_status"]
     tenant_id: str
     channel_id: str
     event_id: str
@@ -107,6 +107,9 @@ class QueuedEvent(BaseModel):
     payload: dict[str, Any]
     contact: dict[str, Any] | None = None
     metadata: dict[str, Any] | None = None
+    # When webhook_receipt took the update, and the entry's own time when Meta gave one (unix seconds).
+    received_at: str | None = None
+    entry_time: int | None = None
 
     @property
     def dedup_id(self) -> str:
@@ -140,10 +143,12 @@ def _contact_for(value: MessagesValue, message: MessageRef) -> dict[str, Any] | 
     return None
 
 
-def split_change(entry: Entry, change: Change, tenant_id: str, channel_id: str) -> list[QueuedEvent]:
+def split_change(entry: Entry, change: Change, tenant_id: str, channel_id: str,
+                 received_at: str | None = None) -> list[QueuedEvent]:
     """One queue event per message, status and error list; other fields (template updates, user
     preferences, account updates) travel whole. Groups keep one customer's events in order."""
-    common = {"tenant_id": tenant_id, "channel_id": channel_id, "field": change.field, "waba_id": entry.id}
+    common = {"tenant_id": tenant_id, "channel_id": channel_id, "field": change.field, "waba_id": entry.id,
+              "received_at": received_at, "entry_time": entry.time}
     if change.field != "messages":
         return [QueuedEvent(kind="field", event_id=f"{change.field}:{entry.id}:{_digest(change.value)}",
                             group=f"{channel_id}:{change.field}", payload=change.value, **common)]

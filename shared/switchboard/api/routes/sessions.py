@@ -53,4 +53,5 @@ def list_messages(session_id: SessionId, cursor: Cursor = None, limit: Limit = 5
     if repo.get(principal.tenant_id, session_id) is None:
         raise NotFound("no such session", session_id=session_id)
     page = repo.messages(principal.tenant_id, session_id, cursor, limit)
-    return Page[MessageView](items=[MessageView.of(i) for i in page.items], next_cursor=page.cursor)
+    media_url = services().media.download_url
+    return Page[MessageView](items=[MessageView.of(i, media_url) for i in page.items], next_cursor=page.cursor)
