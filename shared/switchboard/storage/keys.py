@@ -215,8 +215,3 @@ def webhook_update_seen(tenant_id: str, kind: str, event_id: str) -> dict[str, s
 def template(tenant_id: str, channel_id: str, sort_key: str) -> dict[str, str]:
     """A message template of a channel: sort key ``<name>#<language>`` (``ID#<id>`` without them)."""
     return {PK: f"T#{tenant_id}#TPL#{channel_id}", SK: sort_key}
-
-
-def opt_out(tenant_id: str, channel_id: str, wa_id: str) -> dict[str, str]:
-    """A customer's marketing-messages preference on a channel (``opted_out``)."""
-    return {PK: f"T#{tenant_id}#OPTOUT#{channel_id}#{wa_id}", SK: "OPTOUT"}
