@@ -96,8 +96,19 @@ class Table:
             kwargs["ConditionExpression"] = condition
         return self._table.update_item(**kwargs).get("Attributes", {})
 
-    def delete(self, key: dict[str, str]) -> None:
-        self._table.delete_item(Key=key)
+    def delete(self, key: dict[str, str], condition: str | None = None, values: dict | None = None) -> None:
+        kwargs: dict[str, Any] = {"ConditionExpression": condition} if condition else {}
+        if values:
+            kwargs["ExpressionAttributeValues"] = values
+        self._table.delete_item(Key=key, **kwargs)
+
+    def write_batch(self, puts: Iterable[dict[str, Any]] = (), deletes: Iterable[dict[str, str]] = ()) -> None:
+        """BatchWriteItem in chunks of 25, unprocessed items resent; idempotent puts and deletes only."""
+        with self._table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
+            for item in puts:
+                batch.put_item(Item=item)
+            for key in deletes:
+                batch.delete_item(Key=key)
 
     def query(self, **kwargs: Any) -> dict[str, Any]:
         return self._table.query(**kwargs)

@@ -1,0 +1,340 @@
+"""The directory's everyday operations: create, read, edit, identifiers, search, block, notes, history and
+the attribute definitions. Merge, session links and GDPR have their own modules.
+
+Every change reads the contact, decides, and writes through ``ContactStore.apply`` (one transaction,
+conditioned on the revision read); a lost race reads again, a few times, before giving up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from switchboard import clock, ids
+from switchboard.clients.eventbus import DomainEvent, EventBus
+from switchboard.contacts import rules, search
+from switchboard.contacts.models import (
+    AttributeDefinition,
+    BlockIn,
+    ContactIn,
+    ContactPatch,
+    IdentifierIn,
+)
+from switchboard.errors import Conflict, ConcurrentUpdate, InvalidInput, NotFound
+from switchboard.storage import keys
+from switchboard.storage.contact_search import ContactSearchStore, Source
+from switchboard.storage.contacts import ContactChange, ContactStore
+from switchboard.storage.dynamo import Transaction
+from switchboard.storage.history import HistoryStore, history_item
+
+_ATTEMPTS = 5
+HISTORY_LIMIT = 200
+
+
+@dataclass
+class Edit:
+    """What an edit decided: the contact after it, what the history says, writes that go with it."""
+
+    after: dict[str, Any]
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    extra: Callable[[Transaction], None] | None = None
+    events: list[DomainEvent] = field(default_factory=list)
+
+
+def entry(kind: str, by: str, changes: list[dict[str, Any]] | None = None, text: str | None = None,
+          **details: Any) -> dict[str, Any]:
+    """A history entry's content, with the folded text the history search reads."""
+    parts = [kind, text or ""]
+    for change in changes or []:
+        parts += [change["field"], str(change.get("old") or ""), str(change.get("new") or "")]
+    parts += [str(v) for v in details.values() if v]
+    body: dict[str, Any] = {"kind": kind, "by": by, "search_text": " ".join(search.words(" ".join(parts)))}
+    if changes:
+        body["changes"] = changes
+    if text:
+        body["text"] = text
+    body.update({k: v for k, v in details.items() if v is not None})
+    return body
+
+
+class Directory:
+    def __init__(self, contacts: ContactStore, finder: ContactSearchStore, history: HistoryStore,
+                 bus: EventBus) -> None:
+        self.contacts = contacts
+        self.finder = finder
+        self.history_store = history
+        self.bus = bus
+
+    # Attribute definitions --------------------------------------------------------------------------
+    def attribute_definitions(self, tenant_id: str) -> list[dict[str, Any]]:
+        return self.contacts.attribute_definitions(tenant_id)
+
+    def define_attributes(self, tenant_id: str, definitions: list[AttributeDefinition]) -> list[dict[str, Any]]:
+        names = [d.name for d in definitions]
+        if len(set(names)) != len(names):
+            raise InvalidInput("attribute names must be unique", field="definitions")
+        stored = [d.model_dump(exclude_none=True) for d in definitions]
+        self.contacts.put_attribute_definitions(tenant_id, stored, clock.iso(clock.now()))
+        return stored
+
+    # Reads ------------------------------------------------------------------------------------------
+    def get(self, tenant_id: str, contact_id: str) -> dict[str, Any]:
+        item = self.contacts.get(tenant_id, contact_id)
+        if item is None:
+            raise NotFound("no such contact", contact_id=contact_id)
+        return item
+
+    def search(self, tenant_id: str, q: str | None, filters: search.Filters, cursor: str | None,
+               limit: int) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of contacts answering ``q`` and the filters. A page reads one index partition (at most
+        ``limit`` entries) and at most ``limit`` contacts; the contacts that fail a term or a filter are
+        left out, so a page can hold fewer than ``limit`` contacts while ``next_cursor`` goes on."""
+        terms = search.query_terms(q)
+        if terms:
+            source = Source("token", token=search.driving_token(terms))
+        elif filters.tag:
+            source = Source("token", token=search.tag_token(filters.tag))
+        elif filters.attributes:
+            name, value = sorted(filters.attributes.items())[0]
+            source = Source("token", token=search.attribute_token(name, value))
+        elif filters.blocked:
+            source = Source("blocked")
+        else:
+            source = Source("all", created_from=filters.created_from, created_to=filters.created_to)
+        page = self.finder.candidates(tenant_id, source, cursor, limit)
+        now = clock.now()
+        found = [c for c in page.contacts
+                 if search.matches(c, terms, filters, rules.is_blocked(c.get("blocked_until"), now))]
+        return found, page.cursor
+
+    def history(self, tenant_id: str, contact_id: str, q: str | None) -> list[dict[str, Any]]:
+        """The contact's timeline, newest first: sessions on every channel, notes, every change."""
+        self.get(tenant_id, contact_id)
+        timeline = [dict(e) for e in self.history_store.entries(tenant_id, contact_id, HISTORY_LIMIT)]
+        for session in self.history_store.sessions(tenant_id, contact_id, HISTORY_LIMIT):
+            last = session.get("last_message") or {}
+            timeline.append(entry("session", by="customer" if last.get("direction") == "in" else "operator",
+                                  text=last.get("text"), session_id=session["session_id"],
+                                  channel_id=session.get("channel_id"),
+                                  details={"status": session.get("status"),
+                                           "last_activity_at": session.get("last_activity_at")})
+                            | {"at": session["created_at"]})
+        terms = search.words(q or "")
+        if terms:
+            timeline = [e for e in timeline
+                        if all(any(w.startswith(t) for w in e.get("search_text", "").split()) for t in terms)]
+        return sorted(timeline, key=lambda e: e["at"], reverse=True)[:HISTORY_LIMIT]
+
+    # Writes -----------------------------------------------------------------------------------------
+    def create(self, tenant_id: str, data: ContactIn, by: str) -> dict[str, Any]:
+        definitions = self.contacts.attribute_definitions(tenant_id)
+        now_iso = clock.iso(clock.now())
+        contact_id = ids.new_id()
+        contact = {"contact_id": contact_id, "tenant_id": tenant_id, "created_at": now_iso, "updated_at": now_iso,
+                   **normalised(data.model_dump(), definitions)}
+        identifying = {d["name"] for d in definitions if d.get("identifying")}
+        created = history_item(tenant_id, contact_id, now_iso, entry("created", by))
+        self.contacts.apply(ContactChange(tenant_id, contact_id, None, contact, identifying, [created]))
+        self.bus.publish([DomainEvent("contact.created", tenant_id, {"contact_id": contact_id, "source": "api"})])
+        return contact
+
+    def update(self, tenant_id: str, contact_id: str, patch: ContactPatch, by: str) -> dict[str, Any]:
+        sent = patch.model_dump(exclude_unset=True)
+        if "name" in sent and sent["name"] is None:
+            raise InvalidInput("a contact has a name", field="name")
+        definitions = self.contacts.attribute_definitions(tenant_id)
+
+        def change(before: dict[str, Any]) -> Edit:
+            fields = {k: v for k, v in sent.items()}
+            if "attributes" in fields:
+                fields["attributes"] = {k: v for k, v in (fields["attributes"] or {}).items() if v is not None}
+            return Edit({**before, **normalised(fields, definitions, partial=True)})
+
+        return self.edit(tenant_id, contact_id, by, change, identifying=_identifying(definitions))
+
+    def add_identifier(self, tenant_id: str, contact_id: str, data: IdentifierIn, by: str) -> dict[str, Any]:
+        definitions = self.contacts.attribute_definitions(tenant_id)
+        kind, value = rules.identifier(data.kind, data.value)
+
+        def change(before: dict[str, Any]) -> Edit:
+            after = dict(before)
+            if kind == "phone":
+                after["phones"] = _with(before.get("phones"), value)
+            elif kind == "email":
+                after["emails"] = _with(before.get("emails"), value)
+            elif kind in rules.IDENTITY_KINDS:
+                identity = {"kind": kind, "value": value}
+                if data.channel_id:
+                    identity["channel_id"] = data.channel_id
+                if not any((i["kind"], i["value"]) == (kind, value) for i in before.get("identities") or []):
+                    after["identities"] = [*(before.get("identities") or []), identity]
+            else:
+                name = kind.split(":", 1)[1]
+                if name not in _identifying(definitions):
+                    raise InvalidInput(f"'{name}' is not an identifying attribute", field="kind")
+                after["attributes"] = {**(before.get("attributes") or {}), name: value}
+            return Edit(after)
+
+        return self.edit(tenant_id, contact_id, by, change, identifying=_identifying(definitions),
+                         kind="identifier_added")
+
+    def remove_identifier(self, tenant_id: str, contact_id: str, kind: str, value: str, by: str) -> dict[str, Any]:
+        definitions = self.contacts.attribute_definitions(tenant_id)
+        kind, value = rules.identifier(kind, value)
+
+        def change(before: dict[str, Any]) -> Edit:
+            if (kind, value) not in rules.identifiers_of(before, _identifying(definitions)):
+                raise NotFound("the contact has no such identifier", kind=kind)
+            after = dict(before)
+            after["phones"] = [p for p in before.get("phones") or [] if ("phone", p) != (kind, value)]
+            after["emails"] = [e for e in before.get("emails") or [] if ("email", e) != (kind, value)]
+            after["identities"] = [i for i in before.get("identities") or [] if (i["kind"], i["value"]) != (kind, value)]
+            if kind.startswith("attr:"):
+                after["attributes"] = {k: v for k, v in (before.get("attributes") or {}).items()
+                                       if k != kind.split(":", 1)[1]}
+            return Edit(after)
+
+        return self.edit(tenant_id, contact_id, by, change, identifying=_identifying(definitions),
+                         kind="identifier_removed")
+
+    def add_note(self, tenant_id: str, contact_id: str, text: str, by: str) -> dict[str, Any]:
+        def change(before: dict[str, Any]) -> Edit:
+            return Edit(dict(before), entries=[entry("note", by, text=text)])
+
+        self.edit(tenant_id, contact_id, by, change, kind=None)
+        return entry("note", by, text=text) | {"at": clock.iso(clock.now())}
+
+    def block(self, tenant_id: str, contact_id: str, data: BlockIn, by: str) -> dict[str, Any]:
+        until = rules.block_until(data.duration, clock.now(), data.until)
+        return self._set_block(tenant_id, contact_id, by, until, data.reason)
+
+    def unblock(self, tenant_id: str, contact_id: str, by: str) -> dict[str, Any]:
+        return self._set_block(tenant_id, contact_id, by, None, None)
+
+    def _set_block(self, tenant_id: str, contact_id: str, by: str, until: str | None,
+                   reason: str | None) -> dict[str, Any]:
+        def change(before: dict[str, Any]) -> Edit:
+            after = {k: v for k, v in before.items() if k not in ("blocked_until", "block_reason")}
+            if until:
+                after["blocked_until"] = until
+                if reason:
+                    after["block_reason"] = reason
+            pointers = self.contacts.pointers_of(tenant_id, before)
+
+            def extra(tx: Transaction) -> None:
+                # Every thread pointer of the contact carries the block, so the inbound path sees it
+                # without reading the contact; an inbound write planned before this one is retried.
+                for pointer in pointers:
+                    key = {"pk": pointer["pk"], "sk": pointer["sk"]}
+                    if until:
+                        tx.update(key, "SET blocked_until = :u", {":u": until, ":me": contact_id},
+                                  condition="contact_id = :me")
+                    else:
+                        tx.update(key, "REMOVE blocked_until", {":me": contact_id}, condition="contact_id = :me")
+
+            kind = "blocked" if until else "unblocked"
+            text = f"until {until}" + (f": {reason}" if reason else "") if until else None
+            event = DomainEvent(f"contact.{kind}", tenant_id, {"contact_id": contact_id, "blocked_until": until})
+            return Edit(after, entries=[entry(kind, by, text=text)], extra=extra, events=[event])
+
+        contact = self.edit(tenant_id, contact_id, by, change, kind=None)
+        self._mark_sessions(tenant_id, contact_id, until)
+        return contact
+
+    def _mark_sessions(self, tenant_id: str, contact_id: str, until: str | None) -> None:
+        """The block is shown on the contact's sessions too (display only; the pointers enforce it)."""
+        for session in self.contacts.sessions_of(tenant_id, contact_id):
+            key = keys.session(tenant_id, session["session_id"])
+            if until:
+                self.contacts.table.update(key, "SET contact_blocked_until = :u", {":u": until})
+            else:
+                self.contacts.table.update(key, "REMOVE contact_blocked_until")
+
+    def edit(self, tenant_id: str, contact_id: str, by: str, decide: Callable[[dict[str, Any]], Edit],
+             identifying: set[str] | None = None, kind: str | None = "updated") -> dict[str, Any]:
+        """Read, decide, write in one transaction; read again when someone else wrote first."""
+        if identifying is None:
+            identifying = self.contacts.identifying(tenant_id)
+        for _ in range(_ATTEMPTS):
+            before = self.get(tenant_id, contact_id)
+            if before.get("merging_into") or before.get("erasing"):
+                raise Conflict("the contact is being merged or erased", code="contact_busy", contact_id=contact_id)
+            edit = decide(before)
+            now_iso = clock.iso(clock.now())
+            diff = rules.changes(before, edit.after)
+            entries = list(edit.entries)
+            if kind and diff:
+                entries.insert(0, entry(kind, by, changes=diff))
+            if not entries and not diff:
+                return before
+            after = {**edit.after, "updated_at": now_iso}
+            items = [history_item(tenant_id, contact_id, now_iso, e) for e in entries]
+            try:
+                self.contacts.apply(ContactChange(tenant_id, contact_id, before, after, identifying, items,
+                                                  extra=edit.extra))
+            except ConcurrentUpdate:
+                continue
+            events = list(edit.events)
+            if diff:
+                events.append(DomainEvent("contact.updated", tenant_id, {
+                    "contact_id": contact_id, "fields": [c["field"] for c in diff]}))
+            self.bus.publish(events)
+            return after
+        raise ConcurrentUpdate("the contact kept changing; try again")
+
+
+def _identifying(definitions: list[dict[str, Any]]) -> set[str]:
+    return {d["name"] for d in definitions if d.get("identifying")}
+
+
+def _with(values: list[str] | None, value: str) -> list[str]:
+    current = list(values or [])
+    return current if value in current else [*current, value]
+
+
+def normalised(data: dict[str, Any], definitions: list[dict[str, Any]], partial: bool = False) -> dict[str, Any]:
+    """A contact's fields as stored: trimmed name, normalised emails and phones, known attributes only."""
+    out: dict[str, Any] = {}
+    if "name" in data:
+        name = (data["name"] or "").strip()
+        if not name:
+            raise InvalidInput("a contact has a name", field="name")
+        out["name"] = name
+    if "emails" in data:
+        out["emails"] = list(dict.fromkeys(rules.email(e, f"emails.{i}") for i, e in enumerate(data["emails"] or [])))
+    if "phones" in data:
+        out["phones"] = list(dict.fromkeys(rules.phone(p, f"phones.{i}") for i, p in enumerate(data["phones"] or [])))
+    if "identities" in data:
+        identities = []
+        for i, identity in enumerate(data["identities"] or []):
+            kind, value = identity["kind"], identity["value"].strip()
+            if kind in rules.PLAIN_KINDS[:2] or kind.startswith("attr"):
+                raise InvalidInput("phones and emails have their own fields", field=f"identities.{i}.kind")
+            item = {"kind": kind, "value": rules.identifier(kind, value, f"identities.{i}.value")[1]} \
+                if kind in rules.IDENTITY_KINDS else {"kind": kind, "value": value}
+            if identity.get("channel_id"):
+                item["channel_id"] = identity["channel_id"]
+            if all((x["kind"], x["value"]) != (item["kind"], item["value"]) for x in identities):
+                identities.append(item)
+        out["identities"] = identities
+    if "attributes" in data:
+        known = {d["name"] for d in definitions}
+        attributes = {}
+        for name, value in (data["attributes"] or {}).items():
+            if name not in known:
+                raise InvalidInput(f"'{name}' is not a defined contact attribute", field=f"attributes.{name}")
+            attributes[name] = value
+        out["attributes"] = attributes
+    if "tags" in data:
+        out["tags"] = list(dict.fromkeys(rules.tag(t, f"tags.{i}") for i, t in enumerate(data["tags"] or [])))
+    if "language" in data:
+        if data["language"]:
+            out["language"] = data["language"]
+        elif partial:
+            out["language"] = None
+    if not partial:
+        for name in ("emails", "phones", "identities", "tags"):
+            out.setdefault(name, [])
+        out.setdefault("attributes", {})
+    return out

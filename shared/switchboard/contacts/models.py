@@ -1,0 +1,133 @@
+"""What the directory's API takes and returns (they also shape the OpenAPI document)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from switchboard.contacts.rules import BlockFor
+from switchboard.storage.dynamo import strip_keys
+
+Name = Field(min_length=1, max_length=200)
+_ATTRIBUTE_NAME = r"^[a-z][a-z0-9_]{0,63}$"
+
+
+class Identity(BaseModel):
+    kind: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$", description="wa, bsuid, or another channel's kind")
+    value: str = Field(min_length=1, max_length=128)
+    channel_id: str | None = Field(None, max_length=64)
+
+
+class ContactIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Name
+    emails: list[str] = Field(default_factory=list, max_length=20)
+    phones: list[str] = Field(default_factory=list, max_length=20)
+    identities: list[Identity] = Field(default_factory=list, max_length=20)
+    attributes: dict[str, str | int | bool] = Field(default_factory=dict, max_length=50)
+    tags: list[str] = Field(default_factory=list, max_length=50)
+    language: str | None = Field(None, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+
+
+class ContactPatch(BaseModel):
+    """Only the fields sent change; a list or the attributes map is replaced whole."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    emails: list[str] | None = Field(None, max_length=20)
+    phones: list[str] | None = Field(None, max_length=20)
+    identities: list[Identity] | None = Field(None, max_length=20)
+    attributes: dict[str, str | int | bool | None] | None = Field(None, max_length=50)
+    tags: list[str] | None = Field(None, max_length=50)
+    language: str | None = Field(None, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+
+
+class IdentifierIn(BaseModel):
+    kind: str = Field(pattern=r"^(phone|email|wa|bsuid|attr:[a-z][a-z0-9_]{0,63})$")
+    value: str = Field(min_length=1, max_length=256)
+    channel_id: str | None = Field(None, max_length=64, description="for wa and bsuid identities")
+
+
+class MergeIn(BaseModel):
+    contact_id: str = Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$",
+                            description="the contact merged into this one (it is deleted)")
+
+
+class BlockIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    duration: BlockFor = Field(description="hour, tomorrow, next_week, next_month, forever, or until")
+    until: datetime | None = Field(None, description="with duration=until: when the block ends (with a zone)")
+    reason: str | None = Field(None, max_length=500)
+
+
+class NoteIn(BaseModel):
+    text: str = Field(min_length=1, max_length=5000)
+
+
+class LinkIn(BaseModel):
+    contact_id: str = Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")
+
+
+class AttributeDefinition(BaseModel):
+    name: str = Field(pattern=_ATTRIBUTE_NAME)
+    label: str | None = Field(None, max_length=200)
+    identifying: bool = Field(False, description="values are unique per tenant (e.g. a CRM id)")
+
+
+class AttributeDefinitions(BaseModel):
+    definitions: list[AttributeDefinition] = Field(max_length=100)
+
+
+class ContactView(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    contact_id: str
+    name: str
+    emails: list[str] = []
+    phones: list[str] = []
+    identities: list[Identity] = []
+    attributes: dict[str, Any] = {}
+    tags: list[str] = []
+    language: str | None = None
+    blocked: bool = False
+    blocked_until: str | None = None
+    block_reason: str | None = None
+    anonymized_at: str | None = None
+    created_at: str
+    updated_at: str
+    last_activity_at: str | None = None
+
+    @classmethod
+    def of(cls, item: dict[str, Any], blocked: bool) -> ContactView:
+        return cls.model_validate({**strip_keys(item), "blocked": blocked})
+
+
+class Change(BaseModel):
+    field: str
+    old: Any = None
+    new: Any = None
+
+
+class HistoryEntry(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    kind: str = Field(description="created, updated, identifier_added, identifier_removed, merged, blocked, "
+                                  "unblocked, note, session_linked, session_unlinked, anonymized, session")
+    at: str
+    by: str | None = None
+    changes: list[Change] = []
+    text: str | None = None
+    session_id: str | None = None
+    channel_id: str | None = None
+    merged_contact_id: str | None = None
+    details: dict[str, Any] = {}
+
+
+class MergeResult(BaseModel):
+    contact: ContactView
+    merged_contact_id: str

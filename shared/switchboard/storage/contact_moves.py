@@ -1,0 +1,137 @@
+"""Moving things from one contact to another (merge, session links) and taking a contact apart (GDPR).
+
+Each write here is idempotent and conditioned on where the thing is now ("still the source's"), so a
+procedure made of them can stop anywhere and run again, or run twice at once, and end in the same place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from switchboard import aws
+from switchboard.storage import keys
+from switchboard.storage.dynamo import Table, Transaction, TransactionConflict, is_conditional_failure
+
+_BUSY_FREE = "(attribute_not_exists(absorbing) OR size(absorbing) = :zero)"
+
+
+class ContactMoves:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def _conditional(self, key: dict[str, str], expression: str, values: dict[str, Any],
+                     condition: str, names: dict[str, str] | None = None) -> bool:
+        try:
+            self.table.update(key, expression, values, names, condition=condition)
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    # Merge -----------------------------------------------------------------------------------------
+    def mark_merge(self, tenant_id: str, target_id: str, source_id: str, at: str, by: str) -> None:
+        """Start (or rejoin) a merge: the source says where it goes, the target that it is absorbing.
+        Raises TransactionConflict when the source goes elsewhere, is absorbing, or the target is leaving."""
+        tx = Transaction()
+        tx.update(keys.contact(tenant_id, source_id),
+                  "SET merging_into = :a, merge_started_at = if_not_exists(merge_started_at, :now), merge_by = :by",
+                  {":a": target_id, ":now": at, ":by": by, ":zero": 0},
+                  condition="attribute_exists(pk) AND attribute_not_exists(erasing) AND "
+                            f"(attribute_not_exists(merging_into) OR merging_into = :a) AND {_BUSY_FREE}")
+        tx.update(keys.contact(tenant_id, target_id), "ADD absorbing :b", {":b": {source_id}},
+                  condition="attribute_exists(pk) AND attribute_not_exists(merging_into) AND "
+                            "attribute_not_exists(erasing)")
+        self.table.commit(tx)
+
+    def reassign_identifier(self, tenant_id: str, kind: str, value: str, source_id: str, target_id: str) -> bool:
+        """Point an identifier at the target; False when a third contact holds it."""
+        return self._conditional(
+            keys.identifier(tenant_id, kind, value),
+            "SET contact_id = :a, kind = :k, #v = :v, tenant_id = :t",
+            {":a": target_id, ":b": source_id, ":k": kind, ":v": value, ":t": tenant_id},
+            "attribute_not_exists(pk) OR contact_id IN (:a, :b)", {"#v": "value"})
+
+    def reassign_pointer(self, pointer_key: dict[str, str], source_id: str, target_id: str,
+                         blocked_until: str | None) -> bool:
+        """A thread pointer now names the target (and carries the target's block). Changing the contact
+        makes any inbound write planned on the old pointer fail and plan again."""
+        values = {":a": target_id, ":b": source_id}
+        if blocked_until:
+            values[":u"] = blocked_until
+            expression = "SET contact_id = :a, blocked_until = :u"
+        else:
+            expression = "SET contact_id = :a REMOVE blocked_until"
+        return self._conditional(pointer_key, expression, values, "contact_id = :b")
+
+    def reassign_session(self, tenant_id: str, session_id: str, source_id: str, target_id: str,
+                         blocked_until: str | None) -> bool:
+        values = {":a": target_id, ":b": source_id, ":idx": keys.contact_sessions_index(tenant_id, target_id)}
+        if blocked_until:
+            values[":u"] = blocked_until
+            expression = "SET contact_id = :a, gsi2pk = :idx, contact_blocked_until = :u"
+        else:
+            expression = "SET contact_id = :a, gsi2pk = :idx REMOVE contact_blocked_until"
+        return self._conditional(keys.session(tenant_id, session_id), expression, values, "contact_id = :b")
+
+    def reassign_message(self, message_key: dict[str, str], source_id: str, target_id: str) -> bool:
+        return self._conditional(message_key, "SET contact_id = :a", {":a": target_id, ":b": source_id},
+                                 "contact_id = :b")
+
+    def mark_profile_merged(self, tx: Transaction, tenant_id: str, source_id: str, target_id: str) -> int:
+        """In the target's profile transaction: the source records that its data is in the target."""
+        return tx.update(keys.contact(tenant_id, source_id), "SET merge_profile_done = :y",
+                         {":y": True, ":a": target_id},
+                         condition="merging_into = :a AND attribute_not_exists(merge_profile_done)")
+
+    def finish_merge(self, tenant_id: str, target_id: str, source_id: str, at: str,
+                     token_keys: list[dict[str, str]]) -> None:
+        """Delete the source, leave a tombstone (``merged_into``) that answers retries, stop absorbing."""
+        tx = Transaction()
+        tx.delete(keys.contact(tenant_id, source_id), condition="merging_into = :a", values={":a": target_id})
+        tx.put({**keys.contact_tombstone(tenant_id, source_id), "contact_id": source_id, "tenant_id": tenant_id,
+                "merged_into": target_id, "merged_at": at})
+        tx.update(keys.contact(tenant_id, target_id), "DELETE absorbing :b", {":b": {source_id}},
+                  condition="attribute_exists(pk)")
+        for key in token_keys[:90]:
+            tx.delete(key)
+        self.table.commit(tx)
+        if token_keys[90:]:
+            self.table.write_batch(deletes=token_keys[90:])
+
+    # Erase -----------------------------------------------------------------------------------------
+    def mark_erasing(self, tenant_id: str, contact_id: str, at: str) -> None:
+        self.table.update(keys.contact(tenant_id, contact_id), "SET erasing = if_not_exists(erasing, :now)",
+                          {":now": at, ":zero": 0},
+                          condition=f"attribute_exists(pk) AND attribute_not_exists(merging_into) AND {_BUSY_FREE}")
+
+    def release_identifier(self, tenant_id: str, kind: str, value: str, contact_id: str) -> None:
+        try:
+            self.table.delete(keys.identifier(tenant_id, kind, value), condition="contact_id = :me",
+                              values={":me": contact_id})
+        except ClientError as exc:
+            if not is_conditional_failure(exc):
+                raise
+
+    def finish_erase(self, tenant_id: str, contact_id: str, audit: dict[str, Any]) -> None:
+        tx = Transaction()
+        tx.delete(keys.contact(tenant_id, contact_id), condition="attribute_exists(erasing)")
+        tx.put(audit)
+        self.table.commit(tx)
+
+    def redact_message(self, message_key: dict[str, str], text: str) -> None:
+        """A message without what identified its sender: redacted text, no provider payload, no media."""
+        self.table.update(message_key, "SET #t = :t, redacted = :y REMOVE raw, media_key, media",
+                          {":t": text, ":y": True}, {"#t": "text"})
+
+
+def delete_media(bucket: str | None, object_keys: list[str]) -> None:
+    """Delete media files from S3 (1,000 keys per request)."""
+    if not bucket or not object_keys:
+        return
+    unique = sorted(set(object_keys))
+    for start in range(0, len(unique), 1000):
+        aws.client("s3").delete_objects(Bucket=bucket, Delete={
+            "Objects": [{"Key": k} for k in unique[start:start + 1000]], "Quiet": True})

@@ -1,0 +1,48 @@
+"""A contact's history: entries under the contact's partition (``H#<time>#<id>``), written in the same
+transaction as the change they record, and the tenant's audit log (``T#t#AUDIT``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from switchboard import ids
+from switchboard.storage import keys
+from switchboard.storage.dynamo import Table
+
+
+def history_item(tenant_id: str, contact_id: str, at_iso: str, entry: dict[str, Any],
+                 entry_id: str | None = None) -> dict[str, Any]:
+    entry_id = entry_id or ids.new_id()
+    return {"pk": keys.contact(tenant_id, contact_id)["pk"], "sk": keys.history_sort_key(at_iso, entry_id),
+            "entry_id": entry_id, "contact_id": contact_id, "tenant_id": tenant_id, "at": at_iso, **entry}
+
+
+def audit_item(tenant_id: str, at_iso: str, action: str, contact_id: str, by: str) -> dict[str, Any]:
+    """An audit record names the contact by id only: no name, number or address."""
+    entry_id = ids.new_id()
+    return {**keys.audit(tenant_id, at_iso, entry_id), "audit_id": entry_id, "action": action,
+            "contact_id": contact_id, "by": by, "at": at_iso}
+
+
+class HistoryStore:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def entries(self, tenant_id: str, contact_id: str, limit: int) -> list[dict[str, Any]]:
+        """The newest ``limit`` history entries of a contact."""
+        response = self.table.query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :h)", ScanIndexForward=False, Limit=limit,
+            ExpressionAttributeValues={":pk": keys.contact(tenant_id, contact_id)["pk"], ":h": "H#"})
+        return response["Items"]
+
+    def sessions(self, tenant_id: str, contact_id: str, limit: int) -> list[dict[str, Any]]:
+        """The newest ``limit`` sessions of a contact, every channel (GSI2)."""
+        response = self.table.query(
+            IndexName=keys.GSI2, KeyConditionExpression="gsi2pk = :pk", ScanIndexForward=False, Limit=limit,
+            ExpressionAttributeValues={":pk": keys.contact_sessions_index(tenant_id, contact_id)})
+        return response["Items"]
+
+    def audit_log(self, tenant_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        response = self.table.query(KeyConditionExpression="pk = :pk", ScanIndexForward=False, Limit=limit,
+                                    ExpressionAttributeValues={":pk": f"T#{tenant_id}#AUDIT"})
+        return response["Items"]
