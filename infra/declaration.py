@@ -22,6 +22,7 @@ class QueueTrigger:
     queue: str
     batch_size: int = 10
     max_batching_window_s: int = 0
+    local_pollers: int = 1  # the local runtime's concurrent pollers (a standard queue may have several)
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,12 @@ class ScheduleTrigger:
 
 @dataclass(frozen=True)
 class EventTrigger:
-    """An EventBridge rule on the Switchboard bus."""
+    """An EventBridge rule on the Switchboard bus, or on the account's default bus for AWS services'
+    events (SES event destinations and S3's EventBridge notifications only publish there)."""
 
     detail_types: tuple[str, ...]
     source: str = "switchboard"
+    bus: Literal["switchboard", "default"] = "switchboard"
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,8 @@ RESOURCES = Resources(
     ),
     queues=(
         Queue("inbound", fifo=True, visibility_timeout_s=90, max_receive_count=5),
-        Queue("outbound", fifo=False, visibility_timeout_s=90, max_receive_count=5),
+        # Locally 10 s: longer than a batch of concurrent sends; the worker sets its own retry backoff.
+        Queue("outbound", fifo=False, visibility_timeout_s=90, max_receive_count=5, local_visibility_timeout_s=10),
     ),
 )
 
@@ -150,7 +154,13 @@ FUNCTIONS: tuple[Function, ...] = (
         description="Verifies WhatsApp and email webhooks and puts their events on the inbound queue",
         routes=_routes("GET /webhooks/whatsapp", "POST /webhooks/whatsapp", "POST /webhooks/email/{channel_id}",
                        auth=False),
-        uses={"table:data": "read", "queue:inbound": "send", "secrets": "read"},
+        # Email (docs/email.md): SES sending events, and mail an SES receipt rule stored in the media bucket
+        # (email-in/<tenant>/<channel_id>/<id>), become inbound queue events too.
+        events=(EventTrigger(("Email Sent", "Email Delivered", "Email Bounced", "Email Complaint Received",
+                              "Email Rejected", "Email Delivery Delayed"), source="aws.ses", bus="default"),
+                EventTrigger(("Object Created",), source="aws.s3", bus="default")),
+        # write: Mailgun's raw MIME to the media bucket, and its webhook tokens (replay protection, TTL)
+        uses={"table:data": "readwrite", "queue:inbound": "send", "secrets": "read", "bucket:media": "write"},
         memory_mb=1024,
         timeout_s=10,
     ),
@@ -168,7 +178,7 @@ FUNCTIONS: tuple[Function, ...] = (
         name="message_send",
         description="Accepts operators' messages and sends them through the Graph API or SES",
         routes=_routes("POST /sessions", "POST /sessions/{session_id}/messages"),
-        queue=QueueTrigger("outbound", batch_size=10),
+        queue=QueueTrigger("outbound", batch_size=10, local_pollers=4),
         uses={"table:data": "readwrite", "table:idempotency": "readwrite", "queue:outbound": "send",
               "bus": "put", "bucket:media": "read", "secrets": "read"},
         timeout_s=60,
@@ -201,6 +211,7 @@ FUNCTIONS: tuple[Function, ...] = (
         name="campaign_dispatch",
         description="Fans a campaign's recipients out to the outbound queue at the channel's rate",
         scheduler_target=True,
+        events=(EventTrigger(("message.received",)),),  # a recipient who replies is marked replied
         uses={"table:data": "readwrite", "queue:outbound": "send", "bus": "put"},
         timeout_s=900,
     ),

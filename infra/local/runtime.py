@@ -16,9 +16,10 @@ from typing import Any
 import boto3
 from aws_lambda_powertools.utilities import parameters
 
-from infra.declaration import FUNCTIONS
-from infra.local import resources, seed
+from infra.declaration import FUNCTIONS, function
+from infra.local import event_rules, resources, seed
 from infra.local.aws_server import AtomicMotoServer
+from infra.local.graph_simulator import GraphSimulator
 from infra.local.api_server import Gateway, Reply, json_reply, serve
 from infra.local.triggers import QueuePoller
 from switchboard import clock
@@ -70,11 +71,19 @@ class LocalRuntime:
         self.demo = seed.DemoSettings.from_env()
         self.channels = seed.seed_demo(self.demo)
         self.gateway.mount("/_local", self._dev_endpoints)
+        self.graph = GraphSimulator(webhook_url=f"{self.url}/webhooks/whatsapp", public_url=f"{self.url}/_graph")
+        self.gateway.mount("/_graph", self.graph.handle)
         for spec in FUNCTIONS:
-            if spec.queue:
-                poller = QueuePoller(spec, self.created.queue_urls[spec.queue.queue], self.stop_event, self.log)
+            for index in range(spec.queue.local_pollers if spec.queue else 0):
+                poller = QueuePoller(spec, self.created.queue_urls[spec.queue.queue], self.stop_event, self.log,
+                                     index)
                 poller.start()
                 self.pollers.append(poller)
+        # EventBridge rules of the declaration (e.g. webhook.template -> template_sync): infra/local/event_rules.py
+        for name, url in event_rules.create_rules(self.created.environment["EVENT_BUS_NAME"]).items():
+            rule_poller = event_rules.RulePoller(function(name), url, self.stop_event, self.log)
+            rule_poller.start()
+            self.pollers.append(rule_poller)  # type: ignore[arg-type]
         threading.Thread(target=self.server.serve_forever, name="api", daemon=True).start()
         return self
 

@@ -29,8 +29,8 @@ def _record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, A
 
 
 class QueuePoller(threading.Thread):
-    def __init__(self, spec: Function, queue_url: str, stop: threading.Event, log: Any) -> None:
-        super().__init__(name=f"poller-{spec.name}", daemon=True)
+    def __init__(self, spec: Function, queue_url: str, stop: threading.Event, log: Any, index: int = 0) -> None:
+        super().__init__(name=f"poller-{spec.name}-{index}", daemon=True)
         self.spec = spec
         self.queue_url = queue_url
         self.stop_event = stop

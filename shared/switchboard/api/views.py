@@ -50,6 +50,7 @@ class SessionView(BaseModel):
     outcome: str | None = None
     resolution_note: str | None = None
     resolved_at: str | None = None
+    contact_blocked_until: str | None = None  # the contact's block, "forever" or when it ends
     reopened_at: str | None = None
 
     @classmethod

@@ -59,6 +59,14 @@ class Queue:
         for future in [_POOL.submit(self._send_batch, batch) for batch in batches]:
             future.result()
 
+    def retry_after(self, receipt_handle: str, seconds: int) -> None:
+        """A received record comes back after ``seconds`` (the send worker's backoff)."""
+        try:
+            aws.client("sqs").change_message_visibility(QueueUrl=self.url, ReceiptHandle=receipt_handle,
+                                                        VisibilityTimeout=max(0, min(int(seconds), 43_200)))
+        except (ClientError, BotoCoreError):
+            pass  # the queue's own visibility timeout applies instead
+
     def _send_batch(self, batch: list[OutgoingMessage]) -> None:
         pending = {str(i): message for i, message in enumerate(batch)}
         for _ in range(_ATTEMPTS):

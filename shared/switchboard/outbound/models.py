@@ -1,0 +1,130 @@
+"""What a frontend may ask to send: request models (pydantic), validated at the edge with the limits
+WhatsApp documents (reference §4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TemplateRef(_Strict):
+    name: str = Field(min_length=1, max_length=512)
+    language: str = Field(min_length=2, max_length=15)
+    parameters: dict[str, Any] | list[Any] = Field(default_factory=dict)
+
+
+class MediaRef(_Strict):
+    """A file uploaded through POST /sessions/{id}/attachments: its ``key`` names it."""
+
+    key: str = Field(min_length=1, max_length=512)
+    caption: str | None = Field(None, max_length=1024)
+    filename: str | None = Field(None, max_length=240)
+    voice: bool = False
+
+
+class ReplyButton(_Strict):
+    id: str = Field(min_length=1, max_length=256)
+    title: str = Field(min_length=1, max_length=20)
+
+
+class ListRow(_Strict):
+    id: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=24)
+    description: str | None = Field(None, max_length=72)
+
+
+class ListSection(_Strict):
+    title: str | None = Field(None, max_length=24)
+    rows: list[ListRow] = Field(min_length=1, max_length=10)
+
+
+class Interactive(_Strict):
+    """Reply buttons (``buttons``, at most three) or a list (``button`` label and ``sections``)."""
+
+    type: str = Field(pattern=r"^(button|list)$")
+    body: str = Field(min_length=1, max_length=4096)
+    header: str | None = Field(None, max_length=60)
+    footer: str | None = Field(None, max_length=60)
+    buttons: list[ReplyButton] | None = Field(None, min_length=1, max_length=3)
+    button: str | None = Field(None, min_length=1, max_length=20)
+    sections: list[ListSection] | None = Field(None, min_length=1, max_length=10)
+
+    @model_validator(mode="after")
+    def _shape(self) -> Interactive:
+        if self.type == "button":
+            if not self.buttons:
+                raise ValueError("reply buttons need 'buttons' (one to three)")
+            if len(self.body) > 1024:
+                raise ValueError("the body of a button message is at most 1024 characters")
+            titles = [b.title for b in self.buttons]
+            if len(set(titles)) != len(titles):
+                raise ValueError("button titles must be unique")
+        else:
+            if not self.sections or not self.button:
+                raise ValueError("a list needs 'button' (its label) and 'sections'")
+            if sum(len(s.rows) for s in self.sections) > 10:
+                raise ValueError("a list has at most ten rows in all")
+        return self
+
+
+class EmailAttachment(_Strict):
+    key: str = Field(min_length=1, max_length=512)
+    filename: str | None = Field(None, max_length=240)
+
+
+class SendMessageRequest(_Strict):
+    """One message in a session: text (``text``, optional ``preview_url``), media (``media``),
+    interactive (``interactive``) or a template (``template``); ``reply_to`` quotes a message of the
+    session (its ``message_id``). Email sessions take ``text`` with optional ``html``, ``subject`` and
+    ``attachments``."""
+
+    text: str | None = Field(None, min_length=1, max_length=4096)
+    preview_url: bool = False
+    media: MediaRef | None = None
+    interactive: Interactive | None = None
+    template: TemplateRef | None = None
+    reply_to: str | None = Field(None, min_length=1, max_length=64)
+    # email
+    html: str | None = Field(None, max_length=500_000)
+    subject: str | None = Field(None, max_length=998)
+    attachments: list[EmailAttachment] | None = Field(None, max_length=20)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> SendMessageRequest:
+        kinds = [name for name in ("media", "interactive", "template") if getattr(self, name) is not None]
+        if len(kinds) > 1:
+            raise ValueError(f"send one of media, interactive or template, not {' and '.join(kinds)}")
+        if kinds and self.text is not None:
+            raise ValueError(f"'text' does not go with '{kinds[0]}' (use the caption or the body)")
+        if not kinds and self.text is None:
+            raise ValueError("a message needs 'text', 'media', 'interactive' or 'template'")
+        return self
+
+    @property
+    def free_form(self) -> bool:
+        """Anything but a template needs the customer's 24-hour window."""
+        return self.template is None
+
+
+class StartSessionRequest(_Strict):
+    """A new WhatsApp session to a number that may never have written: a template goes first."""
+
+    channel_id: str = Field(min_length=1, max_length=64)
+    phone: str | None = Field(None, min_length=3, max_length=32)
+    contact_id: str | None = Field(None, min_length=1, max_length=64)
+    template: TemplateRef
+
+    @model_validator(mode="after")
+    def _one_recipient(self) -> StartSessionRequest:
+        if (self.phone is None) == (self.contact_id is None):
+            raise ValueError("give either 'phone' or 'contact_id'")
+        return self
+
+
+class ReopenRequest(_Strict):
+    template: TemplateRef | None = None

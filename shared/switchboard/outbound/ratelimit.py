@@ -1,0 +1,33 @@
+"""A channel's throughput across every concurrent worker: one DynamoDB counter per channel and second
+(``ADD n :one`` conditioned on ``n < :limit``, expiring by TTL). A full second means waiting for the
+next one; after ``max_wait_s`` the caller gives the record back to the queue instead."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+
+from switchboard import clock
+from switchboard.outbound.store import OutboundStore
+
+
+class ChannelThroughput:
+    def __init__(self, store: OutboundStore, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.store = store
+        self.sleep = sleep
+
+    def acquire(self, tenant_id: str, channel_id: str, limit: int, max_wait_s: float = 3.0) -> bool:
+        """Take one send in the current second (waiting for a later one if needed); False when no second
+        had room within ``max_wait_s``."""
+        waited = 0.0
+        while True:
+            now = clock.now().timestamp()
+            second = int(now)
+            if self.store.take_send_slot(tenant_id, channel_id, second, limit):
+                return True
+            pause = (second + 1 - now) + random.uniform(0.0, 0.02)  # noqa: S311 - jitter, not security
+            if waited + pause > max_wait_s:
+                return False
+            self.sleep(pause)
+            waited += pause

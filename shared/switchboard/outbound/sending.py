@@ -1,0 +1,229 @@
+"""Accepting a send: check the rules, store the message as ``queued`` (with its session's summary and the
+idempotency key, in one transaction), then put it on the outbound queue. Nothing is queued when a rule
+refuses; a retried request with the same ``Idempotency-Key`` returns the first request's message."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from switchboard import clock, ids
+from switchboard.domain.channels import Channel
+from switchboard.errors import Conflict, InvalidInput, NotFound
+from switchboard.observability import count
+from switchboard.outbound import building, media, rules, templating
+from switchboard.outbound.building import Outgoing
+from switchboard.outbound.models import SendMessageRequest, TemplateRef
+from switchboard.outbound.store import OutboundStore, Staging
+from switchboard.services import Services
+from switchboard.storage import keys
+from switchboard.storage.attachments import AttachmentStore
+from switchboard.storage.dynamo import Transaction, TransactionConflict
+
+_PREVIEW_CHARS = 200
+IDEMPOTENCY_DAYS = 1
+
+
+@dataclass(frozen=True)
+class Caller:
+    tenant_id: str
+    operator_id: str
+
+
+@dataclass(frozen=True)
+class Accepted:
+    message: dict[str, Any]
+    replayed: bool = False
+
+
+def fingerprint(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def message_record(tenant_id: str, channel_id: str, outgoing: Outgoing, session_id: str | None,
+                   contact_id: str | None, operator_id: str | None, now_iso: str) -> dict[str, Any]:
+    """An outbound message as docs/sending.md describes it (the contract campaigns rely on too)."""
+    message_id = ids.new_id()
+    sort_key = keys.message_sort_key(now_iso, message_id)
+    pk = keys.session_partition(tenant_id, session_id) if session_id else keys.contact(tenant_id, contact_id or "")["pk"]
+    item: dict[str, Any] = {
+        "pk": pk, "sk": sort_key, "message_id": message_id, "tenant_id": tenant_id, "channel_id": channel_id,
+        "direction": "out", "kind": outgoing.kind, "text": outgoing.text, "status": "queued", "status_rank": 0,
+        "statuses": {"queued": now_iso}, "sent_at": now_iso, "created_at": now_iso,
+        "graph_payload": json.dumps(outgoing.graph, separators=(",", ":")), **outgoing.extra,
+    }
+    if session_id:
+        item["session_id"] = session_id
+    if contact_id:
+        item["contact_id"] = contact_id
+    if operator_id:
+        item["operator_id"] = operator_id
+    return item
+
+
+def last_message_of(message: dict[str, Any]) -> dict[str, Any]:
+    return {"message_id": message["message_id"], "text": message["text"][:_PREVIEW_CHARS], "direction": "out",
+            "kind": message["kind"], "at": message["sent_at"], "status": "queued"}
+
+
+def session_summary_update(tx: Transaction, tenant_id: str, session: dict[str, Any], message: dict[str, Any],
+                           new_status: str | None = None) -> None:
+    """The session shows the operator's message last and is no longer unanswered; conditioned on the
+    state the rules were checked against."""
+    now_iso = message["created_at"]
+    names = {"#status": "status"}
+    values: dict[str, Any] = {":last": last_message_of(message), ":now": now_iso, ":false": False,
+                              ":gsk": f"{now_iso}#{session['session_id']}", ":seen": session["status"]}
+    expression = "SET last_message = :last, last_activity_at = :now, gsi1sk = :gsk, unanswered = :false"
+    if new_status:
+        expression += ", #status = :new"
+        values[":new"] = new_status
+    tx.update(keys.session(tenant_id, session["session_id"]), expression, values, names,
+              condition="#status = :seen")
+
+
+def idempotency_item(tenant_id: str, key: str, print_: str, message: dict[str, Any]) -> dict[str, Any]:
+    now = clock.now()
+    return {**keys.send_request(tenant_id, key), "fingerprint": print_, "message_pk": message["pk"],
+            "message_sk": message["sk"], "message_id": message["message_id"],
+            "session_id": message.get("session_id"), "created_at": clock.iso(now),
+            keys.TTL_ATTRIBUTE: int(now.timestamp()) + IDEMPOTENCY_DAYS * 86400}
+
+
+def enqueue(services: Services, message: dict[str, Any]) -> None:
+    services.outbound_queue.send_json({"tenant_id": message["tenant_id"], "message_pk": message["pk"],
+                                       "message_sk": message["sk"]})
+
+
+def replay(services: Services, tenant_id: str, key: str, print_: str) -> Accepted | None:
+    """The first request's message for this Idempotency-Key; queued again if it is still queued (the
+    worker's claim makes a second queue record harmless), so a request that failed after storing is
+    completed by its retry."""
+    store = OutboundStore(services.table)
+    previous = store.send_request(tenant_id, key)
+    if previous is None:
+        return None
+    if previous.get("fingerprint") != print_:
+        raise Conflict("this Idempotency-Key was used for a different request", code="idempotency_key_reused")
+    message = store.load(previous["message_pk"], previous["message_sk"])
+    if message is None:
+        raise Conflict("the request with this Idempotency-Key did not complete", code="idempotency_key_reused")
+    if message.get("status") == "queued" and not message.get("claim_token"):
+        enqueue(services, message)
+    count("SendReplayed")
+    return Accepted(message, replayed=True)
+
+
+def commit_and_enqueue(services: Services, staging: Staging, tenant_id: str, key: str | None,
+                       print_: str) -> Accepted:
+    try:
+        OutboundStore(services.table).stage(staging)
+    except TransactionConflict as conflict:
+        if key and conflict.failed_at(0):
+            again = replay(services, tenant_id, key, print_)
+            if again is not None:
+                return again
+        raise Conflict("the session changed while the message was being stored; try again",
+                       code="session_changed") from conflict
+    enqueue(services, staging.message)
+    count("MessageQueued")
+    return Accepted(staging.message)
+
+
+def _pointer(services: Services, tenant_id: str, session: dict[str, Any]) -> dict[str, Any] | None:
+    if not session.get("address"):
+        return None
+    return services.table.get(keys.thread(tenant_id, session["channel_id"], session["address"]), consistent=True)
+
+
+def _reply_target(services: Services, tenant_id: str, session_id: str, message_id: str) -> str:
+    partition = keys.session_partition(tenant_id, session_id)
+    query: dict[str, Any] = {"KeyConditionExpression": "pk = :pk AND begins_with(sk, :m)",
+                             "FilterExpression": "message_id = :id",
+                             "ExpressionAttributeValues": {":pk": partition, ":m": "M#", ":id": message_id}}
+    while True:
+        response = services.table.query(**query)
+        for item in response["Items"]:
+            if item.get("provider_message_id"):
+                return str(item["provider_message_id"])
+            raise InvalidInput("that message has not reached WhatsApp yet", field="reply_to")
+        if not response.get("LastEvaluatedKey"):
+            raise InvalidInput("no such message in this session", field="reply_to")
+        query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def _allowed_media_types(services: Services, tenant_id: str) -> list[str] | None:
+    settings = services.table.get({"pk": keys.tenant(tenant_id), "sk": "SETTINGS"})
+    allowed = (settings or {}).get("allowed_media_types")
+    return [str(t) for t in allowed] if allowed else None
+
+
+def _media_fields(services: Services, tenant_id: str, key: str) -> tuple[str, dict[str, Any]]:
+    if not media.belongs_to(key, tenant_id):
+        raise InvalidInput("no such upload", field="media.key")
+    stored = AttachmentStore(services.settings.need("media_bucket_name")).describe(key)
+    if stored is None:
+        raise InvalidInput("the file was not uploaded yet", field="media.key")
+    spec = media.media_type(stored.content_type, stored.size, _allowed_media_types(services, tenant_id),
+                            field="media.key")
+    return spec.kind, {"media_content_type": stored.content_type.split(";")[0].strip(),
+                       "media_size": stored.size, "media_filename": key.rsplit("/", 1)[-1]}
+
+
+def email_supported() -> bool:
+    return importlib.util.find_spec("switchboard.email") is not None and \
+        importlib.util.find_spec("switchboard.email.sending") is not None
+
+
+def build_outgoing(services: Services, caller: Caller, session: dict[str, Any], channel: Channel,
+                   request: SendMessageRequest) -> Outgoing:
+    if channel.kind == "email":
+        if not email_supported():
+            raise Conflict("sending email is not available yet", code="channel_not_supported")
+        return building.email_message(request)
+    if request.html or request.subject or request.attachments:
+        raise InvalidInput("html, subject and attachments are for email sessions", field="html")
+    template = (templating.prepare(services, caller.tenant_id, channel.channel_id, request.template)
+                if request.template else None)
+    media_kind, media_extra = (None, {})
+    if request.media is not None:
+        media_kind, media_extra = _media_fields(services, caller.tenant_id, request.media.key)
+    reply_to = (_reply_target(services, caller.tenant_id, session["session_id"], request.reply_to)
+                if request.reply_to else None)
+    outgoing = building.whatsapp_message(request, session.get("address") or "", media_kind, template, reply_to)
+    outgoing.extra.update(media_extra)
+    return outgoing
+
+
+def send_in_session(services: Services, caller: Caller, session_id: str, request: SendMessageRequest,
+                    idempotency_key: str | None) -> Accepted:
+    """POST /sessions/{id}/messages."""
+    t = caller.tenant_id
+    print_ = fingerprint("message", session_id, request.model_dump(mode="json"))
+    if idempotency_key and (previous := replay(services, t, idempotency_key, print_)) is not None:
+        return previous
+    session = services.sessions.get(t, session_id)
+    if session is None:
+        raise NotFound("no such session", session_id=session_id)
+    channel = services.channels.get(t, session["channel_id"])
+    if channel is None:
+        raise NotFound("the session's channel is gone", channel_id=session["channel_id"])
+    pointer = _pointer(services, t, session) if channel.kind == "whatsapp" else None
+    now = clock.now()
+    rules.check_send(session, pointer, channel.kind, request.free_form, now)
+    outgoing = build_outgoing(services, caller, session, channel, request)
+    message = message_record(t, channel.channel_id, outgoing, session_id, session.get("contact_id"),
+                             caller.operator_id, clock.iso(now))
+    staging = Staging(message, idempotency_item(t, idempotency_key, print_, message) if idempotency_key else None)
+    session_summary_update(staging.transaction, t, session, message)
+    return commit_and_enqueue(services, staging, t, idempotency_key, print_)
+
+
+def template_outgoing(services: Services, tenant_id: str, channel: Channel, address: str,
+                      ref: TemplateRef) -> Outgoing:
+    template = templating.prepare(services, tenant_id, channel.channel_id, ref)
+    request = SendMessageRequest(template=ref)
+    return building.whatsapp_message(request, address, None, template)

@@ -1,0 +1,161 @@
+"""The outbound side of the data table: staging a message (with its session and idempotency items) in
+one transaction, the worker's claim on a queued message, and recording the outcome (the provider-id
+alias written in the same transaction as ``sent``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from switchboard.domain.messages import status_rank
+from switchboard.storage import keys
+from switchboard.storage.dynamo import Table, Transaction, TransactionConflict, is_conditional_failure
+
+CLAIM_FIELDS = ("claim_token", "claim_expires_at")
+
+
+class ClaimLost(Exception):
+    """The message is no longer ours to record (another worker, or an operator, decided it)."""
+
+
+@dataclass
+class Staging:
+    """Everything one accepted send writes before it is queued."""
+
+    message: dict[str, Any]
+    idempotency: dict[str, Any] | None = None
+    transaction: Transaction = field(default_factory=Transaction)
+
+
+class OutboundStore:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    # -- the API side -------------------------------------------------------------------------------
+    def stage(self, staging: Staging) -> None:
+        """Message, idempotency item and whatever else the caller added, atomically. Raises
+        TransactionConflict (``failed_at(0)`` means the idempotency key was taken first)."""
+        tx = Transaction()
+        if staging.idempotency is not None:
+            tx.put(staging.idempotency, condition="attribute_not_exists(pk)")
+        tx.put(staging.message, condition="attribute_not_exists(pk)")
+        tx.items.extend(staging.transaction.items)
+        self.table.commit(tx)
+
+    def send_request(self, tenant_id: str, idempotency_key: str) -> dict[str, Any] | None:
+        return self.table.get(keys.send_request(tenant_id, idempotency_key), consistent=True)
+
+    def load(self, pk: str, sk: str) -> dict[str, Any] | None:
+        return self.table.get({"pk": pk, "sk": sk}, consistent=True)
+
+    # -- the worker's claim -----------------------------------------------------------------------
+    def claim(self, message: dict[str, Any], token: str, now_epoch: int, lease_seconds: int) -> bool:
+        """Take a queued message for one send attempt. True when this worker won it."""
+        try:
+            self.table.update(
+                _key(message), "SET claim_token = :t, claim_expires_at = :exp, attempts = "
+                "if_not_exists(attempts, :zero) + :one",
+                {":t": token, ":exp": now_epoch + lease_seconds, ":zero": 0, ":one": 1, ":queued": "queued"},
+                {"#status": "status"},
+                condition="#status = :queued AND attribute_not_exists(claim_token)")
+            return True
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+
+    def release(self, message: dict[str, Any], token: str) -> None:
+        """Give a claim back after a retryable failure: nothing was sent."""
+        try:
+            self.table.update(_key(message), "REMOVE claim_token, claim_expires_at", {":t": token},
+                              condition="claim_token = :t")
+        except ClientError as exc:
+            if not is_conditional_failure(exc):
+                raise
+
+    def media_uploaded(self, message: dict[str, Any], media_id: str) -> None:
+        self.table.update(_key(message), "SET media_id = :m", {":m": media_id})
+
+    # -- outcomes -------------------------------------------------------------------------------------
+    def record_sent(self, message: dict[str, Any], token: str | None, provider_message_id: str,
+                    at_iso: str) -> None:
+        """``sent`` with the provider id, and the alias statuses find it by, in one transaction.
+        Raises ClaimLost when the claim is gone (the message was decided elsewhere)."""
+        tx = Transaction()
+        values: dict[str, Any] = {":s": "sent", ":r": status_rank("sent"), ":at": at_iso,
+                                  ":pid": provider_message_id}
+        condition = "status_rank < :r"
+        if token is not None:
+            values[":t"] = token
+            condition += " AND claim_token = :t"
+        tx.update(_key(message), "SET #status = :s, status_rank = :r, statuses.#sent = :at, "
+                  "provider_message_id = :pid REMOVE claim_token, claim_expires_at", values,
+                  {"#status": "status", "#sent": "sent"}, condition=condition)
+        alias: dict[str, Any] = {
+            **keys.provider_id(message["tenant_id"], provider_message_id), "message_pk": message["pk"],
+            "message_sk": message["sk"], "direction": "out", "message_id": message["message_id"]}
+        if message.get("session_id"):
+            alias["session_id"] = message["session_id"]
+        if message.get("status_mirrors"):
+            alias["status_mirrors"] = message["status_mirrors"]
+        tx.put(alias, condition="attribute_not_exists(pk)")
+        try:
+            self.table.commit(tx)
+        except TransactionConflict as conflict:
+            if conflict.failed_at(0):
+                raise ClaimLost(message["message_id"]) from conflict
+            raise
+
+    def record_failed(self, message: dict[str, Any], token: str | None, error: dict[str, Any],
+                      at_iso: str) -> bool:
+        """``failed`` with Meta's code, title and details. With ``token``, only while the claim is ours;
+        without, only while the message is still queued and unclaimed (or its claim is ``token``-less)."""
+        values: dict[str, Any] = {":s": "failed", ":r": status_rank("failed"), ":at": at_iso, ":e": error,
+                                  ":queued": "queued"}
+        if token is not None:
+            values[":t"] = token
+            condition = "#status = :queued AND claim_token = :t"
+        else:
+            condition = "#status = :queued"
+        try:
+            self.table.update(_key(message), "SET #status = :s, status_rank = :r, statuses.#failed = :at, "
+                              "#error = :e REMOVE claim_token, claim_expires_at", values,
+                              {"#status": "status", "#failed": "failed", "#error": "error"}, condition=condition)
+            return True
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+
+    def session_last_status(self, message: dict[str, Any], status: str) -> None:
+        """The session's last message shows the send's outcome, if it still is the last message."""
+        if not message.get("session_id"):
+            return
+        try:
+            self.table.update(keys.session(message["tenant_id"], message["session_id"]),
+                              "SET last_message.#status = :s", {":s": status, ":m": message["message_id"]},
+                              {"#status": "status"},
+                              condition="attribute_exists(pk) AND last_message.message_id = :m")
+        except ClientError as exc:
+            if not is_conditional_failure(exc):
+                raise
+
+    # -- throughput -----------------------------------------------------------------------------------
+    def take_send_slot(self, tenant_id: str, channel_id: str, epoch_second: int, limit: int) -> bool:
+        """One send within ``epoch_second`` for the channel, if fewer than ``limit`` were taken."""
+        try:
+            self.table.update(keys.send_rate(tenant_id, channel_id, epoch_second),
+                              "ADD n :one SET expires_at = :ttl",
+                              {":one": 1, ":limit": limit, ":ttl": epoch_second + 120},
+                              condition="attribute_not_exists(n) OR n < :limit")
+            return True
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+
+
+def _key(message: dict[str, Any]) -> dict[str, str]:
+    return {"pk": message["pk"], "sk": message["sk"]}

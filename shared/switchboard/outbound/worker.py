@@ -1,0 +1,233 @@
+"""The send worker: one outbound queue record is one message to send, exactly once.
+
+The claim protocol (docs/sending.md):
+1. Load the message; anything but ``queued`` is done already (a repeated queue record): drop the record.
+2. Take a send slot in the channel's second (ratelimit.py), then claim the message: a conditional update
+   that sets ``claim_token`` (and a lease) only while it is ``queued`` and unclaimed. One worker wins.
+3. Call the Graph API (or SES for email).
+4. Success: ``sent`` with the provider id AND the provider-id alias, in one transaction conditioned on
+   our claim; then parked statuses are applied and the session's last message shows ``sent``.
+   Retryable failure: the claim is given back and the record returns to the queue after a backoff that
+   grows with each receive; on the queue's last receive the message is ``failed`` with the reason and
+   the record goes on to the DLQ. Other failures: ``failed`` at once with Meta's code and message.
+A worker that dies between 3 and 4 leaves a claim behind: when the record comes back after the lease,
+the outcome is unknown, and the message is marked ``failed`` (code ``outcome_unknown``) rather than sent
+a second time. Nothing stays ``queued`` forever, nothing is sent twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from pydantic import BaseModel
+
+from switchboard import clock, ids
+from switchboard.clients.eventbus import DomainEvent
+from switchboard.clients.graph import GraphClient, GraphError
+from switchboard.domain.channels import Channel
+from switchboard.errors import SwitchboardError
+from switchboard.inbound.statuses import apply_parked
+from switchboard.observability import count
+from switchboard.outbound.ratelimit import ChannelThroughput
+from switchboard.outbound.store import ClaimLost, OutboundStore
+from switchboard.services import Services
+from switchboard.storage.attachments import AttachmentStore
+from switchboard.storage.channels import whatsapp_secrets
+
+logger = Logger(service="message_send", child=True)
+
+MAX_RECEIVES = 5  # the outbound queue's maxReceiveCount (infra/declaration.py); a test keeps them equal
+CLAIM_LEASE_SECONDS = 300  # longer than any Graph call (timeouts 3 s + 15 s) plus a throughput wait
+PAIR_RATE_LIMIT = 131056
+MAX_BACKOFF_SECONDS = 900
+CONCURRENCY = 10
+
+
+class OutboundJob(BaseModel):
+    """The outbound queue's message body."""
+
+    tenant_id: str
+    message_pk: str
+    message_sk: str
+
+
+class RetryLater(SwitchboardError):
+    """Nothing was sent; the record should come back after ``delay_seconds``."""
+
+    code = "retry_later"
+
+    def __init__(self, message: str, delay_seconds: int) -> None:
+        super().__init__(message)
+        self.delay_seconds = delay_seconds
+
+
+class RetriesExhausted(SwitchboardError):
+    """The message is failed for good; the record goes to the DLQ."""
+
+    code = "retries_exhausted"
+
+
+def backoff_seconds(error: GraphError | None, receive_count: int) -> int:
+    """Pair-rate errors back off 4^x seconds (Meta's guidance), everything else 2^x."""
+    attempt = max(receive_count - 1, 0)
+    base = 4 if error is not None and error.error_code == PAIR_RATE_LIMIT else 2
+    return int(min(base ** attempt, MAX_BACKOFF_SECONDS))
+
+
+def error_of(error: GraphError, exhausted: bool = False) -> dict[str, Any]:
+    title = error.message + (f" (gave up after {MAX_RECEIVES} attempts)" if exhausted else "")
+    return {"code": error.error_code if error.error_code is not None else (error.status or "unreachable"),
+            "title": title, "details": error.details.get("details")}
+
+
+def _failed_event(message: dict[str, Any], error: dict[str, Any]) -> DomainEvent:
+    return DomainEvent("message.failed", message["tenant_id"], {
+        "message_id": message["message_id"], "session_id": message.get("session_id"),
+        "channel_id": message["channel_id"], "error": error})
+
+
+class SendWorker:
+    def __init__(self, services: Services, sleep: Callable[[float], None] | None = None) -> None:
+        self.services = services
+        self.store = OutboundStore(services.table)
+        self.throughput = ChannelThroughput(self.store, sleep) if sleep else ChannelThroughput(self.store)
+
+    def send(self, job: OutboundJob, receive_count: int = 1) -> str:
+        """Send one queued message. Returns what happened ("sent", "failed", "done", "missing");
+        raises RetryLater or RetriesExhausted for the queue to act on."""
+        message = self.store.load(job.message_pk, job.message_sk)
+        if message is None or message.get("tenant_id") != job.tenant_id:
+            logger.warning("queued message not found", message_sk=job.message_sk)
+            return "missing"
+        if message.get("status") != "queued":
+            return "done"
+        channel = self.services.channels.by_id(message["channel_id"])  # cached for a minute per process
+        if channel is None or channel.tenant_id != job.tenant_id:
+            return self._fail(message, None, {"code": "channel_gone", "title": "the channel was removed"})
+        if not self.throughput.acquire(job.tenant_id, channel.channel_id, channel.throughput_mps):
+            count("SendThrottledLocally")
+            raise RetryLater("the channel's throughput is used up", 1)
+        token = ids.new_id()
+        now_epoch = int(clock.now().timestamp())
+        if not self.store.claim(message, token, now_epoch, CLAIM_LEASE_SECONDS):
+            return self._claim_refused(job)
+        try:
+            provider_id = self._deliver(channel, message)
+        except GraphError as error:
+            return self._graph_failure(message, token, error, receive_count)
+        except Exception:
+            self.store.release(message, token)  # e.g. the file could not be read: nothing was sent
+            raise
+        return self._sent(message, token, provider_id)
+
+    # -- steps ----------------------------------------------------------------------------------------
+    def _claim_refused(self, job: OutboundJob) -> str:
+        current = self.store.load(job.message_pk, job.message_sk)
+        if current is None or current.get("status") != "queued":
+            return "done"
+        expires = int(current.get("claim_expires_at") or 0)
+        if expires and expires <= int(clock.now().timestamp()):
+            # The claimant stopped between the Graph call and recording it: the outcome is unknown, so the
+            # message is not sent again (at most once).
+            count("SendOutcomeUnknown")
+            return self._fail(current, str(current.get("claim_token")), {
+                "code": "outcome_unknown", "title": "the send worker stopped while sending; the message "
+                "may or may not have been delivered", "details": None})
+        raise RetryLater("another worker is sending this message", max(expires - int(clock.now().timestamp()), 1))
+
+    def _deliver(self, channel: Channel, message: dict[str, Any]) -> str:
+        if channel.kind == "email":
+            from switchboard.email.sending import deliver  # lazily: the email package is optional
+
+            return str(deliver(message, channel, self.services))
+        payload = json.loads(message["graph_payload"])
+        graph = GraphClient(self.services.settings.graph_base_url, whatsapp_secrets(channel).access_token)
+        if message.get("media_key"):
+            kind = payload["type"]
+            media_id = message.get("media_id")
+            if not media_id:
+                content = AttachmentStore(self.services.settings.need("media_bucket_name")).read(message["media_key"])
+                media_id = graph.upload_media(channel.phone_number_id or "", content,
+                                              message.get("media_content_type", "application/octet-stream"),
+                                              message.get("media_filename", "file"))
+                self.store.media_uploaded(message, media_id)
+            payload[kind] = {**payload.get(kind, {}), "id": media_id}
+        payload.setdefault("biz_opaque_callback_data", message["message_id"])
+        return graph.send_message(channel.phone_number_id or "", payload)
+
+    def _graph_failure(self, message: dict[str, Any], token: str, error: GraphError, receive_count: int) -> str:
+        if not error.retryable:
+            count("SendFailed")
+            return self._fail(message, token, error_of(error))
+        if receive_count >= MAX_RECEIVES:
+            count("SendRetriesExhausted")
+            self._fail(message, token, error_of(error, exhausted=True))
+            raise RetriesExhausted(f"gave up after {receive_count} attempts")
+        self.store.release(message, token)
+        count("SendRetried")
+        raise RetryLater(f"retryable Graph error {error.error_code}", backoff_seconds(error, receive_count))
+
+    def _fail(self, message: dict[str, Any], token: str | None, error: dict[str, Any]) -> str:
+        if self.store.record_failed(message, token, error, clock.iso(clock.now())):
+            self.store.session_last_status(message, "failed")
+            self.services.bus.publish([_failed_event(message, error)])
+        return "failed"
+
+    def _sent(self, message: dict[str, Any], token: str, provider_id: str) -> str:
+        try:
+            self.store.record_sent(message, token, provider_id, clock.iso(clock.now()))
+        except ClaimLost:
+            logger.error("send recorded after the claim was lost", message_id=message["message_id"])
+            return "done"
+        count("MessageSent")
+        events = [DomainEvent("message.sent", message["tenant_id"], {
+            "message_id": message["message_id"], "session_id": message.get("session_id"),
+            "channel_id": message["channel_id"], "provider_message_id": provider_id})]
+        events += apply_parked(message["tenant_id"], provider_id, self.services.statuses)
+        self.store.session_last_status(message, "sent")
+        self.services.bus.publish(events)
+        return "sent"
+
+
+@dataclass
+class BatchAttempts:
+    """The outcome of each record of a batch, sent concurrently; ``settle`` is the record handler of
+    Powertools' BatchProcessor: it re-raises a record's failure so only that record is retried, after
+    setting its visibility to the backoff."""
+
+    outcomes: dict[str, BaseException | None]
+    services: Services
+
+    def settle(self, record: SQSRecord) -> None:
+        outcome = self.outcomes.get(record.message_id)
+        if outcome is None:
+            return
+        if isinstance(outcome, RetryLater):
+            self.services.outbound_queue.retry_after(record.receipt_handle, outcome.delay_seconds)
+        raise outcome
+
+
+def send_batch(records: list[dict[str, Any]], services: Services) -> BatchAttempts:
+    worker = SendWorker(services)
+
+    def attempt(raw: dict[str, Any]) -> BaseException | None:
+        record = SQSRecord(raw)
+        try:
+            job = OutboundJob.model_validate_json(record.body)
+            worker.send(job, int(record.attributes.approximate_receive_count or 1))
+        except Exception as exc:  # noqa: BLE001 - each record's failure is reported on its own
+            if not isinstance(exc, RetryLater | RetriesExhausted):
+                logger.exception("send attempt failed", message_id=record.message_id)
+            return exc
+        return None
+
+    with ThreadPoolExecutor(max_workers=min(CONCURRENCY, max(len(records), 1))) as pool:
+        results = list(pool.map(attempt, records))
+    return BatchAttempts({SQSRecord(r).message_id: result for r, result in zip(records, results, strict=True)},
+                         services)

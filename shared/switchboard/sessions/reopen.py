@@ -1,0 +1,100 @@
+"""An operator reopens a resolved session. Inside the customer's 24-hour window it is simply open again;
+outside it only with an approved template, which is sent, and the session waits for the customer
+(``awaiting_customer``: free text is refused until they reply; the inbound path opens it then)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from switchboard import clock
+from switchboard.clients.eventbus import DomainEvent
+from switchboard.domain import sessions
+from switchboard.errors import Conflict, NotFound
+from switchboard.outbound import rules
+from switchboard.outbound.models import ReopenRequest
+from switchboard.outbound.sending import (
+    Caller,
+    commit_and_enqueue,
+    fingerprint,
+    idempotency_item,
+    last_message_of,
+    message_record,
+    replay,
+    template_outgoing,
+)
+from switchboard.outbound.store import Staging
+from switchboard.services import Services
+from switchboard.storage import keys
+from switchboard.storage.dynamo import Transaction, TransactionConflict
+
+
+@dataclass(frozen=True)
+class Reopened:
+    session: dict[str, Any]
+    message: dict[str, Any] | None = None
+    replayed: bool = False
+
+
+def reopen(services: Services, caller: Caller, session_id: str, request: ReopenRequest,
+           idempotency_key: str | None) -> Reopened:
+    t = caller.tenant_id
+    print_ = fingerprint("reopen", session_id, request.model_dump(mode="json"))
+    if idempotency_key and request.template and (
+            previous := replay(services, t, idempotency_key, print_)) is not None:
+        return Reopened(services.sessions.get(t, session_id) or {}, previous.message, True)
+    session = services.sessions.get(t, session_id)
+    if session is None:
+        raise NotFound("no such session", session_id=session_id)
+    if session.get("status") != sessions.RESOLVED:
+        raise Conflict("only a resolved session can be reopened", code="session_not_resolved")
+    channel = services.channels.get(t, session["channel_id"])
+    if channel is None:
+        raise NotFound("the session's channel is gone", channel_id=session["channel_id"])
+    pointer = (services.table.get(keys.thread(t, session["channel_id"], session["address"]), consistent=True)
+               if session.get("address") else None)
+    if pointer is not None and pointer.get("session_id") != session_id:
+        raise Conflict("the customer has a newer session on this channel", code="session_superseded",
+                       session_id=pointer.get("session_id"))
+    now = clock.now()
+    now_iso = clock.iso(now)
+    in_window = channel.kind != "whatsapp" or rules.window_open(rules.last_inbound_at(session, pointer), now)
+    if not in_window and request.template is None:
+        raise Conflict("the customer's 24-hour window is closed: reopen with an approved template",
+                       code="window_closed")
+    new_status = sessions.OPEN if in_window else sessions.AWAITING_CUSTOMER
+    message = None
+    if request.template is not None:
+        outgoing = template_outgoing(services, t, channel, session.get("address") or "", request.template)
+        message = message_record(t, channel.channel_id, outgoing, session_id, session.get("contact_id"),
+                                 caller.operator_id, now_iso)
+    tx = Transaction()
+    values: dict[str, Any] = {":new": new_status, ":now": now_iso, ":by": caller.operator_id,
+                              ":resolved": sessions.RESOLVED, ":gsk": f"{now_iso}#{session_id}"}
+    expression = ("SET #status = :new, reopened_at = :now, reopened_by = :by, last_activity_at = :now, "
+                  "gsi1sk = :gsk")
+    if message is not None:
+        values[":last"] = last_message_of(message)
+        values[":false"] = False
+        expression += ", last_message = :last, unanswered = :false"
+    tx.update(keys.session(t, session_id), expression + " REMOVE resolved_at, outcome, resolution_note", values,
+              {"#status": "status"}, condition="#status = :resolved")
+    if pointer is not None:
+        tx.update(keys.thread(t, session["channel_id"], session["address"]),
+                  "SET session_status = :new REMOVE resolved_at", {":new": new_status, ":sid": session_id},
+                  condition="session_id = :sid")
+    try:
+        if message is not None:
+            staging = Staging(message, idempotency_item(t, idempotency_key, print_, message)
+                              if idempotency_key else None, tx)
+            accepted = commit_and_enqueue(services, staging, t, idempotency_key, print_)
+            if accepted.replayed:
+                return Reopened(services.sessions.get(t, session_id) or {}, accepted.message, True)
+        else:
+            services.table.commit(tx)
+    except TransactionConflict as conflict:
+        raise Conflict("the session changed meanwhile; try again", code="session_changed") from conflict
+    services.bus.publish([DomainEvent("session.reopened", t, {
+        "session_id": session_id, "by": "operator", "operator_id": caller.operator_id, "status": new_status,
+        "with_template": message is not None})])
+    return Reopened(services.sessions.get(t, session_id) or {}, message)
