@@ -55,7 +55,7 @@ class StatusStore:
     def _advance_first(self, key: dict[str, str], sets: list[str], values: dict[str, Any],
                        names: dict[str, str], forward: str, status: str, at_iso: str) -> bool:
         names = {k: v for k, v in names.items() if k != "#s"}
-        values = {**values, ":first": {status: at_iso}}
+        values = {**{k: v for k, v in values.items() if k != ":at"}, ":first": {status: at_iso}}
         try:
             self.table.update(key, "SET " + ", ".join([*sets, "statuses = :first"]), values, names,
                               condition=f"{forward} AND attribute_not_exists(statuses)")
