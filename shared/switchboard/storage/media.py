@@ -34,11 +34,11 @@ class MediaStore:
 
     def mark_available(self, message_key: dict[str, str], s3_key: str, size: int, sha256_hex: str,
                        mime_type: str) -> None:
-        self.table.update(message_key, "SET media.#st = :s, media.s3_key = :k, media.size = :n, "
+        self.table.update(message_key, "SET media.#st = :s, media.s3_key = :k, media.#sz = :n, "
                           "media.sha256_hex = :h, media.mime_type = :m, media.stored_at = :now "
                           "REMOVE media.#err",
                           {":s": MEDIA_AVAILABLE, ":k": s3_key, ":n": size, ":h": sha256_hex, ":m": mime_type,
-                           ":now": clock.iso(clock.now())}, {"#st": "status", "#err": "error"},
+                           ":now": clock.iso(clock.now())}, {"#st": "status", "#err": "error", "#sz": "size"},
                           condition="attribute_exists(media)")
 
     def mark_failed(self, message_key: dict[str, str], reason: str) -> None:
