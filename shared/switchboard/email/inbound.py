@@ -1,0 +1,328 @@
+"""contact_resolution's rules for one inbound email (a queued ``kind == "email"`` event whose raw MIME is
+in the media bucket): parse it, find its thread, its contact and its session, and store it once.
+
+Reads: one BatchGetItem (the message's own id, every id it refers to, the identifiers of its addresses)
+and, for a reply, the session. Write: one TransactWriteItems (message, id aliases, session, contact and
+its email identifier). A lost race (a concurrent first mail from the same new address, a concurrent
+resolve) cancels it; we read again and re-plan. The message's own id alias is written under
+``attribute_not_exists``: a redelivered message stores nothing.
+
+Auto-replies and bounces are recorded, never answered, and open no session: on the thread's session as
+a system message (unread and unanswered untouched) when they name one, else on the tenant's record of
+automated mail. A message that cannot be parsed at all is kept raw and recorded as unparseable."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from switchboard import clock, ids
+from switchboard.clients.eventbus import DomainEvent
+from switchboard.clients.media_store import MediaStore
+from switchboard.domain import sessions
+from switchboard.domain.channels import Channel
+from switchboard.email import contacts, mime, threads
+from switchboard.email.mime import Address, ParsedEmail
+from switchboard.email.statuses import apply_ses_event
+from switchboard.email.store import EmailStore, MailboxView, alias_item
+from switchboard.errors import ConcurrentUpdate, UnknownChannel
+from switchboard.observability import count
+from switchboard.services import Services
+from switchboard.storage import keys
+from switchboard.storage.contacts import profile_item, search_index_items
+from switchboard.storage.dynamo import Transaction, TransactionConflict
+from switchboard.whatsapp.envelope import QueuedEvent
+
+_ATTEMPTS = 8
+_PREVIEW_CHARS = 200
+MAX_TEXT_CHARS = 100_000  # DynamoDB items stop at 400 KB; the raw message keeps everything
+MAX_INLINE_HTML_CHARS = 20_000  # larger HTML bodies go to the media bucket
+_MAX_REFERENCES = 20
+_METRIC_OF = {"message": "EmailStored", "duplicate": "EmailDuplicate", "unparseable": "EmailUnparseable"}
+
+
+@dataclass
+class EmailOutcome:
+    stored: str  # "message", "automated", "unparseable", "duplicate"
+    session_id: str | None = None
+    contact_id: str | None = None
+    message_id: str | None = None
+    events: list[DomainEvent] = field(default_factory=list)
+
+
+def raw_key(tenant_id: str, sha256: str) -> str:
+    return f"{tenant_id}/email/raw/{sha256}.eml"
+
+
+def _attachment_key(tenant_id: str, sha256: str) -> str:
+    return f"{tenant_id}/email/attachments/{sha256}"
+
+
+def email_channel(event: QueuedEvent, services: Services) -> Channel:
+    channel = services.channels.by_id(event.channel_id)
+    if channel is None or channel.tenant_id != event.tenant_id or channel.kind != "email" or not channel.address:
+        raise UnknownChannel(f"mailbox {event.channel_id} is gone")
+    return channel
+
+
+def process_email_event(event: QueuedEvent, services: Services) -> list[DomainEvent]:
+    """contact_resolution's branch for ``email`` (a received message) and ``email_status`` (an SES event
+    about one we sent). Safe to repeat."""
+    channel = email_channel(event, services)
+    if event.kind == "email_status":
+        return apply_ses_event(event, services)
+    outcome = store_inbound_email(event, channel, services)
+    count(_METRIC_OF.get(outcome.stored, "EmailAutomatedKept"))
+    return outcome.events
+
+
+def store_inbound_email(event: QueuedEvent, channel: Channel, services: Services) -> EmailOutcome:
+    media = MediaStore(services.settings.need("media_bucket_name"))
+    store = EmailStore(services.table)
+    raw = media.get(event.payload["s3_key"])
+    sha256 = str(event.payload.get("sha256") or hashlib.sha256(raw).hexdigest())
+    parsed = mime.parse(raw)
+    if parsed.unparseable:
+        return _keep_automated(event, parsed, sha256, store, reason="unparseable", session=None)
+    own_id = threads.stored_id(parsed.message_id or f"raw-{sha256}")
+    mailbox = str(channel.address)
+    addresses = contacts.thread_addresses(parsed, mailbox)
+    refs = [threads.stored_id(i) for i in parsed.thread_ids()]
+    fields: dict[str, Any] | None = None
+    for _ in range(_ATTEMPTS):
+        view = store.look_up(event.tenant_id, channel.channel_id, [own_id, *refs], [a.lower for a in addresses])
+        if own_id in view.aliases:
+            return EmailOutcome("duplicate", session_id=view.aliases[own_id].get("session_id"))
+        session = _thread_session(parsed, channel, view, refs, store)
+        if parsed.automated:
+            return _keep_automated(event, parsed, sha256, store, reason="bounce" if parsed.is_bounce
+                                   else "auto_reply", session=session, own_id=own_id)
+        choice = contacts.choose_contact(addresses, view.owners)
+        if session is None and choice is None:
+            return _keep_automated(event, parsed, sha256, store, reason="no_sender", session=None,
+                                   own_id=own_id)
+        if fields is None:
+            files = _store_files(event.tenant_id, parsed, media)
+            fields = _email_fields(parsed, own_id, event.payload["s3_key"], event.tenant_id, files, media)
+        plan = _plan(event, channel, parsed, own_id, session, choice, fields, clock.now())
+        try:
+            store.commit(plan.transaction)
+        except TransactionConflict as conflict:
+            if conflict.failed_at(plan.alias_index):
+                return EmailOutcome("duplicate")
+            time.sleep(random.uniform(0.005, 0.05))  # noqa: S311 - jitter, not security
+            continue
+        return plan.outcome
+    raise ConcurrentUpdate(f"could not store email after {_ATTEMPTS} attempts")
+
+
+def _thread_session(parsed: ParsedEmail, channel: Channel, view: MailboxView, refs: list[str],
+                    store: EmailStore) -> dict[str, Any] | None:
+    """Our reply address, then our own Message-IDs, then the ids the mailbox has seen, nearest first."""
+    mailbox = str(channel.address)
+    candidates: list[str] = []
+    by_address = threads.session_of_reply_address(mailbox, [*parsed.to, *parsed.cc])
+    if by_address:
+        candidates.append(by_address)
+    candidates += [sid for i in parsed.thread_ids() if (sid := threads.session_of_message_id(i, mailbox))]
+    candidates += [str(view.aliases[i]["session_id"]) for i in refs
+                   if i in view.aliases and view.aliases[i].get("session_id")]
+    for session_id in dict.fromkeys(candidates):
+        session = store.session(channel.tenant_id, session_id)
+        if session and session.get("channel_id") == channel.channel_id:
+            return session
+    return None
+
+
+def _store_files(tenant_id: str, parsed: ParsedEmail, media: MediaStore) -> list[dict[str, Any]]:
+    """Attachments and inline images to the media bucket, by content (a repeat writes the same object)."""
+    stored = []
+    for attachment in parsed.attachments:
+        key = _attachment_key(tenant_id, attachment.sha256)
+        media.put(key, attachment.payload, attachment.content_type)
+        entry: dict[str, Any] = {"key": key, "content_type": attachment.content_type, "size": attachment.size,
+                                 "sha256": attachment.sha256, "inline": attachment.inline}
+        if attachment.filename:
+            entry["filename"] = attachment.filename
+        if attachment.content_id:
+            entry["content_id"] = attachment.content_id
+        stored.append(entry)
+    return stored
+
+
+def _email_fields(parsed: ParsedEmail, own_id: str, raw_location: str, tenant_id: str,
+                  files: list[dict[str, Any]], media: MediaStore | None = None) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "subject": parsed.subject, "from": [a.as_dict() for a in parsed.from_],
+        "to": [a.as_dict() for a in parsed.to], "cc": [a.as_dict() for a in parsed.cc],
+        "reply_to": [a.as_dict() for a in parsed.reply_to], "message_id": own_id,
+        "in_reply_to": parsed.in_reply_to[:_MAX_REFERENCES], "references": parsed.references[-_MAX_REFERENCES:],
+        "raw_key": raw_location, "attachments": files,
+    }
+    if parsed.date:
+        fields["date"] = parsed.date
+    if parsed.html is not None:
+        if len(parsed.html) <= MAX_INLINE_HTML_CHARS:
+            fields["html"] = parsed.html
+        else:
+            fields["html_key"] = f"{tenant_id}/email/html/{hashlib.sha256(parsed.html.encode()).hexdigest()}.html"
+            if media is not None:
+                media.put(fields["html_key"], parsed.html.encode(), "text/html; charset=utf-8")
+    if parsed.defects:
+        fields["defects"] = parsed.defects[:20]
+    if len(parsed.text) > MAX_TEXT_CHARS:
+        fields["text_truncated"] = True
+    return fields
+
+
+@dataclass
+class _Plan:
+    transaction: Transaction
+    alias_index: int
+    outcome: EmailOutcome
+
+
+def _plan(event: QueuedEvent, channel: Channel, parsed: ParsedEmail, own_id: str,
+          session: dict[str, Any] | None, choice: contacts.ContactChoice | None,
+          email_fields: dict[str, Any], now: datetime) -> _Plan:
+    """What one inbound email writes, from what the store said. No I/O."""
+    t, channel_id = event.tenant_id, channel.channel_id
+    now_iso = clock.iso(now)
+    events: list[DomainEvent] = []
+    tx = Transaction()
+    new_contact: dict[str, Any] | None = None
+    if session is not None:
+        contact_id, address = str(session["contact_id"]), str(session.get("address") or "")
+        resolved = session.get("status") == sessions.RESOLVED
+        resolved_at = clock.parse_iso(session["resolved_at"]) if session.get("resolved_at") else now
+        if not resolved:
+            mode = "existing"
+        elif sessions.may_reopen(resolved_at, now, channel.reopen_period_hours):
+            mode = "reopen"
+        else:
+            mode = "new"
+        session_id = str(session["session_id"]) if mode != "new" else ids.new_id()
+    else:
+        assert choice is not None
+        address = choice.address.lower
+        contact_id = choice.contact_id or ids.new_id()
+        if choice.contact_id is None:
+            new_contact = _new_contact(t, contact_id, choice.address, now_iso)
+            events.append(DomainEvent("contact.created", t, {"contact_id": contact_id, "source": "email"}))
+        mode, session_id = "new", ids.new_id()
+
+    message_id = ids.new_id()
+    message = {
+        **keys.message(t, session_id, keys.message_sort_key(now_iso, message_id)),
+        "message_id": message_id, "tenant_id": t, "channel_id": channel_id, "contact_id": contact_id,
+        "session_id": session_id, "direction": "in", "kind": "email", "text": parsed.text[:MAX_TEXT_CHARS],
+        "provider_message_id": own_id, "sent_at": now_iso, "created_at": now_iso,
+        "email": email_fields,
+    }
+    alias_index = tx.put(alias_item(t, channel_id, own_id, session_id, message, "in"),
+                         condition="attribute_not_exists(pk)")
+    tx.put(message, condition="attribute_not_exists(pk)")
+    if new_contact is not None:
+        tx.put(profile_item(new_contact), condition="attribute_not_exists(pk)")
+        tx.put({**keys.identifier(t, "email", address), "contact_id": contact_id, "kind": "email",
+                "value": address, "tenant_id": t}, condition="attribute_not_exists(pk)")
+        for entry in search_index_items(new_contact):
+            tx.put(entry)
+    else:
+        tx.update(keys.contact(t, contact_id), "SET last_activity_at = :now", {":now": now_iso},
+                  condition="attribute_exists(pk)")
+
+    preview = (parsed.text or parsed.subject)[:_PREVIEW_CHARS]
+    last_message = {"message_id": message_id, "text": preview, "direction": "in", "kind": "email",
+                    "at": now_iso}
+    chain = [*parsed.references, *([] if own_id.startswith("raw-") else [own_id])][-_MAX_REFERENCES:]
+    thread = {"last_message_id": own_id, "references": chain}
+    if mode == "new":
+        tx.put({
+            **keys.session(t, session_id), keys.GSI1_PK: keys.sessions_index(t),
+            keys.GSI1_SK: f"{now_iso}#{session_id}", keys.GSI2_PK: keys.contact_sessions_index(t, contact_id),
+            keys.GSI2_SK: f"{now_iso}#{session_id}", "session_id": session_id, "tenant_id": t,
+            "channel_id": channel_id, "channel_kind": "email", "contact_id": contact_id, "address": address,
+            "status": sessions.OPEN, "created_at": now_iso, "unread_count": 1, "unanswered": True, "tags": [],
+            "last_message": last_message, "last_activity_at": now_iso, "last_inbound_at": now_iso,
+            "subject": threads.thread_subject(parsed.subject), "email_thread": thread,
+        }, condition="attribute_not_exists(pk)")
+        events.append(DomainEvent("session.created", t, {"session_id": session_id, "contact_id": contact_id,
+                                                          "channel_id": channel_id}))
+    else:
+        _session_update(tx, t, session_id, mode, last_message, now_iso, thread)
+        if mode == "reopen":
+            events.append(DomainEvent("session.reopened", t, {"session_id": session_id, "by": "customer"}))
+    events.append(DomainEvent("message.received", t, {
+        "message_id": message_id, "session_id": session_id, "contact_id": contact_id, "channel_id": channel_id,
+        "kind": "email", "suppressed": False}))
+    outcome = EmailOutcome("message", session_id, contact_id, message_id, events)
+    return _Plan(tx, alias_index, outcome)
+
+
+def _session_update(tx: Transaction, tenant_id: str, session_id: str, mode: str, last_message: dict[str, Any],
+                    now_iso: str, thread: dict[str, Any]) -> None:
+    """The same change as a WhatsApp message makes (storage/conversations.py), plus the thread's ids."""
+    names = {"#status": "status"}
+    values: dict[str, Any] = {":open": "open", ":last": last_message, ":now": now_iso,
+                              ":gsk": f"{now_iso}#{session_id}", ":one": 1, ":zero": 0, ":true": True,
+                              ":thread": thread, ":resolved": "resolved"}
+    expression = ("SET #status = :open, last_message = :last, last_activity_at = :now, gsi1sk = :gsk, "
+                  "unread_count = if_not_exists(unread_count, :zero) + :one, unanswered = :true, "
+                  "last_inbound_at = :now, email_thread = :thread")
+    key = keys.session(tenant_id, session_id)
+    if mode == "reopen":
+        tx.update(key, expression + ", reopened_at = :now REMOVE resolved_at, outcome", values, names,
+                  condition="#status = :resolved")
+    else:
+        tx.update(key, expression, values, names, condition="attribute_exists(pk) AND #status <> :resolved")
+
+
+def _new_contact(tenant_id: str, contact_id: str, address: Address, now_iso: str) -> dict[str, Any]:
+    return {"contact_id": contact_id, "tenant_id": tenant_id, "name": address.name or address.address,
+            "phones": [], "emails": [address.lower], "identities": [], "tags": [], "attributes": {},
+            "created_at": now_iso, "updated_at": now_iso, "last_activity_at": now_iso}
+
+
+def _keep_automated(event: QueuedEvent, parsed: ParsedEmail, sha256: str, store: EmailStore, reason: str,
+                    session: dict[str, Any] | None, own_id: str | None = None) -> EmailOutcome:
+    """Record mail nobody answers: on its thread's session as a system message (no unread, no
+    unanswered, no reopening), or on the tenant's record of automated mail."""
+    t = event.tenant_id
+    now_iso = clock.iso(clock.now())
+    received_iso = str(event.payload.get("received_at") or now_iso)
+    fields = _email_fields(parsed, own_id or f"raw-{sha256}", event.payload["s3_key"], t, [])
+    if parsed.report:
+        fields["report"] = parsed.report.recipients[:20]
+    summary = {"reason": reason, "channel_id": event.channel_id, "email": fields, "received_at": now_iso,
+               "text": parsed.text[:MAX_TEXT_CHARS]}
+    detail = {"channel_id": event.channel_id, "reason": reason}
+    if session is None:
+        record_id = own_id or f"raw-{sha256}"
+        digest = hashlib.sha256(record_id.encode()).hexdigest()
+        store.record_automated({**keys.automated_mail(t, received_iso, digest), "tenant_id": t, **summary})
+        return EmailOutcome(reason, events=[DomainEvent("email.automated_received", t, detail)])
+    session_id = str(session["session_id"])
+    message_id = ids.new_id()
+    message = {
+        **keys.message(t, session_id, keys.message_sort_key(now_iso, message_id)), "message_id": message_id,
+        "tenant_id": t, "channel_id": event.channel_id, "contact_id": session.get("contact_id"),
+        "session_id": session_id, "direction": "in", "kind": "system", "system_kind": f"email_{reason}",
+        "provider_message_id": own_id, "sent_at": now_iso, "created_at": now_iso, **summary,
+    }
+    tx = Transaction()
+    alias = tx.put(alias_item(t, event.channel_id, str(own_id), session_id, message, "in"),
+                   condition="attribute_not_exists(pk)")
+    tx.put(message, condition="attribute_not_exists(pk)")
+    try:
+        store.commit(tx)
+    except TransactionConflict as conflict:
+        if conflict.failed_at(alias):
+            return EmailOutcome("duplicate", session_id=session_id)
+        raise
+    return EmailOutcome(reason, session_id=session_id, message_id=message_id,
+                        events=[DomainEvent("email.automated_received", t, {**detail, "session_id": session_id})])

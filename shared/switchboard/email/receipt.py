@@ -1,0 +1,232 @@
+"""webhook_receipt's part for email: verify, validate, queue. Nothing is parsed beyond the headers.
+
+- Mailgun's raw-MIME route (POST /webhooks/email/{channel_id}): the form's ``body-mime``, signed with
+  HMAC-SHA256(signing key, timestamp + token). Stale timestamps and replayed tokens are refused; the raw
+  message goes to the media bucket (``<tenant>/email/raw/<sha256>.eml``) and an ``email`` event onto the
+  inbound FIFO queue (group: channel + sender; deduplication: the Message-ID, else the SHA-256).
+- SES inbound (receipt rule -> S3 under ``email-in/<tenant>/<channel_id>/``; the bucket's "Object
+  Created" event reaches us through EventBridge): the same ``email`` event for the stored object.
+- SES sending events (EventBridge, source ``aws.ses``): an ``email_status`` event, found by the tags
+  we set when sending (tenant_id, channel_id).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import urllib.parse
+from dataclasses import dataclass
+from email import policy
+from email.parser import BytesHeaderParser, BytesParser
+from typing import Any
+
+from aws_lambda_powertools.utilities import parameters
+from botocore.exceptions import ClientError
+
+from switchboard import clock
+from switchboard.clients.media_store import MediaStore
+from switchboard.clients.sqs import OutgoingMessage
+from switchboard.domain.channels import Channel
+from switchboard.email.mime import message_ids
+from switchboard.email.inbound import raw_key
+from switchboard.errors import BadSignature, NotAcceptable, QueueUnavailable
+from switchboard.services import Services
+from switchboard.storage import keys
+from switchboard.storage.dynamo import is_conditional_failure
+from switchboard.whatsapp.envelope import QueuedEvent
+
+MAX_MIME_BYTES = 5 * 1024 * 1024  # API Gateway and Lambda's 6 MB payload, base64 included; larger mail: SES
+MAX_TIMESTAMP_AGE_S = 300
+TOKEN_TTL_S = 24 * 3600
+SES_INBOUND_PREFIX = "email-in/"
+SES_DETAIL_TYPES = ("Email Sent", "Email Delivered", "Email Bounced", "Email Complaint Received",
+                    "Email Rejected", "Email Delivery Delayed")
+
+
+@dataclass(frozen=True)
+class EmailReceipt:
+    queued: int
+    s3_key: str | None = None
+
+
+def mailbox_signing_key(channel: Channel) -> str:
+    """The mailbox's Mailgun webhook signing key, from its secret (cached by Powertools Parameters)."""
+    value: Any = parameters.get_secret(channel.secret_name, transform="json", max_age=300)
+    key = value.get("mailgun_signing_key") if isinstance(value, dict) else None
+    if not key:
+        raise BadSignature("the mailbox has no signing key")
+    return str(key)
+
+
+def form_fields(body: bytes, content_type: str) -> dict[str, bytes]:
+    """A multipart/form-data or urlencoded body as fields -> bytes, with the standard library."""
+    if content_type.lower().startswith("multipart/form-data"):
+        message = BytesParser(policy=policy.HTTP).parsebytes(
+            b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body)
+        fields: dict[str, bytes] = {}
+        if not message.is_multipart():
+            return fields
+        for part in message.iter_parts():  # type: ignore[attr-defined]
+            name = part.get_param("name", header="content-disposition")
+            payload = part.get_payload(decode=True)
+            if name and isinstance(payload, bytes):
+                fields.setdefault(str(name), payload)
+        return fields
+    # urlencoded: latin-1 round-trips every percent-decoded byte exactly
+    pairs = urllib.parse.parse_qsl(body.decode("latin-1"), keep_blank_values=True, encoding="latin-1")
+    found: dict[str, bytes] = {}
+    for name, value in pairs:
+        found.setdefault(name, value.encode("latin-1"))
+    return found
+
+
+def _text(fields: dict[str, bytes], name: str) -> str:
+    return fields.get(name, b"").decode("utf-8", "replace").strip()
+
+
+def verify_mailgun(fields: dict[str, bytes], signing_key: str, now_s: float) -> str:
+    """Check the signature (constant time) and the timestamp's age; return the token."""
+    timestamp, token, signature = _text(fields, "timestamp"), _text(fields, "token"), _text(fields, "signature")
+    if not (timestamp and token and signature):
+        raise BadSignature("signature, timestamp and token are required", missing=True)
+    expected = hmac.new(signing_key.encode(), (timestamp + token).encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, signature.lower()):
+        raise BadSignature("the signature does not match")
+    try:
+        age = abs(now_s - float(timestamp))
+    except ValueError as exc:
+        raise BadSignature("the timestamp is not a number") from exc
+    if age > MAX_TIMESTAMP_AGE_S:
+        raise BadSignature("the timestamp is stale")
+    return token
+
+
+def _claim_token(services: Services, tenant_id: str, token: str) -> None:
+    expires = int(clock.now().timestamp()) + TOKEN_TTL_S
+    try:
+        services.table.put({**keys.mailgun_token(tenant_id, token), keys.TTL_ATTRIBUTE: expires},
+                           condition="attribute_not_exists(pk)")
+    except ClientError as exc:
+        if is_conditional_failure(exc):
+            raise BadSignature("the token was used before (a replay)") from exc
+        raise
+
+
+def _release_token(services: Services, tenant_id: str, token: str) -> None:
+    try:
+        services.table.delete(keys.mailgun_token(tenant_id, token))
+    except ClientError:
+        pass  # the retry is refused as a replay then; the provider's next attempt has a fresh token
+
+
+def _sender_and_id(raw: bytes) -> tuple[str, str | None]:
+    """From and Message-ID, from the headers only."""
+    headers = BytesHeaderParser(policy=policy.default).parsebytes(raw)
+    sender = "unknown"
+    try:
+        from_header = headers.get("From")
+        addresses = [a.addr_spec for a in from_header.addresses] if from_header is not None else []
+        sender = addresses[0].lower() if addresses and addresses[0] else sender
+    except (ValueError, TypeError, IndexError, AttributeError):
+        pass
+    try:
+        found = message_ids(str(headers.get("Message-ID") or ""))
+    except (ValueError, TypeError, IndexError, AttributeError):
+        found = []
+    return sender, (found[0] if found else None)
+
+
+def _email_event(channel: Channel, s3_key: str, sha256: str, sender: str, message_id: str | None,
+                 source: str, size: int) -> QueuedEvent:
+    return QueuedEvent(
+        kind="email", tenant_id=channel.tenant_id, channel_id=channel.channel_id,
+        event_id=message_id or sha256, group=f"{channel.channel_id}:{sender}", field="email", waba_id="",
+        received_at=clock.iso(clock.now()),
+        payload={"s3_key": s3_key, "sha256": sha256, "source": source, "size": size,
+                 "received_at": clock.iso(clock.now())})
+
+
+def _queue(services: Services, event: QueuedEvent) -> None:
+    services.inbound_queue.send_all([OutgoingMessage(event.model_dump_json(exclude_none=True), event.group_id,
+                                                     event.dedup_id)])
+
+
+def receive_mailgun(channel_id: str, body: bytes, content_type: str, services: Services) -> EmailReceipt:
+    """Verify (401 missing, 403 wrong/stale/replayed), validate (406: never acceptable), store, queue."""
+    channel = services.channels.by_id(channel_id)
+    if channel is None or channel.kind != "email":
+        raise NotAcceptable("no mailbox with this id")
+    if len(body) > MAX_MIME_BYTES + 64 * 1024:
+        raise NotAcceptable("the message is larger than this route accepts; route large mail through SES")
+    fields = form_fields(body, content_type)
+    token = verify_mailgun(fields, mailbox_signing_key(channel), clock.now().timestamp())
+    raw = fields.get("body-mime")
+    if not raw:
+        raise NotAcceptable("body-mime is missing: point the Mailgun route at a URL ending in 'mime'")
+    if len(raw) > MAX_MIME_BYTES:
+        raise NotAcceptable("the message is larger than this route accepts; route large mail through SES")
+    _claim_token(services, channel.tenant_id, token)
+    try:
+        sha256 = hashlib.sha256(raw).hexdigest()
+        key = raw_key(channel.tenant_id, sha256)
+        try:
+            MediaStore(services.settings.need("media_bucket_name")).put(key, raw, "message/rfc822")
+        except ClientError as exc:
+            raise QueueUnavailable("the message could not be stored") from exc
+        sender, message_id = _sender_and_id(raw)
+        _queue(services, _email_event(channel, key, sha256, sender, message_id, "mailgun", len(raw)))
+    except QueueUnavailable:
+        _release_token(services, channel.tenant_id, token)
+        raise
+    return EmailReceipt(queued=1, s3_key=key)
+
+
+def receive_aws_event(event: dict[str, Any], services: Services) -> dict[str, Any]:
+    """An EventBridge event from the default bus: mail SES stored in S3, or an SES sending event.
+    Anything else is ignored (and said so); a failure to queue raises, so EventBridge retries."""
+    source, detail = event.get("source"), event.get("detail") or {}
+    if source == "aws.s3" and event.get("detail-type") == "Object Created":
+        return {"queued": _receive_ses_object(detail, services)}
+    if source == "aws.ses" and event.get("detail-type") in SES_DETAIL_TYPES:
+        return {"queued": _receive_ses_event(detail, str(event.get("region") or ""), services)}
+    return {"queued": 0, "ignored": f"{source}/{event.get('detail-type')}"}
+
+
+def _receive_ses_object(detail: dict[str, Any], services: Services) -> int:
+    bucket = (detail.get("bucket") or {}).get("name")
+    key = str((detail.get("object") or {}).get("key") or "")
+    if bucket != services.settings.need("media_bucket_name") or not key.startswith(SES_INBOUND_PREFIX):
+        return 0
+    parts = key[len(SES_INBOUND_PREFIX):].split("/")
+    if len(parts) != 3 or not all(parts):
+        return 0
+    tenant_id, channel_id, ses_message_id = parts
+    channel = services.channels.by_id(channel_id)
+    if channel is None or channel.tenant_id != tenant_id or channel.kind != "email":
+        return 0
+    size = int((detail.get("object") or {}).get("size") or 0)
+    _queue(services, _email_event(channel, key, "", f"ses:{ses_message_id}", f"ses:{ses_message_id}",
+                                  "ses", size))
+    return 1
+
+
+def _receive_ses_event(detail: dict[str, Any], region: str, services: Services) -> int:
+    mail = detail.get("mail") or {}
+    tags = mail.get("tags") or {}
+    tenant_id = next(iter(tags.get("tenant_id") or []), None)
+    channel_id = next(iter(tags.get("channel_id") or []), None)
+    ses_id = mail.get("messageId")
+    if not (tenant_id and channel_id and ses_id):
+        return 0  # not sent by Switchboard
+    channel = services.channels.by_id(str(channel_id))
+    if channel is None or channel.tenant_id != tenant_id:
+        return 0
+    kind = str(detail.get("eventType") or detail.get("notificationType") or "")
+    payload = {k: v for k, v in detail.items() if k != "mail"}
+    payload["mail"] = {k: mail.get(k) for k in ("messageId", "timestamp", "destination", "source")}
+    payload["region"] = region
+    _queue(services, QueuedEvent(kind="email_status", tenant_id=str(tenant_id), channel_id=str(channel_id),
+                                 event_id=f"{ses_id}:{kind}", group=f"{channel_id}:ses:{ses_id}",
+                                 field="email_status", waba_id="", received_at=clock.iso(clock.now()),
+                                 payload=payload))
+    return 1
