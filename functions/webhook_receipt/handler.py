@@ -5,7 +5,9 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.logging import correlation_paths
 
 from switchboard.api.routes import email_webhooks, webhooks
+from switchboard.email.receipt import receive_aws_event
 from switchboard.observability import metrics
+from switchboard.services import services
 
 logger = Logger(service="webhook_receipt")
 tracer = Tracer(service="webhook_receipt")
@@ -19,4 +21,6 @@ app.include_router(email_webhooks.router)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict, context: object) -> dict:
+    if "detail-type" in event:  # EventBridge: SES events and mail SES stored in S3 (docs/email.md)
+        return receive_aws_event(event, services())
     return app.resolve(event, context)

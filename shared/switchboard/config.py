@@ -25,7 +25,12 @@ class Settings(BaseModel):
     event_bus_name: str | None = Field(None, alias="EVENT_BUS_NAME")
     media_bucket_name: str | None = Field(None, alias="MEDIA_BUCKET_NAME")
     secrets_prefix: str = Field("switchboard/", alias="SECRETS_PREFIX")
+    # SES v2 configuration set whose event destination (EventBridge) reports deliveries and bounces.
+    ses_configuration_set: str | None = Field(None, alias="SES_CONFIGURATION_SET")
     graph_base_url: str = Field("https://graph.facebook.com/v25.0", alias="GRAPH_API_BASE_URL")
+    # Campaign schedules (EventBridge Scheduler): the campaign_dispatch function and the role that invokes it.
+    scheduler_target_arn: str | None = Field(None, alias="SCHEDULER_TARGET_ARN")
+    scheduler_role_arn: str | None = Field(None, alias="SCHEDULER_ROLE_ARN")
     # Seconds of clock shift, for the local runtime's "25 hours later" demos and tests only.
     clock_offset_seconds: float = Field(0.0, alias="SWITCHBOARD_CLOCK_OFFSET_SECONDS")
 

@@ -66,6 +66,12 @@ class BadSignature(SwitchboardError):
         self.missing = missing
 
 
+class NotAcceptable(SwitchboardError):
+    """A webhook delivery we will never accept (the provider should stop retrying): HTTP 406."""
+
+    code = "not_acceptable"
+
+
 class UnknownChannel(SwitchboardError):
     code = "unknown_channel"
 

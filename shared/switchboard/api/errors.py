@@ -20,6 +20,7 @@ STATUS_BY_ERROR: list[tuple[type[errors.SwitchboardError], int]] = [
     (errors.NotFound, 404),
     (errors.Conflict, 409),
     (errors.PayloadTooLarge, 413),
+    (errors.NotAcceptable, 406),
     (errors.QueueUnavailable, 503),
     (errors.ConcurrentUpdate, 503),
 ]

@@ -52,6 +52,7 @@ class SessionView(BaseModel):
     resolved_at: str | None = None
     contact_blocked_until: str | None = None  # the contact's block, "forever" or when it ends
     reopened_at: str | None = None
+    subject: str | None = None  # email sessions: the thread's subject
 
     @classmethod
     def of(cls, item: dict[str, Any]) -> SessionView:
@@ -97,6 +98,9 @@ class MessageView(BaseModel):
     target_provider_id: str | None = None
     edited_at: str | None = None
     revoked_at: str | None = None
+    # email messages: subject, from/to/cc/reply_to, html (or html_key), attachments, message ids, raw_key
+    email: dict[str, Any] | None = None
+    email_message_ids: list[str] = []  # our outbound email's Message-ID and the one SES gave it
 
     @classmethod
     def of(cls, item: dict[str, Any], media_url: Callable[[str], str] | None = None) -> MessageView:
