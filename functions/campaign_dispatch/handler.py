@@ -1,11 +1,36 @@
-"""campaign_dispatch: see infra/declaration.py. Its capability is being built (see the open issues)."""
+"""campaign_dispatch: see infra/declaration.py for its triggers.
 
-from aws_lambda_powertools import Logger
+Two event shapes: a campaign's EventBridge Scheduler schedule (input ``{"tenant_id", "campaign_id"}``):
+dispatch its pending recipients at its rate; and ``message.received`` on our bus: the sender's latest
+campaign recipient on that channel replied."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Tracer
+
+from switchboard.campaigns.dispatch import dispatch, record_reply
+from switchboard.observability import metrics
+from switchboard.services import services
 
 logger = Logger(service="campaign_dispatch")
+tracer = Tracer(service="campaign_dispatch")
+metrics.set_default_dimensions(service="campaign_dispatch")
+
+MESSAGE_RECEIVED = "message.received"
 
 
-def handler(event: dict, context: object) -> dict:
-    logger.warning("not implemented yet")
-    return {"statusCode": 501, "headers": {"Content-Type": "application/json"},
-            "body": '{"code": "not_implemented", "message": "campaign_dispatch is not implemented yet"}'}
+@logger.inject_lambda_context(correlation_id_path="campaign_id")
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    if "detail-type" in event:
+        if event["detail-type"] != MESSAGE_RECEIVED:
+            logger.warning("unexpected event ignored", detail_type=event["detail-type"])
+            return {"replied": None}
+        return {"replied": record_reply(services(), event.get("detail") or {})}
+    result = dispatch(services(), str(event["tenant_id"]), str(event["campaign_id"]),
+                      getattr(context, "get_remaining_time_in_millis", None))
+    return {"campaign_id": result.campaign_id, "outcome": result.outcome, "queued": result.queued,
+            "skipped": result.skipped, "recovered": result.recovered}

@@ -17,7 +17,7 @@ import boto3
 from aws_lambda_powertools.utilities import parameters
 
 from infra.declaration import FUNCTIONS, function
-from infra.local import event_rules, resources, seed
+from infra.local import event_rules, resources, scheduler, seed
 from infra.local.aws_server import AtomicMotoServer
 from infra.local.graph_simulator import GraphSimulator
 from infra.local.api_server import Gateway, Reply, json_reply, serve
@@ -66,6 +66,7 @@ class LocalRuntime:
         os.environ.setdefault("GRAPH_API_BASE_URL", f"{self.url}/_graph/v25.0")
         self.created = resources.create_all(local=True)
         os.environ.update(self.created.environment)
+        os.environ.update(scheduler.prepare())  # campaign schedules: infra/local/scheduler.py
         reset_services()
         parameters.clear_caches()
         self.demo = seed.DemoSettings.from_env()
@@ -84,6 +85,8 @@ class LocalRuntime:
             rule_poller = event_rules.RulePoller(function(name), url, self.stop_event, self.log)
             rule_poller.start()
             self.pollers.append(rule_poller)  # type: ignore[arg-type]
+        self.scheduler = scheduler.LocalScheduler(self.stop_event, self.log)
+        self.scheduler.start()
         threading.Thread(target=self.server.serve_forever, name="api", daemon=True).start()
         return self
 

@@ -1,0 +1,319 @@
+"""Campaigns, their recipients and the writes that move recipients along, each a conditional write or a
+transaction so that two dispatchers, a redelivered trigger or a crashed run can never send twice.
+
+  campaign     T#t#CAMP#<id> / CAMPAIGN        (GSI1 T#t#CAMPAIGNS / <created>#<id>)
+  recipient    T#t#CAMP#<id> / R#<contact_id>  status (pending, queued..failed mirrored from the message,
+                                               replied, skipped), status_rank, statuses, reason
+  reply index  T#t#CAMPRCPT#<channel>#<contact> / CAMPRCPT -> the recipient last queued for that contact
+
+Counts per state are read with one consistent query of the campaign's partition (projecting the status
+only), so they can never drift from the recipients themselves; see docs/campaigns.md for the trade-off."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from switchboard.campaigns import states
+from switchboard.errors import Conflict, NotFound
+from switchboard.storage import keys
+from switchboard.storage.dynamo import Table, Transaction, TransactionConflict, is_conditional_failure
+from switchboard.storage.pagination import Page, decode_cursor, encode_cursor
+
+_MAX_TRANSACTION_ITEMS = 100
+_CONFLICT_ATTEMPTS = 6
+
+
+@dataclass(frozen=True)
+class QueuedSend:
+    """A recipient moving pending -> queued, with the outbound message written in the same transaction."""
+
+    contact_id: str
+    message: dict[str, Any]
+    reply_index: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Skip:
+    contact_id: str
+    reason: str
+    detail: str
+
+
+class LeaseLost(Exception):
+    """The campaign was paused or cancelled, or another dispatch holds it: stop dispatching."""
+
+
+def _jitter() -> None:
+    time.sleep(random.uniform(0.005, 0.05))  # noqa: S311 - jitter, not security
+
+
+class CampaignRepository:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    # -- campaigns --------------------------------------------------------------------------------------
+    def create(self, item: dict[str, Any]) -> None:
+        self.table.put(item, condition="attribute_not_exists(pk)")
+
+    def get(self, tenant_id: str, campaign_id: str, consistent: bool = True) -> dict[str, Any] | None:
+        return self.table.get(keys.campaign(tenant_id, campaign_id), consistent=consistent)
+
+    def require(self, tenant_id: str, campaign_id: str) -> dict[str, Any]:
+        item = self.get(tenant_id, campaign_id)
+        if item is None:
+            raise NotFound("no such campaign", campaign_id=campaign_id)
+        return item
+
+    def list(self, tenant_id: str, cursor: str | None, limit: int) -> Page:
+        partition = keys.campaigns_index(tenant_id)
+        query: dict[str, Any] = {
+            "IndexName": keys.GSI1, "KeyConditionExpression": "gsi1pk = :p",
+            "ExpressionAttributeValues": {":p": partition}, "ScanIndexForward": False, "Limit": limit}
+        start = decode_cursor(cursor, keys.GSI1_PK, partition)
+        if start:
+            query["ExclusiveStartKey"] = start
+        response = self.table.query(**query)
+        return Page(response["Items"], encode_cursor(response.get("LastEvaluatedKey")))
+
+    def transition(self, tenant_id: str, campaign_id: str, allowed_from: Iterable[str], to: str,
+                   now_iso: str, extra: dict[str, Any] | None = None, remove: Iterable[str] = (),
+                   condition: str = "", values: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        """Move the campaign to ``to`` if its status is one of ``allowed_from`` (and ``condition`` holds).
+        Returns the new item, or None when the condition failed."""
+        sets = {"status": to, "updated_at": now_iso, **(extra or {})}
+        names = {f"#f{i}": name for i, name in enumerate(sets)}
+        expression_values: dict[str, Any] = {f":v{i}": value for i, value in enumerate(sets.values())}
+        expression = "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(sets)))
+        removed = list(remove)
+        if removed:
+            names.update({f"#r{i}": name for i, name in enumerate(removed)})
+            expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(removed)))
+        allowed = list(allowed_from)
+        expression_values.update({f":from{i}": status for i, status in enumerate(allowed)})
+        names["#status"] = "status"
+        full_condition = "attribute_exists(pk) AND #status IN (" + ", ".join(
+            f":from{i}" for i in range(len(allowed))) + ")"
+        if condition:
+            full_condition += f" AND ({condition})"
+        expression_values.update(values or {})
+        try:
+            return self.table.update(keys.campaign(tenant_id, campaign_id), expression, expression_values,
+                                     names, condition=full_condition, return_values="ALL_NEW")
+        except ClientError as exc:
+            if not is_conditional_failure(exc):
+                raise
+            return None
+
+    # -- the dispatch lease ---------------------------------------------------------------------------
+    def acquire(self, tenant_id: str, campaign_id: str, owner: str, now_epoch: int, lease_seconds: int,
+                now_iso: str) -> dict[str, Any] | None:
+        """Take the campaign for one dispatch run: it must be scheduled or running and not held by a live
+        run. Marks it running. Returns the campaign, or None."""
+        try:
+            return self.table.update(
+                keys.campaign(tenant_id, campaign_id),
+                "SET #status = :running, lease_owner = :o, lease_until = :until, updated_at = :now, "
+                "started_at = if_not_exists(started_at, :now) REMOVE next_run_at",
+                {":running": states.RUNNING, ":scheduled": states.SCHEDULED, ":o": owner,
+                 ":until": now_epoch + lease_seconds, ":now": now_iso, ":epoch": now_epoch},
+                {"#status": "status"},
+                condition="#status IN (:scheduled, :running) AND "
+                          "(attribute_not_exists(lease_until) OR lease_until < :epoch)",
+                return_values="ALL_NEW")
+        except ClientError as exc:
+            if not is_conditional_failure(exc):
+                raise
+            return None
+
+    def renew(self, tenant_id: str, campaign_id: str, owner: str, now_epoch: int, lease_seconds: int) -> None:
+        """Extend the lease; LeaseLost when the campaign was paused, cancelled or taken."""
+        try:
+            self.table.update(keys.campaign(tenant_id, campaign_id), "SET lease_until = :until",
+                              {":until": now_epoch + lease_seconds, ":o": owner, ":running": states.RUNNING},
+                              {"#status": "status"}, condition="lease_owner = :o AND #status = :running")
+        except ClientError as exc:
+            if not is_conditional_failure(exc):
+                raise
+            raise LeaseLost(campaign_id) from exc
+
+    def release(self, tenant_id: str, campaign_id: str, owner: str) -> None:
+        try:
+            self.table.update(keys.campaign(tenant_id, campaign_id), "REMOVE lease_owner, lease_until",
+                              {":o": owner}, condition="lease_owner = :o")
+        except ClientError as exc:
+            if not is_conditional_failure(exc):
+                raise
+
+    # -- recipients -------------------------------------------------------------------------------------
+    def add_recipients(self, tenant_id: str, campaign_id: str, contact_ids: list[str], now_iso: str) -> int:
+        """Add recipients (pending) that are not in the campaign yet; the campaign's total grows in the same
+        transaction, which is refused once the campaign has ended. Returns how many were added."""
+        added = 0
+        unique = list(dict.fromkeys(contact_ids))
+        for start in range(0, len(unique), _MAX_TRANSACTION_ITEMS - 1):
+            added += self._add_chunk(tenant_id, campaign_id, unique[start:start + _MAX_TRANSACTION_ITEMS - 1],
+                                     now_iso)
+        return added
+
+    def _add_chunk(self, tenant_id: str, campaign_id: str, contact_ids: list[str], now_iso: str) -> int:
+        remaining = list(contact_ids)
+        for _ in range(_CONFLICT_ATTEMPTS + len(contact_ids)):
+            if not remaining:
+                return 0
+            tx = Transaction()
+            allowed = {f":s{i}": status for i, status in enumerate(states.OPEN_FOR_RECIPIENTS)}
+            tx.update(keys.campaign(tenant_id, campaign_id), "ADD recipient_total :n SET updated_at = :now",
+                      {":n": len(remaining), ":now": now_iso, **allowed}, {"#status": "status"},
+                      condition=f"attribute_exists(pk) AND #status IN ({', '.join(allowed)})")
+            for contact_id in remaining:
+                tx.put({**keys.campaign_recipient(tenant_id, campaign_id, contact_id), "contact_id": contact_id,
+                        "campaign_id": campaign_id, "status": states.PENDING, "status_rank": states.RANK_PENDING,
+                        "statuses": {}, "added_at": now_iso}, condition="attribute_not_exists(pk)")
+            try:
+                self.table.commit(tx)
+                return len(remaining)
+            except TransactionConflict as conflict:
+                if conflict.failed_at(0):
+                    raise Conflict("recipients can be added only until the campaign ends",
+                                   code="campaign_finished", campaign_id=campaign_id) from conflict
+                present = {remaining[i - 1] for i in range(1, len(conflict.reasons)) if conflict.failed_at(i)}
+                if not present:
+                    _jitter()
+                remaining = [c for c in remaining if c not in present]
+        raise Conflict("recipients could not be added; try again", code="concurrent_update")
+
+    def recipients(self, tenant_id: str, campaign_id: str, statuses: list[str] | None, cursor: str | None,
+                   limit: int, max_reads: int = 8) -> Page:
+        """Recipients by contact id, optionally only those in ``statuses``; reads on until ``limit`` are
+        found or the partition ends (a filtered page may otherwise come back short)."""
+        partition = keys.campaign_partition(tenant_id, campaign_id)
+        start = decode_cursor(cursor, keys.PK, partition)
+        found: list[dict[str, Any]] = []
+        last: dict[str, Any] | None = None
+        for _ in range(max_reads):
+            query: dict[str, Any] = {
+                "KeyConditionExpression": "pk = :p AND begins_with(sk, :r)", "ConsistentRead": True,
+                "ExpressionAttributeValues": {":p": partition, ":r": "R#"}, "Limit": limit - len(found)}
+            if statuses:
+                query["FilterExpression"] = "#status IN (" + ", ".join(f":s{i}" for i in range(len(statuses))) + ")"
+                query["ExpressionAttributeNames"] = {"#status": "status"}
+                query["ExpressionAttributeValues"].update({f":s{i}": s for i, s in enumerate(statuses)})
+            if start:
+                query["ExclusiveStartKey"] = start
+            response = self.table.query(**query)
+            found.extend(response["Items"])
+            last = response.get("LastEvaluatedKey")
+            if not last or len(found) >= limit:
+                break
+            start = last
+        return Page(found, encode_cursor(last))
+
+    def counts(self, tenant_id: str, campaign_id: str) -> dict[str, int]:
+        """How many recipients are in each state, from one consistent read of the partition."""
+        tally: Counter[str] = Counter()
+        query: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :p AND begins_with(sk, :r)", "ConsistentRead": True,
+            "ProjectionExpression": "#status", "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {":p": keys.campaign_partition(tenant_id, campaign_id), ":r": "R#"}}
+        while True:
+            response = self.table.query(**query)
+            tally.update(states.state_of(str(item.get("status", states.PENDING))) for item in response["Items"])
+            if not response.get("LastEvaluatedKey"):
+                break
+            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return {state: tally.get(state, 0) for state in states.RECIPIENT_STATES}
+
+    def get_recipient(self, key: dict[str, str]) -> dict[str, Any] | None:
+        return self.table.get(key, consistent=True)
+
+    # -- dispatch writes ------------------------------------------------------------------------------
+    def commit_page(self, tenant_id: str, campaign_id: str, owner: str, sends: list[QueuedSend],
+                    skips: list[Skip], now_iso: str) -> list[QueuedSend]:
+        """Move recipients out of pending: queued with their message (and reply index), or skipped with the
+        reason. Every change is conditioned on the recipient still being pending and on this run still
+        holding a running campaign. Returns the sends that were committed by this call (a recipient taken
+        by someone else is left out); raises LeaseLost when the campaign stopped."""
+        committed: list[QueuedSend] = []
+        chunk: list[QueuedSend | Skip] = []
+        items = 1
+        for change in [*sends, *skips]:
+            size = 3 if isinstance(change, QueuedSend) else 1
+            if items + size > _MAX_TRANSACTION_ITEMS:
+                committed += self._commit_chunk(tenant_id, campaign_id, owner, chunk, now_iso)
+                chunk, items = [], 1
+            chunk.append(change)
+            items += size
+        if chunk:
+            committed += self._commit_chunk(tenant_id, campaign_id, owner, chunk, now_iso)
+        return committed
+
+    def _commit_chunk(self, tenant_id: str, campaign_id: str, owner: str, chunk: list[QueuedSend | Skip],
+                      now_iso: str) -> list[QueuedSend]:
+        remaining = list(chunk)
+        for _ in range(_CONFLICT_ATTEMPTS + len(chunk)):
+            if not remaining:
+                return []
+            tx = Transaction()
+            tx.check(keys.campaign(tenant_id, campaign_id), "lease_owner = :o AND #status = :running",
+                     {":o": owner, ":running": states.RUNNING}, {"#status": "status"})
+            owners: list[int] = []  # the index of each transaction item's change in ``remaining``
+            for position, change in enumerate(remaining):
+                key = keys.campaign_recipient(tenant_id, campaign_id, change.contact_id)
+                if isinstance(change, QueuedSend):
+                    message = change.message
+                    tx.update(key, "SET #status = :queued, status_rank = :rank, statuses = :statuses, "
+                              "message_id = :mid, message_pk = :mpk, message_sk = :msk, queued_at = :now",
+                              {":queued": states.QUEUED, ":rank": states.RANK_QUEUED,
+                               ":statuses": {states.QUEUED: now_iso}, ":mid": message["message_id"],
+                               ":mpk": message["pk"], ":msk": message["sk"], ":now": now_iso,
+                               ":pending": states.PENDING},
+                              {"#status": "status"}, condition="#status = :pending")
+                    tx.put(message, condition="attribute_not_exists(pk)")
+                    tx.put(change.reply_index)
+                    owners += [position, position, position]
+                else:
+                    tx.update(key, "SET #status = :skipped, status_rank = :rank, reason = :reason, "
+                              "detail = :detail, statuses = :statuses",
+                              {":skipped": states.SKIPPED, ":rank": states.RANK_SKIPPED, ":reason": change.reason,
+                               ":detail": change.detail, ":statuses": {states.SKIPPED: now_iso},
+                               ":pending": states.PENDING},
+                              {"#status": "status"}, condition="#status = :pending")
+                    owners.append(position)
+            try:
+                self.table.commit(tx)
+                return [c for c in remaining if isinstance(c, QueuedSend)]
+            except TransactionConflict as conflict:
+                if conflict.failed_at(0):
+                    raise LeaseLost(campaign_id) from conflict
+                taken = {owners[i - 1] for i in range(1, len(conflict.reasons)) if conflict.failed_at(i)}
+                if not taken:
+                    _jitter()  # a concurrent transaction touched one of the items: try again
+                remaining = [c for i, c in enumerate(remaining) if i not in taken]
+        raise LeaseLost(campaign_id)
+
+    def mark_replied(self, tenant_id: str, channel_id: str, contact_id: str, at_iso: str) -> str | None:
+        """Mark the contact's latest campaign recipient on the channel as replied (forward only: only a
+        recipient whose message was queued before the reply). Returns the campaign id, or None."""
+        index = self.table.get(keys.campaign_reply_index(tenant_id, channel_id, contact_id), consistent=True)
+        if index is None:
+            return None
+        try:
+            self.table.update(
+                {"pk": index["recipient_pk"], "sk": index["recipient_sk"]},
+                "SET #status = :replied, status_rank = :rank, statuses.#replied = :at, replied_at = :at",
+                {":replied": states.REPLIED, ":rank": states.RANK_REPLIED, ":at": at_iso,
+                 ":queued": states.RANK_QUEUED},
+                {"#status": "status", "#replied": states.REPLIED},
+                condition="status_rank >= :queued AND status_rank < :rank AND queued_at <= :at")
+        except ClientError as exc:
+            if not is_conditional_failure(exc):
+                raise
+            return None
+        return str(index["campaign_id"])
