@@ -2,9 +2,9 @@
 and one sync status item per channel (``T#t#TPLSYNC#<channel>`` / ``SYNC``).
 
 A sync replaces a channel's set as a whole: what Meta listed is written, what it no longer lists is marked
-DELETED. Only items that changed are written, each conditioned on the ``updated_at`` the sync read, so a
-webhook that wrote the same template meanwhile wins (and its own refresh follows); up to 100 writes go in
-one transaction.
+DELETED. Only items that changed are written, each on its own (a set of up to 6,000 templates does not fit
+a transaction), conditioned on the ``updated_at`` the sync read, so a webhook that wrote the same template
+meanwhile wins (and its own refresh follows).
 """
 
 from __future__ import annotations
@@ -15,15 +15,16 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from switchboard.domain.channels import Channel
 from switchboard.errors import InvalidInput
 from switchboard.storage import keys
-from switchboard.storage.dynamo import Table, Transaction, TransactionConflict, plain, strip_keys
+from switchboard.storage.dynamo import Table, is_conditional_failure, plain, strip_keys
 
 # What a sync writes from Meta's answer; a change to any of them is a change to the template.
 CONTENT_FIELDS = ("template_id", "name", "language", "status", "category", "sub_category", "components",
                   "parameter_format", "quality_score", "rejected_reason", "deleted")
-_TRANSACTION_ITEMS = 100
 
 
 @dataclass
@@ -139,87 +140,67 @@ class TemplateRepository:
                     name: str | None = None) -> SyncWrite:
         """Make the stored set (or one name's templates) what Meta listed: ``fetched`` holds records with
         the CONTENT_FIELDS. Call only with a complete listing: whatever is missing from it is deleted."""
-        stored = {(i["name"], i["language"]): i for i in
-                  (strip_keys(i) for i in self.all_of_channel(tenant_id, channel_id, name))
+        stored = {(i["name"], i["language"]): i for i in self.all_of_channel(tenant_id, channel_id, name)
                   if i.get("name") is not None and i.get("language") is not None}
         outcome = SyncWrite()
-        writes: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (transaction item args, change)
         seen: set[tuple[str, str]] = set()
         for record in fetched:
             identity = (record["name"], record["language"])
-            if identity in seen:
-                continue
-            seen.add(identity)
-            writes.extend(self._write_for(tenant_id, channel_id, record, stored.get(identity), now_iso, outcome))
+            if identity not in seen:
+                seen.add(identity)
+                self._write(tenant_id, channel_id, record, stored.get(identity), now_iso, outcome)
         for identity, previous in stored.items():
-            if identity in seen or previous.get("deleted"):
-                continue
-            gone = {**{k: previous.get(k) for k in CONTENT_FIELDS}, "status": "DELETED", "deleted": True}
-            writes.extend(self._write_for(tenant_id, channel_id, gone, previous, now_iso, outcome))
-        for start in range(0, len(writes), _TRANSACTION_ITEMS):
-            self._commit(writes[start:start + _TRANSACTION_ITEMS], outcome)
+            if identity not in seen and not previous.get("deleted"):
+                gone = {**{k: previous.get(k) for k in CONTENT_FIELDS}, "status": "DELETED", "deleted": True}
+                self._write(tenant_id, channel_id, gone, previous, now_iso, outcome)
         return outcome
 
-    def _write_for(self, tenant_id: str, channel_id: str, record: dict[str, Any], previous: dict[str, Any] | None,
-                   now_iso: str, outcome: SyncWrite) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    def _write(self, tenant_id: str, channel_id: str, record: dict[str, Any], previous: dict[str, Any] | None,
+               now_iso: str, outcome: SyncWrite) -> None:
+        """One template, if it changed: the whole item, conditioned on the version the sync read (what other
+        writers added, e.g. a webhook's event times, is carried over)."""
         record = {k: record.get(k) for k in CONTENT_FIELDS}
         record["deleted"] = bool(record.get("deleted"))
         # The history, not the status attribute, says whether the status changed: a webhook may have set the
         # status already (storage/webhook_updates.py) without recording it.
-        history = (previous or {}).get("status_history") or []
+        history = list((previous or {}).get("status_history") or [])
+        last_status = history[-1].get("status") if history else (previous or {}).get("status")
         status_changed = not history or history[-1].get("status") != record["status"]
         if previous is not None and previous.get("synced_at") and not status_changed and all(
                 plain(previous.get(k)) == plain(record.get(k)) for k in CONTENT_FIELDS if k != "deleted") and \
                 bool(previous.get("deleted")) == record["deleted"]:
             outcome.unchanged += 1
-            return []
-        key = keys.template(tenant_id, channel_id, keys.template_sort_key(record["name"], record["language"]))
-        sets = [f"#{k} = :{k}" for k in record] + ["updated_at = :now", "synced_at = :now"]
-        values: dict[str, Any] = {f":{k}": v for k, v in record.items()}
-        values[":now"] = now_iso
-        names = {f"#{k}": k for k in record}
-        if status_changed:
-            sets.append("status_history = list_append(if_not_exists(status_history, :empty), :entry)")
-            values[":empty"], values[":entry"] = [], [{"status": record["status"], "at": now_iso}]
-        if previous is None:
-            condition = "attribute_not_exists(pk)"
-            kind = "created"
-        else:
-            kind = "deleted" if record["deleted"] and not previous.get("deleted") else "updated"
-            if previous.get("updated_at") is None:
-                condition = "attribute_exists(pk) AND attribute_not_exists(updated_at)"
-            else:
-                condition = "updated_at = :seen"
-                values[":seen"] = previous["updated_at"]
-        change = {"kind": kind, "name": record["name"], "language": record["language"],
-                  "status": record["status"],
-                  "previous_status": (history[-1].get("status") if history else previous.get("status"))
-                  if previous else None,
-                  "status_changed": status_changed}
-        update = {"key": key, "expression": "SET " + ", ".join(sets), "values": values, "names": names,
-                  "condition": condition}
-        return [(update, change)]
-
-    def _commit(self, writes: list[tuple[dict[str, Any], dict[str, Any]]], outcome: SyncWrite) -> None:
-        while writes:
-            tx = Transaction()
-            for update, _ in writes:
-                tx.update(**update)
-            try:
-                self.table.commit(tx)
-            except TransactionConflict as conflict:
-                # Someone wrote some of these templates since we read them: leave those to the next sync.
-                kept = [w for i, w in enumerate(writes) if not conflict.failed_at(i)]
-                outcome.skipped += len(writes) - len(kept)
-                if len(kept) == len(writes):
-                    raise
-                writes = kept
-                continue
-            for _, change in writes:
-                setattr(outcome, change["kind"], getattr(outcome, change["kind"]) + 1)
-                if change["status_changed"] and change["previous_status"] not in (None, change["status"]):
-                    outcome.status_changes.append(change)
             return
+        if status_changed:
+            history.append({"status": record["status"], "at": now_iso})
+        key = keys.template(tenant_id, channel_id, keys.template_sort_key(record["name"], record["language"]))
+        item = {**(previous or {}), **key, **{k: v for k, v in record.items() if v is not None},
+                "channel_id": channel_id, "status_history": history, "updated_at": now_iso, "synced_at": now_iso}
+        for k in CONTENT_FIELDS:
+            if record.get(k) is None:
+                item.pop(k, None)
+        if previous is None:
+            condition, values, kind = "attribute_not_exists(pk)", None, "created"
+        elif previous.get("updated_at") is None:
+            condition, values = "attribute_exists(pk) AND attribute_not_exists(updated_at)", None
+            kind = "updated"
+        else:
+            condition, values = "updated_at = :seen", {":seen": previous["updated_at"]}
+            kind = "deleted" if record["deleted"] and not previous.get("deleted") else "updated"
+        try:
+            if values:
+                self.table.put(item, condition, ExpressionAttributeValues=values)
+            else:
+                self.table.put(item, condition)
+        except ClientError as exc:
+            if not is_conditional_failure(exc):
+                raise
+            outcome.skipped += 1  # written meanwhile (a webhook): its own refresh follows, or the next run
+            return
+        setattr(outcome, kind, getattr(outcome, kind) + 1)
+        if status_changed and last_status not in (None, record["status"]):
+            outcome.status_changes.append({"name": record["name"], "language": record["language"],
+                                           "status": record["status"], "previous_status": last_status})
 
     def record_sync(self, tenant_id: str, channel_id: str, now_iso: str, ok: bool, summary: dict[str, Any],
                     error: dict[str, Any] | None = None) -> None:

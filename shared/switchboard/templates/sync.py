@@ -186,7 +186,8 @@ def sync_channel(services: Services, channel: Channel, name: str | None = None,
             "status": c["status"], "previous_status": c["previous_status"]})
         for c in written.status_changes])
     logger.info("templates synced", tenant_id=channel.tenant_id, channel_id=channel.channel_id, pages=pages,
-                fetched=result.fetched, created=result.created, updated=result.updated, deleted=result.deleted,
+                fetched=result.fetched, templates_created=result.created, templates_updated=result.updated,
+                templates_deleted=result.deleted,
                 duration_ms=result.duration_ms)
     count("TemplateSyncSucceeded")
     return result
