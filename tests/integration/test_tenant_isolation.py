@@ -1,0 +1,73 @@
+"""Walk every operator route of the declaration with another tenant's token: the answer is a refusal
+(403/404, or 422 for a body it cannot even read), or an empty list — never the demo tenant's data, never
+a change to it, never a 5xx. And without a valid token, every operator route is 401."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from infra.declaration import FUNCTIONS
+from infra.local import tokens
+from switchboard.services import services
+from switchboard.storage import keys
+from tests.support.whatsapp import envelope, signed, text_message
+
+OPERATOR_ROUTES = sorted({(r.method, r.path) for f in FUNCTIONS for r in f.routes if r.auth})
+
+
+@pytest.fixture
+def demo_data(api, demo, process_inbound, operator_token) -> dict[str, str]:
+    raw, headers = signed(envelope([text_message(sender="420777555111", name="Dana Demo",
+                                                 body="private demo text", wamid="wamid.ISO1")]))
+    assert api.call("POST", "/webhooks/whatsapp", raw, headers=headers)[0] == 200
+    process_inbound()
+    session = api.call("GET", "/sessions", token=operator_token)[1]["items"][0]
+    return {"session_id": session["session_id"], "contact_id": session["contact_id"],
+            "campaign_id": "01CAMPAIGN0000000000000000", "kind": "phone", "value": "+420777555111",
+            "channel_id": "wa-demo"}
+
+
+def _path(template: str, data: dict[str, str]) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: data[m.group(1)], template)
+
+
+def _secrets(data: dict[str, str], status: int) -> list[str]:
+    """What must never show: the demo contact's data; and its ids in a successful answer (a refusal may
+    echo the id the caller itself sent)."""
+    ids = [data["session_id"], data["contact_id"]] if status < 300 else []
+    return [*ids, "420777555111", "Dana Demo", "private demo text"]
+
+
+def test_another_tenant_gets_nothing_from_any_route(api, demo_data, operator_token) -> None:
+    intruder = tokens.issue("acme", "admin")
+    before = api.call("GET", f"/sessions/{demo_data['session_id']}", token=operator_token)[1]
+    walked = 0
+    for method, template in OPERATOR_ROUTES:
+        body = {} if method in ("POST", "PUT", "PATCH") else None
+        status, reply = api.call(method, _path(template, demo_data), body=body, token=intruder)
+        text = json.dumps(reply) if not isinstance(reply, bytes) else reply.decode(errors="replace")
+        walked += 1
+        assert status < 500, (method, template, status, text)
+        if "{" in template:
+            assert status in (403, 404, 405, 409, 422), (method, template, status, text)
+        for secret in _secrets(demo_data, status):
+            assert secret not in text, (method, template, status, secret)
+    assert walked == len(OPERATOR_ROUTES) >= 40
+    after = api.call("GET", f"/sessions/{demo_data['session_id']}", token=operator_token)[1]
+    assert after == before
+    contact = services().table.get(keys.contact("demo", demo_data["contact_id"]))
+    assert contact is not None and contact["name"] == "Dana Demo"
+
+
+@pytest.mark.parametrize("token", [None, "not-a-jwt", tokens.issue("demo", ttl_seconds=-5),
+                                   tokens.issue("demo", key="a-forged-signing-key-of-enough-length")],
+                         ids=["missing", "garbage", "expired", "forged"])
+def test_every_operator_route_needs_a_valid_token(api, demo, token) -> None:
+    data = {"session_id": "S1", "contact_id": "C1", "campaign_id": "K1", "kind": "phone", "value": "1"}
+    for method, template in OPERATOR_ROUTES:
+        status, reply = api.call(method, _path(template, data), body={} if method != "GET" else None,
+                                 token=token)
+        assert (status, reply["code"]) == (401, "unauthorized"), (method, template)
