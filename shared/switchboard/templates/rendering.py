@@ -48,6 +48,11 @@ def prepare_template_send(template: dict[str, Any], parameters: Any,
     ``InvalidInput`` naming the missing, extra or malformed parameter."""
     parts = parts_of(template)
     _check_sendable(template, parts)
+    if hasattr(parameters, "model_dump"):
+        parameters = parameters.model_dump(exclude_none=True)
+    if isinstance(parameters, list | tuple) or (isinstance(parameters, Mapping) and parameters and
+                                                not set(parameters) & {"header", "body", "buttons"}):
+        parameters = {"body": parameters}  # shorthand: the body's values alone
     given = _as_mapping(parameters if parameters is not None else {}, field, "an object with header, body "
                         "and buttons")
     for key in given:
