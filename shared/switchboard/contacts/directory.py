@@ -132,6 +132,7 @@ class Directory:
         now_iso = clock.iso(clock.now())
         contact_id = ids.new_id()
         contact = {"contact_id": contact_id, "tenant_id": tenant_id, "created_at": now_iso, "updated_at": now_iso,
+                   "last_activity_at": now_iso,
                    **normalised(data.model_dump(), definitions)}
         identifying = {d["name"] for d in definitions if d.get("identifying")}
         created = history_item(tenant_id, contact_id, now_iso, entry("created", by))

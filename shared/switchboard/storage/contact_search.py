@@ -52,7 +52,7 @@ class ContactSearchStore:
             low, high = source.created_from, source.created_to
             if low or high:
                 query["KeyConditionExpression"] = "gsi1pk = :pk AND gsi1sk BETWEEN :low AND :high"
-                query["ExpressionAttributeValues"].update({":low": low or "", ":high": (high or "~") + "~"})
+                query["ExpressionAttributeValues"].update({":low": low or "0", ":high": (high or "~") + "~"})
             else:
                 query["KeyConditionExpression"] = "gsi1pk = :pk"
         start = decode_cursor(cursor, attribute, partition)
