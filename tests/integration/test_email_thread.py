@@ -17,7 +17,7 @@ from infra.local.triggers import drain
 from switchboard.email.mime import message_ids
 from switchboard.services import services
 from switchboard.storage import keys
-from tests.support.email import DEMO_MAILBOX, mail, mailgun_post, s3_object_created, ses_event
+from tests.support.email import DEMO_MAILBOX, fixture, mail, mailgun_post, s3_object_created, ses_event
 
 WEBHOOK = "/webhooks/email/mail-demo"
 
@@ -169,3 +169,41 @@ def test_mail_an_ses_receipt_rule_stored_takes_the_same_path(api, aws, demo, pro
     assert (session["address"], session["subject"]) == ("erin@example.com", "Large attachment")
     (message,) = _messages(api, session["session_id"], operator_token)
     assert message["email"]["raw_key"] == key
+
+
+def test_a_bounce_that_arrives_as_mail_fails_our_message_and_stays_out_of_the_inbox(
+        api, aws, demo, process_inbound, operator_token) -> None:
+    _receive(api, mail(sender="frank@example.com", message_id="f.1@example.com"), process_inbound)
+    (session,) = api.call("GET", "/sessions?channel_id=mail-demo", token=operator_token)[1]["items"]
+    sent = _reply(api, aws, session["session_id"], operator_token, text="On its way.")
+    api.call("POST", f"/sessions/{session['session_id']}/read", token=operator_token)
+    quoted = f"{sent['provider_message_id']}@eu-west-1.amazonses.com"
+    report = fixture("bounce_report.eml").replace(
+        b"0102018f-bounced-original-000000@eu-west-1.amazonses.com", quoted.encode())
+
+    _receive(api, report, process_inbound)
+
+    messages = _messages(api, session["session_id"], operator_token)
+    (ours,) = [m for m in messages if m["direction"] == "out"]
+    assert ours["status"] == "failed" and "User unknown" in ours["error"]["details"]
+    assert messages[-1]["kind"] == "system"
+    after = api.call("GET", f"/sessions/{session['session_id']}", token=operator_token)[1]
+    assert after["unread_count"] == 0
+
+
+def test_mail_from_a_blocked_contact_is_kept_but_reaches_no_inbox(api, aws, demo, process_inbound,
+                                                                 operator_token) -> None:
+    _receive(api, mail(sender="gary@example.com", message_id="g.1@example.com"), process_inbound)
+    (session,) = api.call("GET", "/sessions?channel_id=mail-demo", token=operator_token)[1]["items"]
+    services().table.update(keys.contact("demo", session["contact_id"]), "SET blocked_until = :f",
+                            {":f": "forever"})
+
+    _receive(api, mail(sender="gary@example.com", text="again", in_reply_to="g.1@example.com"), process_inbound)
+    _receive(api, mail(sender="gary@example.com", subject="new thread", text="and again"), process_inbound)
+
+    sessions = api.call("GET", "/sessions?channel_id=mail-demo", token=operator_token)[1]["items"]
+    assert [(s["session_id"], s["unread_count"]) for s in sessions] == [(session["session_id"], 1)]
+    kept = services().table.query(
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :m)",
+        ExpressionAttributeValues={":pk": keys.contact("demo", session["contact_id"])["pk"], ":m": "M#"})["Items"]
+    assert sorted(m["text"] for m in kept) == ["again", "and again"] and all(m["suppressed"] for m in kept)

@@ -30,6 +30,7 @@ from switchboard.email.mime import Address, ParsedEmail
 from switchboard.email.statuses import apply_ses_event
 from switchboard.email.store import EmailStore, MailboxView, alias_item
 from switchboard.errors import ConcurrentUpdate, UnknownChannel
+from switchboard.inbound.statuses import apply_status
 from switchboard.observability import count
 from switchboard.services import Services
 from switchboard.storage import keys
@@ -42,12 +43,13 @@ _PREVIEW_CHARS = 200
 MAX_TEXT_CHARS = 100_000  # DynamoDB items stop at 400 KB; the raw message keeps everything
 MAX_INLINE_HTML_CHARS = 20_000  # larger HTML bodies go to the media bucket
 _MAX_REFERENCES = 20
-_METRIC_OF = {"message": "EmailStored", "duplicate": "EmailDuplicate", "unparseable": "EmailUnparseable"}
+_METRIC_OF = {"message": "EmailStored", "duplicate": "EmailDuplicate", "unparseable": "EmailUnparseable",
+              "suppressed": "EmailSuppressed"}
 
 
 @dataclass
 class EmailOutcome:
-    stored: str  # "message", "automated", "unparseable", "duplicate"
+    stored: str  # "message", "suppressed", "duplicate", "unparseable", "auto_reply", "bounce", "no_sender"
     session_id: str | None = None
     contact_id: str | None = None
     message_id: str | None = None
@@ -99,8 +101,11 @@ def store_inbound_email(event: QueuedEvent, channel: Channel, services: Services
             return EmailOutcome("duplicate", session_id=view.aliases[own_id].get("session_id"))
         session = _thread_session(parsed, channel, view, refs, store)
         if parsed.automated:
-            return _keep_automated(event, parsed, sha256, store, reason="bounce" if parsed.is_bounce
-                                   else "auto_reply", session=session, own_id=own_id)
+            outcome = _keep_automated(event, parsed, sha256, store, reason="bounce" if parsed.is_bounce
+                                      else "auto_reply", session=session, own_id=own_id)
+            if parsed.report and outcome.stored == "bounce":
+                outcome.events += _bounced_by_mail(event.tenant_id, parsed, view, services)
+            return outcome
         choice = contacts.choose_contact(addresses, view.owners)
         if session is None and choice is None:
             return _keep_automated(event, parsed, sha256, store, reason="no_sender", session=None,
@@ -108,7 +113,10 @@ def store_inbound_email(event: QueuedEvent, channel: Channel, services: Services
         if fields is None:
             files = _store_files(event.tenant_id, parsed, media)
             fields = _email_fields(parsed, own_id, event.payload["s3_key"], event.tenant_id, files, media)
-        plan = _plan(event, channel, parsed, own_id, session, choice, fields, clock.now())
+        known = str(session["contact_id"]) if session else (choice.contact_id if choice else None)
+        now = clock.now()
+        blocked = bool(known) and _is_blocked(store.contact(event.tenant_id, str(known)), now)
+        plan = _plan(event, channel, parsed, own_id, session, choice, fields, now, blocked)
         try:
             store.commit(plan.transaction)
         except TransactionConflict as conflict:
@@ -186,10 +194,18 @@ class _Plan:
     outcome: EmailOutcome
 
 
+def _is_blocked(contact: dict[str, Any] | None, now: datetime) -> bool:
+    until = (contact or {}).get("blocked_until")
+    return bool(until) and (until == "forever" or clock.parse_iso(str(until)) > now)
+
+
 def _plan(event: QueuedEvent, channel: Channel, parsed: ParsedEmail, own_id: str,
           session: dict[str, Any] | None, choice: contacts.ContactChoice | None,
-          email_fields: dict[str, Any], now: datetime) -> _Plan:
-    """What one inbound email writes, from what the store said. No I/O."""
+          email_fields: dict[str, Any], now: datetime, blocked: bool = False) -> _Plan:
+    """What one inbound email writes, from what the store said. No I/O.
+
+    Mail from a blocked contact is kept (in the contact's partition, ``suppressed``) and reaches no
+    session; otherwise the contact's write is conditioned on it not being blocked since the read."""
     t, channel_id = event.tenant_id, channel.channel_id
     now_iso = clock.iso(now)
     events: list[DomainEvent] = []
@@ -216,14 +232,19 @@ def _plan(event: QueuedEvent, channel: Channel, parsed: ParsedEmail, own_id: str
         mode, session_id = "new", ids.new_id()
 
     message_id = ids.new_id()
+    sort_key = keys.message_sort_key(now_iso, message_id)
     message = {
-        **keys.message(t, session_id, keys.message_sort_key(now_iso, message_id)),
+        **(keys.message(t, session_id, sort_key) if not blocked else {**keys.contact(t, contact_id), "sk": sort_key}),
         "message_id": message_id, "tenant_id": t, "channel_id": channel_id, "contact_id": contact_id,
-        "session_id": session_id, "direction": "in", "kind": "email", "text": parsed.text[:MAX_TEXT_CHARS],
+        "direction": "in", "kind": "email", "text": parsed.text[:MAX_TEXT_CHARS],
         "provider_message_id": own_id, "sent_at": now_iso, "created_at": now_iso,
         "email": email_fields,
     }
-    alias_index = tx.put(alias_item(t, channel_id, own_id, session_id, message, "in"),
+    if blocked:
+        message["suppressed"] = True
+    else:
+        message["session_id"] = session_id
+    alias_index = tx.put(alias_item(t, channel_id, own_id, None if blocked else session_id, message, "in"),
                          condition="attribute_not_exists(pk)")
     tx.put(message, condition="attribute_not_exists(pk)")
     if new_contact is not None:
@@ -232,9 +253,17 @@ def _plan(event: QueuedEvent, channel: Channel, parsed: ParsedEmail, own_id: str
                 "value": address, "tenant_id": t}, condition="attribute_not_exists(pk)")
         for entry in search_index_items(new_contact):
             tx.put(entry)
-    else:
+    elif blocked:
         tx.update(keys.contact(t, contact_id), "SET last_activity_at = :now", {":now": now_iso},
                   condition="attribute_exists(pk)")
+    else:
+        tx.update(keys.contact(t, contact_id), "SET last_activity_at = :now", {":now": now_iso},
+                  condition="attribute_exists(pk) AND (attribute_not_exists(blocked_until) OR blocked_until < :now)")
+    if blocked:
+        events.append(DomainEvent("message.received", t, {
+            "message_id": message_id, "session_id": None, "contact_id": contact_id, "channel_id": channel_id,
+            "kind": "email", "suppressed": True}))
+        return _Plan(tx, alias_index, EmailOutcome("suppressed", None, contact_id, message_id, events))
 
     preview = (parsed.text or parsed.subject)[:_PREVIEW_CHARS]
     last_message = {"message_id": message_id, "text": preview, "direction": "in", "kind": "email",
@@ -286,6 +315,28 @@ def _new_contact(tenant_id: str, contact_id: str, address: Address, now_iso: str
     return {"contact_id": contact_id, "tenant_id": tenant_id, "name": address.name or address.address,
             "phones": [], "emails": [address.lower], "identities": [], "tags": [], "attributes": {},
             "created_at": now_iso, "updated_at": now_iso, "last_activity_at": now_iso}
+
+
+def _bounced_by_mail(tenant_id: str, parsed: ParsedEmail, view: MailboxView,
+                     services: Services) -> list[DomainEvent]:
+    """A delivery-status report returning one of our messages (quoting the id SES gave it) fails that
+    message, as SES's own bounce event would."""
+    assert parsed.report is not None
+    diagnostic = next((r["diagnostic"] or r["status"] for r in parsed.report.recipients
+                       if r.get("action") == "failed"), None)
+    if diagnostic is None:
+        return []
+    events: list[DomainEvent] = []
+    for quoted in parsed.report.original_message_ids:
+        alias = view.aliases.get(threads.stored_id(quoted))
+        if not alias or alias.get("direction") != "out" or not quoted.endswith(".amazonses.com"):
+            continue
+        payload = {"id": quoted.split("@", 1)[0], "status": "failed",
+                   "timestamp": str(int(clock.now().timestamp())),
+                   "errors": [{"code": "bounce:mail", "title": "Bounced (delivery status report)",
+                               "error_data": {"details": diagnostic[:1000]}}]}
+        events += apply_status(tenant_id, payload, services.statuses)
+    return events
 
 
 def _keep_automated(event: QueuedEvent, parsed: ParsedEmail, sha256: str, store: EmailStore, reason: str,

@@ -60,6 +60,9 @@ class EmailStore:
     def session(self, tenant_id: str, session_id: str) -> dict[str, Any] | None:
         return self.table.get(keys.session(tenant_id, session_id), consistent=True)
 
+    def contact(self, tenant_id: str, contact_id: str) -> dict[str, Any] | None:
+        return self.table.get(keys.contact(tenant_id, contact_id), consistent=True)
+
     def alias(self, tenant_id: str, channel_id: str, message_id: str) -> dict[str, Any] | None:
         return self.table.get(keys.email_message_id(tenant_id, channel_id, message_id))
 
