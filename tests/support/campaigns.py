@@ -47,7 +47,8 @@ def phone_of(number: int) -> str:
 
 
 def store_contacts(count: int, start: int = 0, tenant_id: str = TENANT, **fields: Any) -> list[str]:
-    """``count`` contacts named Customer N with phone +4207000000NN, written in batches; returns their ids."""
+    """``count`` contacts named Customer N with phone +4207000000NN (and its identifier item), written in
+    batches; returns their ids."""
     table = boto3.resource("dynamodb").Table(services().settings.need("data_table_name"))
     ids = []
     with table.batch_writer() as batch:
@@ -57,6 +58,8 @@ def store_contacts(count: int, start: int = 0, tenant_id: str = TENANT, **fields
                                  "tenant_id": tenant_id, "name": f"Customer {number}", "phones": [phone_of(number)],
                                  "emails": [], "identities": [], "attributes": {}, "tags": [],
                                  "created_at": "2026-01-01T00:00:00.000Z", **fields})
+            # the phone identifier, as the directory writes it: a reply from the number finds the contact
+            batch.put_item(Item={**keys.identifier(tenant_id, "phone", phone_of(number)), "contact_id": contact_id})
             ids.append(contact_id)
     return ids
 

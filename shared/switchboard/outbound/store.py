@@ -50,6 +50,14 @@ class OutboundStore:
     def load(self, pk: str, sk: str) -> dict[str, Any] | None:
         return self.table.get({"pk": pk, "sk": sk}, consistent=True)
 
+    def load_many(self, wanted: list[tuple[str, str]]) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(wanted), 100):
+            chunk = [{"pk": pk, "sk": sk} for pk, sk in wanted[start:start + 100]]
+            if chunk:
+                found.extend(self.table.get_many(chunk, consistent=True))
+        return found
+
     # -- the worker's claim -----------------------------------------------------------------------
     def claim(self, message: dict[str, Any], token: str, now_epoch: int, lease_seconds: int) -> bool:
         """Take a queued message for one send attempt. True when this worker won it."""
@@ -123,11 +131,20 @@ class OutboundStore:
             self.table.update(_key(message), "SET #status = :s, status_rank = :r, statuses.#failed = :at, "
                               "#error = :e REMOVE claim_token, claim_expires_at", values,
                               {"#status": "status", "#failed": "failed", "#error": "error"}, condition=condition)
-            return True
         except ClientError as exc:
             if is_conditional_failure(exc):
                 return False
             raise
+        for mirror in message.get("status_mirrors") or []:  # campaign recipients: forward only, as webhooks do
+            try:
+                self.table.update({"pk": mirror["pk"], "sk": mirror["sk"]}, "SET #status = :s, status_rank = :r, "
+                                  "statuses.#failed = :at, #error = :e", {k: values[k] for k in (":s", ":r", ":at", ":e")},
+                                  {"#status": "status", "#failed": "failed", "#error": "error"},
+                                  condition="attribute_exists(pk) AND status_rank < :r")
+            except ClientError as exc:
+                if not is_conditional_failure(exc):
+                    raise
+        return True
 
     def session_last_status(self, message: dict[str, Any], status: str) -> None:
         """The session's last message shows the send's outcome, if it still is the last message."""
@@ -143,13 +160,16 @@ class OutboundStore:
                 raise
 
     # -- throughput -----------------------------------------------------------------------------------
-    def take_send_slot(self, tenant_id: str, channel_id: str, epoch_second: int, limit: int) -> bool:
-        """One send within ``epoch_second`` for the channel, if fewer than ``limit`` were taken."""
+    def take_send_slot(self, tenant_id: str, channel_id: str, epoch_second: int, limit: int,
+                       count: int = 1) -> bool:
+        """``count`` sends within ``epoch_second`` for the channel, if at most ``limit`` are taken then."""
+        if count > limit:
+            return False
         try:
             self.table.update(keys.send_rate(tenant_id, channel_id, epoch_second),
-                              "ADD n :one SET expires_at = :ttl",
-                              {":one": 1, ":limit": limit, ":ttl": epoch_second + 120},
-                              condition="attribute_not_exists(n) OR n < :limit")
+                              "ADD n :count SET expires_at = :ttl",
+                              {":count": count, ":room": limit - count, ":ttl": epoch_second + 120},
+                              condition="attribute_not_exists(n) OR n <= :room")
             return True
         except ClientError as exc:
             if is_conditional_failure(exc):
