@@ -20,6 +20,7 @@ def main() -> None:
   API          {runtime.url}            (Swagger UI: {runtime.url}/swagger)
   demo tenant  demo — WhatsApp channel wa-demo, phone_number_id {demo.phone_number_id}
                app secret '{demo.app_secret}', verify token '{demo.verify_token}'
+               mailbox mail-demo <{demo.mailbox}>, Mailgun signing key '{demo.mailgun_signing_key}'
 
 Try it (see the README for the signed webhook):
   TOKEN=$(make -s token | tail -1)
