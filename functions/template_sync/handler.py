@@ -9,7 +9,6 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.logging import correlation_paths
-
 from switchboard.api.app import build_resolver
 from switchboard.api.routes import template_sync
 from switchboard.observability import metrics

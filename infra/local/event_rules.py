@@ -30,8 +30,14 @@ def create_rules(bus_name: str) -> dict[str, str]:
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         for number, trigger in enumerate(spec.events, start=1):
             rule = f"{PREFIX}-{spec.name}-events-{number}"
-            events.put_rule(Name=rule, EventBusName=bus_name, State="ENABLED", EventPattern=json.dumps(
-                {"source": [trigger.source], "detail-type": list(trigger.detail_types)}))
+            events.put_rule(
+                Name=rule,
+                EventBusName=bus_name,
+                State="ENABLED",
+                EventPattern=json.dumps(
+                    {"source": [trigger.source], "detail-type": list(trigger.detail_types)}
+                ),
+            )
             events.put_targets(Rule=rule, EventBusName=bus_name, Targets=[{"Id": "local-queue", "Arn": arn}])
         queues[spec.name] = url
     return queues
@@ -55,8 +61,9 @@ def drain(spec: Function, queue_url: str, max_batches: int = 100, log: Any = pri
     sqs = boto3.client("sqs")
     delivered = 0
     for _ in range(max_batches):
-        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
-                                       AttributeNames=["All"]).get("Messages", [])
+        messages = sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
+        ).get("Messages", [])
         if not messages:
             break
         _deliver(spec, sqs, queue_url, messages, log)
@@ -74,8 +81,9 @@ class RulePoller(threading.Thread):
     def run(self) -> None:
         while not self.stop_event.is_set():
             try:
-                messages = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10,
-                                                    AttributeNames=["All"]).get("Messages", [])
+                messages = self.sqs.receive_message(
+                    QueueUrl=self.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
+                ).get("Messages", [])
             except Exception as exc:  # noqa: BLE001 - the poller survives a broken moto call
                 if not self.stop_event.is_set():
                     self.log(f"{self.spec.name}: receive failed: {exc}")

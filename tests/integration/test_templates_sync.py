@@ -7,21 +7,35 @@ import time
 from datetime import timedelta
 
 import pytest
-
-from functions.template_sync import handler as template_sync
-from infra.local import seed
-from infra.local.lambdas import LambdaContext
 from switchboard import clock
 from switchboard.errors import Conflict
 from switchboard.services import reset_services, services
 from switchboard.templates import sync
 from switchboard.templates.rendering import prepare_template_send
-from tests.support.templates import GRAPH, coupon_reminder, numbered, reservation_confirmation, simulated_graph
+
+from functions.template_sync import handler as template_sync
+from infra.local import seed
+from infra.local.lambdas import LambdaContext
+from tests.support.templates import (
+    GRAPH,
+    coupon_reminder,
+    numbered,
+    reservation_confirmation,
+    simulated_graph,
+)
 from tests.support.whatsapp import DEMO_WABA_ID
 
-SCHEDULED = {"version": "0", "id": "e1", "detail-type": "Scheduled Event", "source": "aws.events",
-             "account": "000000000000", "time": "2026-11-21T06:00:00Z", "region": "eu-west-1",
-             "resources": ["arn:aws:events:eu-west-1:000000000000:rule/template-sync"], "detail": {}}
+SCHEDULED = {
+    "version": "0",
+    "id": "e1",
+    "detail-type": "Scheduled Event",
+    "source": "aws.events",
+    "account": "000000000000",
+    "time": "2026-11-21T06:00:00Z",
+    "region": "eu-west-1",
+    "resources": ["arn:aws:events:eu-west-1:000000000000:rule/template-sync"],
+    "detail": {},
+}
 
 
 @pytest.fixture
@@ -49,7 +63,12 @@ def test_a_three_page_sync_stores_every_template(api, graph, admin_token, operat
 
     assert status == 200 and body["ok"] is True
     result = body["channels"][0]
-    assert (result["channel_id"], result["pages"], result["fetched"], result["created"]) == ("wa-demo", 3, 250, 250)
+    assert (result["channel_id"], result["pages"], result["fetched"], result["created"]) == (
+        "wa-demo",
+        3,
+        250,
+        250,
+    )
     assert [r["page"] for r in graph.requests] == [1, 2, 3]
     first = api.call("GET", "/templates?limit=200", token=operator_token)[1]
     rest = api.call("GET", f"/templates?limit=200&cursor={first['next_cursor']}", token=operator_token)[1]
@@ -88,8 +107,13 @@ def test_a_template_removed_at_meta_is_marked_deleted(api, graph, admin_token, o
     deleted = api.call("GET", "/templates?status=DELETED", token=operator_token)[1]["items"]
     assert [(t["name"], t["deleted"]) for t in deleted] == [("reservation_confirmation", True)]
     with pytest.raises(Conflict) as refused:
-        prepare_template_send(gone, {"header": {"link": "https://x.example/a.png"},
-                                     "body": {"number_of_guests": "2", "day": "Friday"}})
+        prepare_template_send(
+            gone,
+            {
+                "header": {"link": "https://x.example/a.png"},
+                "body": {"number_of_guests": "2", "day": "Friday"},
+            },
+        )
     assert refused.value.code == "template_not_approved" and "DELETED" in refused.value.message
 
 
@@ -112,8 +136,13 @@ def test_status_changes_are_recorded_with_their_time(api, graph, admin_token) ->
     _sync(api, admin_token)
     first_at = _stored("coupon_expiration_reminder", "en")["status_history"][0]["at"]
 
-    graph.update(DEMO_WABA_ID, "coupon_expiration_reminder", "en", status="PAUSED",
-                 quality_score={"score": "RED", "date": 1751300000})
+    graph.update(
+        DEMO_WABA_ID,
+        "coupon_expiration_reminder",
+        "en",
+        status="PAUSED",
+        quality_score={"score": "RED", "date": 1751300000},
+    )
     clock.advance(2 * 3600)
     _sync(api, admin_token)
 
@@ -124,10 +153,13 @@ def test_status_changes_are_recorded_with_their_time(api, graph, admin_token) ->
     assert clock.parse_iso(history[1]["at"]) - clock.parse_iso(first_at) >= timedelta(hours=2)
 
 
-@pytest.mark.parametrize("code, page, expected", [(4, 2, "graph_rate_limited"), (80007, 3, "graph_rate_limited"),
-                                                  (190, 2, "graph_token_expired")])
-def test_a_sync_failing_halfway_leaves_the_previous_set(api, graph, admin_token, monkeypatch,
-                                                        code, page, expected) -> None:
+@pytest.mark.parametrize(
+    "code, page, expected",
+    [(4, 2, "graph_rate_limited"), (80007, 3, "graph_rate_limited"), (190, 2, "graph_token_expired")],
+)
+def test_a_sync_failing_halfway_leaves_the_previous_set(
+    api, graph, admin_token, monkeypatch, code, page, expected
+) -> None:
     monkeypatch.setattr(sync, "PAGE_SIZE", 10)  # three pages of 10, 10 and 5
     graph.put_all(DEMO_WABA_ID, numbered(25))
     assert _sync(api, admin_token)[1]["channels"][0]["pages"] == 3
@@ -159,8 +191,9 @@ def test_a_sync_failing_halfway_leaves_the_previous_set(api, graph, admin_token,
 
 
 def test_the_hourly_run_syncs_every_whatsapp_channel_of_every_tenant(api, graph) -> None:
-    seed.whatsapp_channel("acme", "wa-acme", "200000000000001", "300000000000001", "acme-secret", "acme-verify",
-                          "acme-token")
+    seed.whatsapp_channel(
+        "acme", "wa-acme", "200000000000001", "300000000000001", "acme-secret", "acme-verify", "acme-token"
+    )
     graph.put(DEMO_WABA_ID, coupon_reminder())
     graph.put("300000000000001", reservation_confirmation())
 
@@ -184,9 +217,17 @@ def test_only_admins_sync_and_only_their_channels(api, graph, admin_token, opera
     assert status == 200 and body["channels"][0]["created"] == 1
 
 
-def test_the_template_list_filters_and_shows_what_a_send_needs(api, graph, admin_token, operator_token) -> None:
-    graph.put_all(DEMO_WABA_ID, [coupon_reminder(), reservation_confirmation(),
-                                 coupon_reminder(language="es", status="REJECTED", rejected_reason="PROMOTIONAL")])
+def test_the_template_list_filters_and_shows_what_a_send_needs(
+    api, graph, admin_token, operator_token
+) -> None:
+    graph.put_all(
+        DEMO_WABA_ID,
+        [
+            coupon_reminder(),
+            reservation_confirmation(),
+            coupon_reminder(language="es", status="REJECTED", rejected_reason="PROMOTIONAL"),
+        ],
+    )
     _sync(api, admin_token)
 
     def names(query: str) -> list[tuple[str, str]]:
@@ -194,7 +235,10 @@ def test_the_template_list_filters_and_shows_what_a_send_needs(api, graph, admin
         assert status == 200, body
         return [(t["name"], t["language"]) for t in body["items"]]
 
-    assert names("?status=APPROVED") == [("coupon_expiration_reminder", "en"), ("reservation_confirmation", "en_US")]
+    assert names("?status=APPROVED") == [
+        ("coupon_expiration_reminder", "en"),
+        ("reservation_confirmation", "en_US"),
+    ]
     assert names("?status=rejected") == [("coupon_expiration_reminder", "es")]
     assert names("?category=UTILITY") == [("reservation_confirmation", "en_US")]
     assert names("?language=es") == [("coupon_expiration_reminder", "es")]
@@ -209,9 +253,18 @@ def test_the_template_list_filters_and_shows_what_a_send_needs(api, graph, admin
     assert coupon["header"] == {"format": "TEXT", "text": "Act fast, {{1}}!"}
     assert coupon["quality_score"] == "GREEN" and coupon["category"] == "MARKETING"
     assert coupon["parameters"] == {
-        "format": "POSITIONAL", "header": {"format": "TEXT", "parameters": ["1"]}, "body": ["1", "2"],
-        "buttons": [{"index": 0, "sub_type": "url", "required": True, "text": "See deals"},
-                    {"index": 1, "sub_type": "quick_reply", "required": False, "text": "Unsubscribe"}]}
+        "format": "POSITIONAL",
+        "header": {"format": "TEXT", "parameters": ["1"]},
+        "body": ["1", "2"],
+        "buttons": [
+            {"index": 0, "sub_type": "url", "required": True, "text": "See deals"},
+            {"index": 1, "sub_type": "quick_reply", "required": False, "text": "Unsubscribe"},
+        ],
+    }
     reservation = api.call("GET", "/templates?q=reservation", token=operator_token)[1]["items"][0]
-    assert reservation["parameters"] == {"format": "NAMED", "header": {"format": "IMAGE", "parameters": []},
-                                         "body": ["number_of_guests", "day"], "buttons": []}
+    assert reservation["parameters"] == {
+        "format": "NAMED",
+        "header": {"format": "IMAGE", "parameters": []},
+        "body": ["number_of_guests", "day"],
+        "buttons": [],
+    }

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import boto3
 import pytest
+from switchboard import clock
+from switchboard.errors import Conflict
+from switchboard.services import reset_services, services
+from switchboard.templates.rendering import prepare_template_send
 
 from functions.template_sync import handler as template_sync
 from infra.declaration import function
 from infra.local import event_rules
 from infra.local.graph_simulator.templates import signed_webhook, template_webhook
 from infra.local.lambdas import LambdaContext
-from switchboard import clock
-from switchboard.errors import Conflict
-from switchboard.services import reset_services, services
-from switchboard.templates.rendering import prepare_template_send
 from tests.support.templates import GRAPH, coupon_reminder, reservation_confirmation, simulated_graph
 from tests.support.whatsapp import DEMO_APP_SECRET, DEMO_WABA_ID
 
@@ -63,16 +63,22 @@ def test_a_status_webhook_pauses_the_template_at_once(api, synced, bus_rules, pr
     template = _template("coupon_expiration_reminder", "en")
     assert template["status"] == "PAUSED"
     assert [h["status"] for h in template["status_history"]] == ["APPROVED", "PAUSED"]
-    assert services().templates.sync_status("demo", "wa-demo")["summary"]["name"] == "coupon_expiration_reminder"
+    assert (
+        services().templates.sync_status("demo", "wa-demo")["summary"]["name"] == "coupon_expiration_reminder"
+    )
     with pytest.raises(Conflict) as refused:
-        prepare_template_send(template, {"header": ["Ana"], "body": ["A1", "3"], "buttons": [{"index": 0, "value": "x"}]})
+        prepare_template_send(
+            template, {"header": ["Ana"], "body": ["A1", "3"], "buttons": [{"index": 0, "value": "x"}]}
+        )
     assert refused.value.code == "template_not_approved" and "PAUSED" in refused.value.message
 
 
-def test_a_quality_webhook_updates_the_quality_score(api, synced, bus_rules, process_inbound,
-                                                     operator_token) -> None:
-    red = synced.update(DEMO_WABA_ID, "coupon_expiration_reminder", "en",
-                        quality_score={"score": "RED", "date": 1751300000})
+def test_a_quality_webhook_updates_the_quality_score(
+    api, synced, bus_rules, process_inbound, operator_token
+) -> None:
+    red = synced.update(
+        DEMO_WABA_ID, "coupon_expiration_reminder", "en", quality_score={"score": "RED", "date": 1751300000}
+    )
 
     _deliver(api, "quality", red, previous="GREEN", new="RED")
     process_inbound()
@@ -95,8 +101,9 @@ def test_a_category_webhook_updates_the_category(api, synced, bus_rules, process
     assert (refresh["name"], refresh["fetched"], refresh["pages"]) == ("reservation_confirmation", 1, 1)
 
 
-def test_a_components_webhook_brings_the_new_wording(api, synced, bus_rules, process_inbound,
-                                                     operator_token) -> None:
+def test_a_components_webhook_brings_the_new_wording(
+    api, synced, bus_rules, process_inbound, operator_token
+) -> None:
     components = coupon_reminder()["components"]
     components[1] = {"type": "BODY", "text": "Hurry: {{1}} ends in {{2}} days."}
     edited = synced.update(DEMO_WABA_ID, "coupon_expiration_reminder", "en", components=components)
@@ -107,8 +114,10 @@ def test_a_components_webhook_brings_the_new_wording(api, synced, bus_rules, pro
 
     listed = api.call("GET", "/templates?q=coupon", token=operator_token)[1]["items"]
     assert listed[0]["body"] == "Hurry: {{1}} ends in {{2}} days."
-    _, text = prepare_template_send(_template("coupon_expiration_reminder", "en"),
-                                    {"header": ["Ana"], "body": ["SPRING", "2"], "buttons": [{"index": 0, "value": "s"}]})
+    _, text = prepare_template_send(
+        _template("coupon_expiration_reminder", "en"),
+        {"header": ["Ana"], "body": ["SPRING", "2"], "buttons": [{"index": 0, "value": "s"}]},
+    )
     assert "Hurry: SPRING ends in 2 days." in text
 
 
@@ -122,15 +131,21 @@ def test_a_webhook_for_a_new_template_stores_it_whole(api, graph, bus_rules, pro
 
     template = _template("welcome_back", "en")
     assert template["status"] == "APPROVED" and template["synced_at"]
-    graph_template, _ = prepare_template_send(template, {"header": ["Ana"], "body": ["A", "1"],
-                                                         "buttons": [{"index": 0, "value": "x"}]})
+    graph_template, _ = prepare_template_send(
+        template, {"header": ["Ana"], "body": ["A", "1"], "buttons": [{"index": 0, "value": "x"}]}
+    )
     assert graph_template["name"] == "welcome_back"
 
 
 def test_an_event_naming_no_template_syncs_the_whole_channel(graph, demo) -> None:
     graph.put_all(DEMO_WABA_ID, [coupon_reminder(), reservation_confirmation()])
-    event = {"version": "0", "id": "e2", "source": "switchboard", "detail-type": "webhook.template",
-             "detail": {"tenant_id": "demo", "channel_id": "wa-demo", "event": "message_template_status_update"}}
+    event = {
+        "version": "0",
+        "id": "e2",
+        "source": "switchboard",
+        "detail-type": "webhook.template",
+        "detail": {"tenant_id": "demo", "channel_id": "wa-demo", "event": "message_template_status_update"},
+    }
 
     assert template_sync.handler(event, LambdaContext("template_sync")) == {"channels": 1, "failed": 0}
 
@@ -139,6 +154,14 @@ def test_an_event_naming_no_template_syncs_the_whole_channel(graph, demo) -> Non
 
 
 def test_the_bus_rule_ignores_other_domain_events(aws, bus_rules) -> None:
-    boto3.client("events").put_events(Entries=[{"Source": "switchboard", "DetailType": "message.received",
-                                                "Detail": "{}", "EventBusName": aws.environment["EVENT_BUS_NAME"]}])
+    boto3.client("events").put_events(
+        Entries=[
+            {
+                "Source": "switchboard",
+                "DetailType": "message.received",
+                "Detail": "{}",
+                "EventBusName": aws.environment["EVENT_BUS_NAME"],
+            }
+        ]
+    )
     assert bus_rules() == 0

@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from switchboard.errors import Conflict, InvalidInput
 from switchboard.templates.rendering import prepare_template_send
+
 from tests.support.templates import coupon_reminder, reservation_confirmation, stored
 
 

@@ -21,9 +21,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 import requests
+from switchboard.whatsapp.signature import sign
 
 from infra.local.api_server import Reply, json_reply
-from switchboard.whatsapp.signature import sign
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 1000
@@ -70,8 +70,13 @@ class TemplateCatalog:
 
     def put(self, waba_id: str, template: dict[str, Any]) -> dict[str, Any]:
         """Add a template, or replace the one with the same name and language. Returns it (with its id)."""
-        stored = {"status": "APPROVED", "category": "UTILITY", "parameter_format": "POSITIONAL",
-                  "components": [], **template}
+        stored = {
+            "status": "APPROVED",
+            "category": "UTILITY",
+            "parameter_format": "POSITIONAL",
+            "components": [],
+            **template,
+        }
         stored.setdefault("id", str(next(_ids)))
         with self._lock:
             templates = self._templates.setdefault(waba_id, [])
@@ -147,19 +152,28 @@ class TemplateCatalog:
             return _error(100)
         page_number = offset // limit + 1
         fault = self._fault_for(waba_id, page_number)
-        self.requests.append({"waba_id": waba_id, "page": page_number, "offset": offset, "limit": limit,
-                              "fault": fault.code if fault else None, "at": time.time()})
+        self.requests.append(
+            {
+                "waba_id": waba_id,
+                "page": page_number,
+                "offset": offset,
+                "limit": limit,
+                "fault": fault.code if fault else None,
+                "at": time.time(),
+            }
+        )
         if fault:
             return _error(fault.code)
         with self._lock:
             matching = [t for t in self._templates.get(waba_id, []) if _matches(t, one)]
-            chunk = json.loads(json.dumps(matching[offset:offset + limit]))
+            chunk = json.loads(json.dumps(matching[offset : offset + limit]))
         fields = [f for f in one.get("fields", "").split(",") if f]
         data = [_project(t, fields) for t in chunk]
         body: dict[str, Any] = {"data": data}
         if data:
-            body["paging"] = {"cursors": {"before": _encode_cursor(offset),
-                                          "after": _encode_cursor(offset + len(data))}}
+            body["paging"] = {
+                "cursors": {"before": _encode_cursor(offset), "after": _encode_cursor(offset + len(data))}
+            }
             if offset + len(data) < len(matching):
                 following = {k: v for k, v in one.items() if k != "before"}
                 following.update(after=_encode_cursor(offset + len(data)), limit=str(limit))
@@ -167,7 +181,9 @@ class TemplateCatalog:
         return json_reply(200, body)
 
     def _base(self) -> str:
-        return (self.base_url or os.environ.get("GRAPH_API_BASE_URL") or "https://graph.facebook.com/v25.0").rstrip("/")
+        return (
+            self.base_url or os.environ.get("GRAPH_API_BASE_URL") or "https://graph.facebook.com/v25.0"
+        ).rstrip("/")
 
 
 catalog = TemplateCatalog()
@@ -187,29 +203,43 @@ def handle(method: str, parts: list[str], query: dict[str, list[str]], body: byt
 
 # --- webhooks -------------------------------------------------------------------------------------------
 
+
 def template_webhook(kind: str, waba_id: str, template: dict[str, Any], **change: Any) -> dict[str, Any]:
     """The webhook body Meta posts for a template event. ``kind``: status (``event``, ``reason``), quality
     (``previous``, ``new``), category (``previous``, ``new``) or components."""
-    value: dict[str, Any] = {"message_template_id": int(template["id"]),
-                             "message_template_name": template["name"],
-                             "message_template_language": template["language"]}
+    value: dict[str, Any] = {
+        "message_template_id": int(template["id"]),
+        "message_template_name": template["name"],
+        "message_template_language": template["language"],
+    }
     if kind == "status":
-        value.update(event=change.get("event", template.get("status")), reason=change.get("reason", "NONE"),
-                     message_template_category=template.get("category"))
+        value.update(
+            event=change.get("event", template.get("status")),
+            reason=change.get("reason", "NONE"),
+            message_template_category=template.get("category"),
+        )
         if change.get("rejection_info"):
             value["rejection_info"] = change["rejection_info"]
     elif kind == "quality":
         value.update(previous_quality_score=change.get("previous", "GREEN"), new_quality_score=change["new"])
     elif kind == "category":
-        value.update(previous_category=change.get("previous", template.get("category")),
-                     new_category=change["new"])
+        value.update(
+            previous_category=change.get("previous", template.get("category")), new_category=change["new"]
+        )
     elif kind == "components":
         value.update(_components_value(template.get("components") or []))
     else:
         raise ValueError(f"unknown template webhook kind {kind!r}; one of {', '.join(WEBHOOK_FIELDS)}")
-    return {"object": "whatsapp_business_account", "entry": [{
-        "id": waba_id, "time": int(time.time()),
-        "changes": [{"field": WEBHOOK_FIELDS[kind], "value": value}]}]}
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "id": waba_id,
+                "time": int(time.time()),
+                "changes": [{"field": WEBHOOK_FIELDS[kind], "value": value}],
+            }
+        ],
+    }
 
 
 def signed_webhook(body: dict[str, Any], app_secret: str) -> tuple[bytes, dict[str, str]]:
@@ -217,12 +247,14 @@ def signed_webhook(body: dict[str, Any], app_secret: str) -> tuple[bytes, dict[s
     return raw, {"Content-Type": "application/json", "X-Hub-Signature-256": sign(raw, app_secret)}
 
 
-def send_template_webhook(runtime_url: str, app_secret: str, kind: str, waba_id: str, template: dict[str, Any],
-                          **change: Any) -> int:
+def send_template_webhook(
+    runtime_url: str, app_secret: str, kind: str, waba_id: str, template: dict[str, Any], **change: Any
+) -> int:
     """Post the template webhook, signed, to the runtime; returns the HTTP status it answered."""
     raw, headers = signed_webhook(template_webhook(kind, waba_id, template, **change), app_secret)
-    return requests.post(f"{runtime_url.rstrip('/')}/webhooks/whatsapp", data=raw, headers=headers,
-                         timeout=10).status_code
+    return requests.post(
+        f"{runtime_url.rstrip('/')}/webhooks/whatsapp", data=raw, headers=headers, timeout=10
+    ).status_code
 
 
 def _components_value(components: list[dict[str, Any]]) -> dict[str, Any]:
@@ -237,14 +269,23 @@ def _components_value(components: list[dict[str, Any]]) -> dict[str, Any]:
             value["message_template_footer"] = component.get("text", "")
         elif kind == "BUTTONS":
             value["message_template_buttons"] = [
-                {"message_template_button_type": b.get("type"), "message_template_button_text": b.get("text"),
-                 **({"message_template_button_url": b["url"]} if b.get("url") else {}),
-                 **({"message_template_button_phone_number": b["phone_number"]} if b.get("phone_number") else {})}
-                for b in component.get("buttons") or []]
+                {
+                    "message_template_button_type": b.get("type"),
+                    "message_template_button_text": b.get("text"),
+                    **({"message_template_button_url": b["url"]} if b.get("url") else {}),
+                    **(
+                        {"message_template_button_phone_number": b["phone_number"]}
+                        if b.get("phone_number")
+                        else {}
+                    ),
+                }
+                for b in component.get("buttons") or []
+            ]
     return value
 
 
 # --- helpers --------------------------------------------------------------------------------------------
+
 
 def _encode_cursor(offset: int) -> str:
     return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode().rstrip("=")
@@ -279,6 +320,15 @@ def _project(template: dict[str, Any], fields: list[str]) -> dict[str, Any]:
 
 def _error(code: int) -> Reply:
     status, message = ERRORS[code]
-    return json_reply(status, {"error": {"message": message, "type": "OAuthException", "code": code,
-                                         "is_transient": code in (4, 80007, 2),
-                                         "fbtrace_id": f"Sim{code}{int(time.time() * 1000) % 100000}"}})
+    return json_reply(
+        status,
+        {
+            "error": {
+                "message": message,
+                "type": "OAuthException",
+                "code": code,
+                "is_transient": code in (4, 80007, 2),
+                "fbtrace_id": f"Sim{code}{int(time.time() * 1000) % 100000}",
+            }
+        },
+    )

@@ -23,8 +23,19 @@ from switchboard.storage import keys
 from switchboard.storage.dynamo import Table, is_conditional_failure, plain, strip_keys
 
 # What a sync writes from Meta's answer; a change to any of them is a change to the template.
-CONTENT_FIELDS = ("template_id", "name", "language", "status", "category", "sub_category", "components",
-                  "parameter_format", "quality_score", "rejected_reason", "deleted")
+CONTENT_FIELDS = (
+    "template_id",
+    "name",
+    "language",
+    "status",
+    "category",
+    "sub_category",
+    "components",
+    "parameter_format",
+    "quality_score",
+    "rejected_reason",
+    "deleted",
+)
 
 
 @dataclass
@@ -55,11 +66,16 @@ class TemplateRepository:
         item = self.table.get(keys.template(tenant_id, channel_id, keys.template_sort_key(name, language)))
         return {**strip_keys(item), "channel_id": channel_id} if item else None
 
-    def all_of_channel(self, tenant_id: str, channel_id: str, name: str | None = None) -> list[dict[str, Any]]:
+    def all_of_channel(
+        self, tenant_id: str, channel_id: str, name: str | None = None
+    ) -> list[dict[str, Any]]:
         """Every stored template of a channel (deleted ones too), or those of one name (every language)."""
         partition = keys.templates_partition(tenant_id, channel_id)
-        query: dict[str, Any] = {"KeyConditionExpression": "pk = :pk", "ExpressionAttributeValues": {":pk": partition},
-                                 "ConsistentRead": True}
+        query: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": partition},
+            "ConsistentRead": True,
+        }
         if name is not None:
             query["KeyConditionExpression"] += " AND begins_with(sk, :name)"
             query["ExpressionAttributeValues"][":name"] = f"{name}#"
@@ -71,9 +87,18 @@ class TemplateRepository:
                 return items
             query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    def list(self, tenant_id: str, channel_ids: list[str], cursor: str | None = None, limit: int = 50,
-             status: str | None = None, category: str | None = None, language: str | None = None,
-             name_contains: str | None = None, include_deleted: bool = False) -> TemplatePage:
+    def list(
+        self,
+        tenant_id: str,
+        channel_ids: list[str],
+        cursor: str | None = None,
+        limit: int = 50,
+        status: str | None = None,
+        category: str | None = None,
+        language: str | None = None,
+        name_contains: str | None = None,
+        include_deleted: bool = False,
+    ) -> TemplatePage:
         """Templates of the given channels, channel by channel, by name and language; filters apply in the
         query. The cursor carries the channel and the last key read."""
         channel_ids = sorted(channel_ids)
@@ -91,11 +116,13 @@ class TemplateRepository:
             values[":false"] = False
         items: list[dict[str, Any]] = []
         remaining = limit
-        channels = channel_ids[channel_ids.index(start_channel):] if start_channel else channel_ids
+        channels = channel_ids[channel_ids.index(start_channel) :] if start_channel else channel_ids
         for position, channel_id in enumerate(channels):
             partition = keys.templates_partition(tenant_id, channel_id)
-            query: dict[str, Any] = {"KeyConditionExpression": "pk = :pk",
-                                     "ExpressionAttributeValues": {":pk": partition, **values}}
+            query: dict[str, Any] = {
+                "KeyConditionExpression": "pk = :pk",
+                "ExpressionAttributeValues": {":pk": partition, **values},
+            }
             if names:
                 query["ExpressionAttributeNames"] = names
             if conditions:
@@ -113,15 +140,18 @@ class TemplateRepository:
                 if remaining <= 0:
                     return TemplatePage(items, _encode_cursor(channel_id, last))
             if remaining <= 0:
-                following = channels[position + 1:]
+                following = channels[position + 1 :]
                 return TemplatePage(items, _encode_cursor(following[0], None) if following else None)
         return TemplatePage(items, None)
 
     def whatsapp_channels(self) -> list[Channel]:
         """Every WhatsApp channel of every tenant, for the hourly sync (GSI1 over the channels' routing
         items; a handful per tenant, read once an hour)."""
-        query: dict[str, Any] = {"IndexName": keys.GSI1, "KeyConditionExpression": "gsi1pk = :pk",
-                                 "ExpressionAttributeValues": {":pk": keys.WHATSAPP_CHANNELS_INDEX}}
+        query: dict[str, Any] = {
+            "IndexName": keys.GSI1,
+            "KeyConditionExpression": "gsi1pk = :pk",
+            "ExpressionAttributeValues": {":pk": keys.WHATSAPP_CHANNELS_INDEX},
+        }
         channels: list[Channel] = []
         while True:
             response = self.table.query(**query)
@@ -136,12 +166,21 @@ class TemplateRepository:
 
     # --- writes ---------------------------------------------------------------------------------------
 
-    def replace_set(self, tenant_id: str, channel_id: str, fetched: list[dict[str, Any]], now_iso: str,
-                    name: str | None = None) -> SyncWrite:
+    def replace_set(
+        self,
+        tenant_id: str,
+        channel_id: str,
+        fetched: list[dict[str, Any]],
+        now_iso: str,
+        name: str | None = None,
+    ) -> SyncWrite:
         """Make the stored set (or one name's templates) what Meta listed: ``fetched`` holds records with
         the CONTENT_FIELDS. Call only with a complete listing: whatever is missing from it is deleted."""
-        stored = {(i["name"], i["language"]): i for i in self.all_of_channel(tenant_id, channel_id, name)
-                  if i.get("name") is not None and i.get("language") is not None}
+        stored = {
+            (i["name"], i["language"]): i
+            for i in self.all_of_channel(tenant_id, channel_id, name)
+            if i.get("name") is not None and i.get("language") is not None
+        }
         outcome = SyncWrite()
         seen: set[tuple[str, str]] = set()
         for record in fetched:
@@ -155,8 +194,15 @@ class TemplateRepository:
                 self._write(tenant_id, channel_id, gone, previous, now_iso, outcome)
         return outcome
 
-    def _write(self, tenant_id: str, channel_id: str, record: dict[str, Any], previous: dict[str, Any] | None,
-               now_iso: str, outcome: SyncWrite) -> None:
+    def _write(
+        self,
+        tenant_id: str,
+        channel_id: str,
+        record: dict[str, Any],
+        previous: dict[str, Any] | None,
+        now_iso: str,
+        outcome: SyncWrite,
+    ) -> None:
         """One template, if it changed: the whole item, conditioned on the version the sync read (what other
         writers added, e.g. a webhook's event times, is carried over)."""
         record = {k: record.get(k) for k in CONTENT_FIELDS}
@@ -166,16 +212,27 @@ class TemplateRepository:
         history = list((previous or {}).get("status_history") or [])
         last_status = history[-1].get("status") if history else (previous or {}).get("status")
         status_changed = not history or history[-1].get("status") != record["status"]
-        if previous is not None and previous.get("synced_at") and not status_changed and all(
-                plain(previous.get(k)) == plain(record.get(k)) for k in CONTENT_FIELDS if k != "deleted") and \
-                bool(previous.get("deleted")) == record["deleted"]:
+        if (
+            previous is not None
+            and previous.get("synced_at")
+            and not status_changed
+            and all(plain(previous.get(k)) == plain(record.get(k)) for k in CONTENT_FIELDS if k != "deleted")
+            and bool(previous.get("deleted")) == record["deleted"]
+        ):
             outcome.unchanged += 1
             return
         if status_changed:
             history.append({"status": record["status"], "at": now_iso})
         key = keys.template(tenant_id, channel_id, keys.template_sort_key(record["name"], record["language"]))
-        item = {**(previous or {}), **key, **{k: v for k, v in record.items() if v is not None},
-                "channel_id": channel_id, "status_history": history, "updated_at": now_iso, "synced_at": now_iso}
+        item = {
+            **(previous or {}),
+            **key,
+            **{k: v for k, v in record.items() if v is not None},
+            "channel_id": channel_id,
+            "status_history": history,
+            "updated_at": now_iso,
+            "synced_at": now_iso,
+        }
         for k in CONTENT_FIELDS:
             if record.get(k) is None:
                 item.pop(k, None)
@@ -199,21 +256,48 @@ class TemplateRepository:
             return
         setattr(outcome, kind, getattr(outcome, kind) + 1)
         if status_changed and last_status not in (None, record["status"]):
-            outcome.status_changes.append({"name": record["name"], "language": record["language"],
-                                           "status": record["status"], "previous_status": last_status})
+            outcome.status_changes.append(
+                {
+                    "name": record["name"],
+                    "language": record["language"],
+                    "status": record["status"],
+                    "previous_status": last_status,
+                }
+            )
 
-    def record_sync(self, tenant_id: str, channel_id: str, now_iso: str, ok: bool, summary: dict[str, Any],
-                    error: dict[str, Any] | None = None) -> None:
+    def record_sync(
+        self,
+        tenant_id: str,
+        channel_id: str,
+        now_iso: str,
+        ok: bool,
+        summary: dict[str, Any],
+        error: dict[str, Any] | None = None,
+    ) -> None:
         """The channel's last sync: its outcome, counts, and the Graph error if it failed. A failure keeps
         the time of the last success."""
-        sets = ["channel_id = :channel", "#state = :state", "last_attempt_at = :now", "summary = :summary",
-                "#error = :error"]
-        values: dict[str, Any] = {":channel": channel_id, ":state": "ok" if ok else "failed", ":now": now_iso,
-                                  ":summary": summary, ":error": error}
+        sets = [
+            "channel_id = :channel",
+            "#state = :state",
+            "last_attempt_at = :now",
+            "summary = :summary",
+            "#error = :error",
+        ]
+        values: dict[str, Any] = {
+            ":channel": channel_id,
+            ":state": "ok" if ok else "failed",
+            ":now": now_iso,
+            ":summary": summary,
+            ":error": error,
+        }
         if ok:
             sets.append("last_success_at = :now")
-        self.table.update(keys.template_sync_status(tenant_id, channel_id), "SET " + ", ".join(sets), values,
-                          names={"#state": "state", "#error": "error"})
+        self.table.update(
+            keys.template_sync_status(tenant_id, channel_id),
+            "SET " + ", ".join(sets),
+            values,
+            names={"#state": "state", "#error": "error"},
+        )
 
 
 def _encode_cursor(channel_id: str, last_key: dict[str, Any] | None) -> str:
@@ -221,8 +305,9 @@ def _encode_cursor(channel_id: str, last_key: dict[str, Any] | None) -> str:
     return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
 
 
-def _decode_cursor(cursor: str | None, tenant_id: str,
-                   channel_ids: list[str]) -> tuple[str | None, dict[str, Any] | None]:
+def _decode_cursor(
+    cursor: str | None, tenant_id: str, channel_ids: list[str]
+) -> tuple[str | None, dict[str, Any] | None]:
     if not cursor:
         return None, None
     try:
@@ -231,8 +316,13 @@ def _decode_cursor(cursor: str | None, tenant_id: str,
         raise InvalidInput("cursor is not one this API issued", field="cursor") from exc
     channel_id = payload.get("c") if isinstance(payload, dict) else None
     key = payload.get("k") if isinstance(payload, dict) else None
-    if channel_id not in channel_ids or (key is not None and (
-            not isinstance(key, dict) or key.get("pk") != keys.templates_partition(tenant_id, channel_id)
-            or not all(isinstance(v, str) for v in key.values()))):
+    if channel_id not in channel_ids or (
+        key is not None
+        and (
+            not isinstance(key, dict)
+            or key.get("pk") != keys.templates_partition(tenant_id, channel_id)
+            or not all(isinstance(v, str) for v in key.values())
+        )
+    ):
         raise InvalidInput("cursor is not one this API issued", field="cursor")
     return channel_id, key

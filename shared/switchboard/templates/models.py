@@ -14,8 +14,22 @@ from typing import Any, Literal
 
 APPROVED = "APPROVED"
 DELETED = "DELETED"
-STATUSES = ("APPROVED", "PENDING", "REJECTED", "PAUSED", "DISABLED", "IN_APPEAL", "REINSTATED", "FLAGGED",
-            "PENDING_DELETION", "DELETED", "LIMIT_EXCEEDED", "ARCHIVED", "UNARCHIVED", "LOCKED")
+STATUSES = (
+    "APPROVED",
+    "PENDING",
+    "REJECTED",
+    "PAUSED",
+    "DISABLED",
+    "IN_APPEAL",
+    "REINSTATED",
+    "FLAGGED",
+    "PENDING_DELETION",
+    "DELETED",
+    "LIMIT_EXCEEDED",
+    "ARCHIVED",
+    "UNARCHIVED",
+    "LOCKED",
+)
 CATEGORIES = ("MARKETING", "UTILITY", "AUTHENTICATION")
 
 # Header formats whose value is a media object at send time, and the parameter type Meta expects.
@@ -113,8 +127,11 @@ class TemplateParts:
             "format": self.parameter_format,
             "header": header,
             "body": list(self.body_parameters),
-            "buttons": [{"index": b.index, "sub_type": b.value_kind, "required": b.required, "text": b.text}
-                        for b in self.buttons if b.value_kind],
+            "buttons": [
+                {"index": b.index, "sub_type": b.value_kind, "required": b.required, "text": b.text}
+                for b in self.buttons
+                if b.value_kind
+            ],
         }
 
 
@@ -154,22 +171,39 @@ def parts_of(template: dict[str, Any]) -> TemplateParts:
         elif kind == "BUTTONS":
             for index, button in enumerate(component.get("buttons") or []):
                 button_type = str(button.get("type", "")).upper()
-                buttons.append(Button(index, button_type, button.get("text") or "", button.get("url"),
-                                      button.get("phone_number"), button.get("otp_type")))
+                buttons.append(
+                    Button(
+                        index,
+                        button_type,
+                        button.get("text") or "",
+                        button.get("url"),
+                        button.get("phone_number"),
+                        button.get("otp_type"),
+                    )
+                )
                 if button_type in _UNSUPPORTED_BUTTONS:
                     unsupported.append(f"{button_type} button")
         elif kind in _UNSUPPORTED_COMPONENTS:
             unsupported.append(kind.lower())
     if components and body is None:
         body = ""  # a template without a BODY component is not something Meta approves, but do not crash
-    parameter_format = "NAMED" if str(template.get("parameter_format") or "").upper() == "NAMED" else "POSITIONAL"
+    parameter_format = (
+        "NAMED" if str(template.get("parameter_format") or "").upper() == "NAMED" else "POSITIONAL"
+    )
     if header is not None and parameter_format == "POSITIONAL":
         header = Header(header.format, header.text, _numbered(header.parameters))
     body_parameters = placeholders(body)
     return TemplateParts(
-        name=str(template.get("name", "")), language=str(template.get("language", "")),
-        status=str(template.get("status") or "").upper(), parameter_format=parameter_format,  # type: ignore[arg-type]
-        header=header, body=body, footer=footer,
-        body_parameters=_numbered(body_parameters) if parameter_format == "POSITIONAL" else tuple(body_parameters),
-        buttons=tuple(buttons), unsupported=tuple(unsupported),
+        name=str(template.get("name", "")),
+        language=str(template.get("language", "")),
+        status=str(template.get("status") or "").upper(),
+        parameter_format=parameter_format,  # type: ignore[arg-type]
+        header=header,
+        body=body,
+        footer=footer,
+        body_parameters=_numbered(body_parameters)
+        if parameter_format == "POSITIONAL"
+        else tuple(body_parameters),
+        buttons=tuple(buttons),
+        unsupported=tuple(unsupported),
     )

@@ -41,8 +41,9 @@ _BUTTON_KEYS = {"index", "sub_type", "value"}
 _BODY_FORBIDDEN = re.compile(r"[\n\r\t]| {5,}")
 
 
-def prepare_template_send(template: dict[str, Any], parameters: Any,
-                          field: str = FIELD) -> tuple[dict[str, Any], str]:
+def prepare_template_send(
+    template: dict[str, Any], parameters: Any, field: str = FIELD
+) -> tuple[dict[str, Any], str]:
     """Check ``parameters`` against a stored template; return (the Graph ``template`` object, the rendered
     text). Raises ``Conflict`` (template_not_approved, template_not_synced, template_not_supported) and
     ``InvalidInput`` naming the missing, extra or malformed parameter."""
@@ -50,15 +51,18 @@ def prepare_template_send(template: dict[str, Any], parameters: Any,
     _check_sendable(template, parts)
     if hasattr(parameters, "model_dump"):
         parameters = parameters.model_dump(exclude_none=True)
-    if isinstance(parameters, list | tuple) or (isinstance(parameters, Mapping) and parameters and
-                                                not set(parameters) & {"header", "body", "buttons"}):
+    if isinstance(parameters, list | tuple) or (
+        isinstance(parameters, Mapping) and parameters and not set(parameters) & {"header", "body", "buttons"}
+    ):
         parameters = {"body": parameters}  # shorthand: the body's values alone
-    given = _as_mapping(parameters if parameters is not None else {}, field, "an object with header, body "
-                        "and buttons")
+    given = _as_mapping(
+        parameters if parameters is not None else {}, field, "an object with header, body and buttons"
+    )
     for key in given:
         if key not in ("header", "body", "buttons"):
-            raise InvalidInput(f"unexpected key '{key}': parameters take header, body and buttons",
-                               field=f"{field}.{key}")
+            raise InvalidInput(
+                f"unexpected key '{key}': parameters take header, body and buttons", field=f"{field}.{key}"
+            )
     header_component, header_text = _header(parts, given.get("header"), f"{field}.header")
     body_component, body_text = _body(parts, given.get("body"), f"{field}.body")
     button_components, button_lines = _buttons(parts, given.get("buttons"), f"{field}.buttons")
@@ -72,17 +76,31 @@ def _check_sendable(template: dict[str, Any], parts: TemplateParts) -> None:
     label = f"template '{parts.name}' ({parts.language})"
     status = DELETED if template.get("deleted") else (parts.status or "UNKNOWN")
     if status != APPROVED:
-        raise Conflict(f"{label} is {status}: only APPROVED templates can be sent", code="template_not_approved",
-                       status=status, name=parts.name, language=parts.language)
+        raise Conflict(
+            f"{label} is {status}: only APPROVED templates can be sent",
+            code="template_not_approved",
+            status=status,
+            name=parts.name,
+            language=parts.language,
+        )
     if not parts.has_components:
-        raise Conflict(f"{label} has not been synced from Meta yet (POST /templates/sync)",
-                       code="template_not_synced", name=parts.name, language=parts.language)
+        raise Conflict(
+            f"{label} has not been synced from Meta yet (POST /templates/sync)",
+            code="template_not_synced",
+            name=parts.name,
+            language=parts.language,
+        )
     if parts.unsupported:
-        raise Conflict(f"{label} has parts Switchboard cannot send yet: {', '.join(parts.unsupported)}",
-                       code="template_not_supported", name=parts.name, language=parts.language)
+        raise Conflict(
+            f"{label} has parts Switchboard cannot send yet: {', '.join(parts.unsupported)}",
+            code="template_not_supported",
+            name=parts.name,
+            language=parts.language,
+        )
 
 
 # --- values -------------------------------------------------------------------------------------------
+
 
 def _as_mapping(value: Any, field: str, expected: str) -> Mapping[str, Any]:
     if hasattr(value, "model_dump"):
@@ -99,15 +117,17 @@ def _text(value: Any, field: str, limit: int | None = None, body: bool = False) 
     if not text.strip():
         raise InvalidInput("the value is empty", field=field)
     if body and _BODY_FORBIDDEN.search(text):
-        raise InvalidInput("body parameters may not contain new lines, tabs or more than four spaces in a row",
-                           field=field)
+        raise InvalidInput(
+            "body parameters may not contain new lines, tabs or more than four spaces in a row", field=field
+        )
     if limit is not None and len(text) > limit:
         raise InvalidInput(f"the value is {len(text)} characters; at most {limit} are allowed", field=field)
     return text
 
 
-def _named_values(parts: TemplateParts, names: tuple[str, ...], value: Any, field: str,
-                  what: str) -> dict[str, Any]:
+def _named_values(
+    parts: TemplateParts, names: tuple[str, ...], value: Any, field: str, what: str
+) -> dict[str, Any]:
     """Values by placeholder name: a list for positional templates ({{1}} first), an object for both."""
     if value is None:
         value = {}
@@ -115,8 +135,11 @@ def _named_values(parts: TemplateParts, names: tuple[str, ...], value: Any, fiel
         value = [value]  # one header parameter may be given bare
     if isinstance(value, list | tuple):
         if parts.parameter_format == "NAMED":
-            raise InvalidInput(f"this template takes named {what} parameters: an object with "
-                               f"{', '.join(names) or 'no keys'}", field=field)
+            raise InvalidInput(
+                f"this template takes named {what} parameters: an object with "
+                f"{', '.join(names) or 'no keys'}",
+                field=field,
+            )
         values = {str(position): item for position, item in enumerate(value, start=1)}
     else:
         values = {str(k): v for k, v in _as_mapping(value, field, f"the {what} parameters").items()}
@@ -125,8 +148,10 @@ def _named_values(parts: TemplateParts, names: tuple[str, ...], value: Any, fiel
             raise InvalidInput(f"missing {what} parameter '{name}'", field=f"{field}.{name}")
     for name in values:
         if name not in names:
-            raise InvalidInput(f"unexpected {what} parameter '{name}': the template has "
-                               f"{_describe(names)}", field=f"{field}.{name}")
+            raise InvalidInput(
+                f"unexpected {what} parameter '{name}': the template has {_describe(names)}",
+                field=f"{field}.{name}",
+            )
     return values
 
 
@@ -145,6 +170,7 @@ def _text_parameter(parts: TemplateParts, name: str, text: str) -> dict[str, Any
 
 # --- header -------------------------------------------------------------------------------------------
 
+
 def _header(parts: TemplateParts, value: Any, field: str) -> tuple[dict[str, Any] | None, str | None]:
     header = parts.header
     if header is None or not header.needs_value:
@@ -156,10 +182,17 @@ def _header(parts: TemplateParts, value: Any, field: str) -> tuple[dict[str, Any
         texts = {n: _text(values[n], f"{field}.{n}", HEADER_TEXT_LIMIT) for n in header.parameters}
         rendered = fill(header.text or "", texts)
         if len(rendered) > HEADER_TEXT_LIMIT:
-            raise InvalidInput(f"the header would be {len(rendered)} characters; WhatsApp allows "
-                               f"{HEADER_TEXT_LIMIT}", field=field)
-        return ({"type": "header", "parameters": [_text_parameter(parts, n, texts[n]) for n in header.parameters]},
-                rendered)
+            raise InvalidInput(
+                f"the header would be {len(rendered)} characters; WhatsApp allows {HEADER_TEXT_LIMIT}",
+                field=field,
+            )
+        return (
+            {
+                "type": "header",
+                "parameters": [_text_parameter(parts, n, texts[n]) for n in header.parameters],
+            },
+            rendered,
+        )
     if header.format == "LOCATION":
         return _location(value, field)
     return _media(header.media_type or "", value, field)
@@ -168,13 +201,14 @@ def _header(parts: TemplateParts, value: Any, field: str) -> tuple[dict[str, Any
 def _media(media_type: str, value: Any, field: str) -> tuple[dict[str, Any], str]:
     if value is None:
         raise InvalidInput(f"missing header {media_type}: give its link or id", field=field)
-    given = _as_mapping(value, field, f"the header {media_type}: {{\"link\": …}} or {{\"id\": …}}")
+    given = _as_mapping(value, field, f'the header {media_type}: {{"link": …}} or {{"id": …}}')
     for key in given:
         if key not in _MEDIA_KEYS or (key == "filename" and media_type != "document"):
             raise InvalidInput(f"unexpected key '{key}' in the header {media_type}", field=f"{field}.{key}")
     if given.get("type") not in (None, media_type):
-        raise InvalidInput(f"this template's header is {media_type}, not {given.get('type')}",
-                           field=f"{field}.type")
+        raise InvalidInput(
+            f"this template's header is {media_type}, not {given.get('type')}", field=f"{field}.type"
+        )
     link, media_id = given.get("link"), given.get("id")
     if not link and not media_id:
         raise InvalidInput(f"missing header {media_type}: give its link or id", field=f"{field}.link")
@@ -197,7 +231,7 @@ def _media(media_type: str, value: Any, field: str) -> tuple[dict[str, Any], str
 def _location(value: Any, field: str) -> tuple[dict[str, Any], str]:
     if value is None:
         raise InvalidInput("missing header location: give latitude and longitude", field=field)
-    given = _as_mapping(value, field, "the header location: {\"latitude\": …, \"longitude\": …}")
+    given = _as_mapping(value, field, 'the header location: {"latitude": …, "longitude": …}')
     for key in given:
         if key not in _LOCATION_KEYS:
             raise InvalidInput(f"unexpected key '{key}' in the header location", field=f"{field}.{key}")
@@ -210,18 +244,25 @@ def _location(value: Any, field: str) -> tuple[dict[str, Any], str]:
         except (TypeError, ValueError):
             number = math.nan
         if not math.isfinite(number) or abs(number) > bound:
-            raise InvalidInput(f"the {key} must be a number between -{bound:g} and {bound:g}",
-                               field=f"{field}.{key}")
+            raise InvalidInput(
+                f"the {key} must be a number between -{bound:g} and {bound:g}", field=f"{field}.{key}"
+            )
         location[key] = str(given[key])
     for key in ("name", "address"):
         if given.get(key) is not None:
             location[key] = _text(given[key], f"{field}.{key}", 1000)
-    label = ", ".join(location[k] for k in ("name", "address") if k in location) or \
-        f"{location['latitude']}, {location['longitude']}"
-    return {"type": "header", "parameters": [{"type": "location", "location": location}]}, f"[location: {label}]"
+    label = (
+        ", ".join(location[k] for k in ("name", "address") if k in location)
+        or f"{location['latitude']}, {location['longitude']}"
+    )
+    return {
+        "type": "header",
+        "parameters": [{"type": "location", "location": location}],
+    }, f"[location: {label}]"
 
 
 # --- body ---------------------------------------------------------------------------------------------
+
 
 def _body(parts: TemplateParts, value: Any, field: str) -> tuple[dict[str, Any] | None, str]:
     names = parts.body_parameters
@@ -229,8 +270,9 @@ def _body(parts: TemplateParts, value: Any, field: str) -> tuple[dict[str, Any] 
     texts = {n: _text(values[n], f"{field}.{n}", body=True) for n in names}
     rendered = fill(parts.body or "", texts)
     if len(rendered) > BODY_TEXT_LIMIT:
-        raise InvalidInput(f"the body would be {len(rendered)} characters; WhatsApp allows {BODY_TEXT_LIMIT}",
-                           field=field)
+        raise InvalidInput(
+            f"the body would be {len(rendered)} characters; WhatsApp allows {BODY_TEXT_LIMIT}", field=field
+        )
     if not names:
         return None, rendered
     return {"type": "body", "parameters": [_text_parameter(parts, n, texts[n]) for n in names]}, rendered
@@ -238,44 +280,57 @@ def _body(parts: TemplateParts, value: Any, field: str) -> tuple[dict[str, Any] 
 
 # --- buttons ------------------------------------------------------------------------------------------
 
+
 def _buttons(parts: TemplateParts, value: Any, field: str) -> tuple[list[dict[str, Any]], list[str]]:
     if value is None:
         value = []
     if not isinstance(value, list | tuple):
-        raise InvalidInput("expected a list of {\"index\", \"sub_type\", \"value\"}", field=field)
+        raise InvalidInput('expected a list of {"index", "sub_type", "value"}', field=field)
     by_index = {b.index: b for b in parts.buttons}
     given: dict[int, Any] = {}
     for position, entry in enumerate(value):
-        entry = _as_mapping(entry, f"{field}.{position}", "{\"index\", \"sub_type\", \"value\"}")
+        entry = _as_mapping(entry, f"{field}.{position}", '{"index", "sub_type", "value"}')
         for key in entry:
             if key not in _BUTTON_KEYS:
-                raise InvalidInput(f"unexpected key '{key}' in a button value", field=f"{field}.{position}.{key}")
+                raise InvalidInput(
+                    f"unexpected key '{key}' in a button value", field=f"{field}.{position}.{key}"
+                )
         index = entry.get("index")
         if isinstance(index, str) and index.isdigit():
             index = int(index)
         if not isinstance(index, int) or isinstance(index, bool):
-            raise InvalidInput("each button value needs the button's index", field=f"{field}.{position}.index")
+            raise InvalidInput(
+                "each button value needs the button's index", field=f"{field}.{position}.index"
+            )
         button = by_index.get(index)
         if button is None:
-            raise InvalidInput(f"unexpected button {index}: the template has {len(parts.buttons)} buttons",
-                               field=f"{field}.{index}")
+            raise InvalidInput(
+                f"unexpected button {index}: the template has {len(parts.buttons)} buttons",
+                field=f"{field}.{index}",
+            )
         if button.value_kind is None:
-            raise InvalidInput(f"unexpected value for button {index} ({button.type} '{button.text}'): it takes "
-                               "none", field=f"{field}.{index}")
+            raise InvalidInput(
+                f"unexpected value for button {index} ({button.type} '{button.text}'): it takes none",
+                field=f"{field}.{index}",
+            )
         if index in given:
             raise InvalidInput(f"button {index} is given twice", field=f"{field}.{index}")
         sub_type = entry.get("sub_type")
         if sub_type is not None and str(sub_type).lower() != button.value_kind:
-            raise InvalidInput(f"button {index} is a {button.value_kind} button, not {sub_type}",
-                               field=f"{field}.{index}.sub_type")
+            raise InvalidInput(
+                f"button {index} is a {button.value_kind} button, not {sub_type}",
+                field=f"{field}.{index}.sub_type",
+            )
         given[index] = entry.get("value")
     components: list[dict[str, Any]] = []
     lines: list[str] = []
     for button in parts.buttons:
         value_field = f"{field}.{button.index}"
         if button.value_kind and given.get(button.index) is None and button.required:
-            raise InvalidInput(f"missing the value of button {button.index} ({button.type} '{button.text}')",
-                               field=value_field)
+            raise InvalidInput(
+                f"missing the value of button {button.index} ({button.type} '{button.text}')",
+                field=value_field,
+            )
         shown = given.get(button.index)
         if shown is not None and button.value_kind:
             component, shown = _button_value(button, shown, f"{value_field}.value")
@@ -293,8 +348,9 @@ def _button_value(button: Button, value: Any, field: str) -> tuple[dict[str, Any
         suffix = quote(suffix, safe="-._~:/?#[]@!$&'()*+,;=%")  # keep what is already encoded
         url = fill(button.url or "", {"1": suffix})
         if len(url) > URL_LIMIT:
-            raise InvalidInput(f"the button's URL would be {len(url)} characters; at most {URL_LIMIT}",
-                               field=field)
+            raise InvalidInput(
+                f"the button's URL would be {len(url)} characters; at most {URL_LIMIT}", field=field
+            )
         parameter: dict[str, Any] = {"type": "text", "text": suffix}
         shown = url
     elif kind == "url":  # an authentication template's code (OTP button)

@@ -32,8 +32,9 @@ from switchboard.storage.templates import SyncWrite
 
 logger = Logger(service="template_sync", child=True)
 
-FIELDS = ("id,name,language,status,category,sub_category,components,parameter_format,quality_score,"
-          "rejected_reason")
+FIELDS = (
+    "id,name,language,status,category,sub_category,components,parameter_format,quality_score,rejected_reason"
+)
 PAGE_SIZE = 100
 MAX_PAGES = 200  # 20,000 templates; Meta's ceiling is 6,000 per account
 RATE_LIMIT_CODES = frozenset({4, 80007})
@@ -67,10 +68,14 @@ class SyncResult:
     status_changes: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if k not in ("error", "status_changes", "tenant_id", "ok")}
+        return {
+            k: v for k, v in asdict(self).items() if k not in ("error", "status_changes", "tenant_id", "ok")
+        }
 
 
-def fetch_templates(graph: GraphClient, waba_id: str, name: str | None = None) -> tuple[list[dict[str, Any]], int]:
+def fetch_templates(
+    graph: GraphClient, waba_id: str, name: str | None = None
+) -> tuple[list[dict[str, Any]], int]:
     """Every template of the account (or of one name), following ``paging.next`` to the end.
     Returns (templates, pages). Raises FetchFailed naming the page that failed."""
     params: dict[str, Any] = {"fields": FIELDS, "limit": PAGE_SIZE}
@@ -80,7 +85,11 @@ def fetch_templates(graph: GraphClient, waba_id: str, name: str | None = None) -
     pages, next_url = 0, None
     while pages < MAX_PAGES:
         try:
-            page = graph.get(f"{waba_id}/message_templates", params) if pages == 0 else graph.get_url(next_url or "")
+            page = (
+                graph.get(f"{waba_id}/message_templates", params)
+                if pages == 0
+                else graph.get_url(next_url or "")
+            )
         except GraphError as exc:
             raise FetchFailed(exc, pages + 1) from exc
         pages += 1
@@ -126,6 +135,7 @@ def _quality(quality: Any) -> dict[str, Any] | None:
 def default_graph(services: Services) -> GraphFactory:
     def make(channel: Channel) -> GraphClient:
         return GraphClient(services.settings.graph_base_url, whatsapp_secrets(channel).access_token)
+
     return make
 
 
@@ -136,13 +146,23 @@ def error_of(exc: GraphError, page: int) -> dict[str, Any]:
         code = "graph_token_expired"
     else:
         code = "graph_error"
-    return {"code": code, "graph_code": exc.error_code, "http_status": exc.status, "message": exc.message,
-            "retryable": exc.retryable, "page": page}
+    return {
+        "code": code,
+        "graph_code": exc.error_code,
+        "http_status": exc.status,
+        "message": exc.message,
+        "retryable": exc.retryable,
+        "page": page,
+    }
 
 
-def sync_channel(services: Services, channel: Channel, name: str | None = None,
-                 graph: GraphFactory | None = None,
-                 fetched_cache: dict[tuple[str, str], tuple[list[dict[str, Any]], int]] | None = None) -> SyncResult:
+def sync_channel(
+    services: Services,
+    channel: Channel,
+    name: str | None = None,
+    graph: GraphFactory | None = None,
+    fetched_cache: dict[tuple[str, str], tuple[list[dict[str, Any]], int]] | None = None,
+) -> SyncResult:
     """Sync one channel's templates (or one name's). Writes nothing unless every page was fetched."""
     started = time.monotonic()
     result = SyncResult(channel.tenant_id, channel.channel_id, ok=False, name=name)
@@ -153,48 +173,85 @@ def sync_channel(services: Services, channel: Channel, name: str | None = None,
         if fetched_cache is not None and name is None and cache_key in fetched_cache:
             templates, pages = fetched_cache[cache_key]
         else:
-            templates, pages = fetch_templates((graph or default_graph(services))(channel), channel.waba_id, name)
+            templates, pages = fetch_templates(
+                (graph or default_graph(services))(channel), channel.waba_id, name
+            )
             if fetched_cache is not None and name is None:
                 fetched_cache[cache_key] = (templates, pages)
     except FetchFailed as failure:
         result.error = error_of(failure.error, failure.page)
     except GetParameterError as exc:
-        result.error = {"code": "credentials_unavailable", "message": f"the channel's secret: {type(exc).__name__}",
-                        "retryable": True}
+        result.error = {
+            "code": "credentials_unavailable",
+            "message": f"the channel's secret: {type(exc).__name__}",
+            "retryable": True,
+        }
     if result.error:
         result.duration_ms = int((time.monotonic() - started) * 1000)
-        services.templates.record_sync(channel.tenant_id, channel.channel_id, clock.iso(clock.now()), False,
-                                       result.summary(), result.error)
-        logger.warning("template sync failed", tenant_id=channel.tenant_id, channel_id=channel.channel_id,
-                       error_code=result.error["code"], graph_code=result.error.get("graph_code"),
-                       page=result.error.get("page"))
+        services.templates.record_sync(
+            channel.tenant_id,
+            channel.channel_id,
+            clock.iso(clock.now()),
+            False,
+            result.summary(),
+            result.error,
+        )
+        logger.warning(
+            "template sync failed",
+            tenant_id=channel.tenant_id,
+            channel_id=channel.channel_id,
+            error_code=result.error["code"],
+            graph_code=result.error.get("graph_code"),
+            page=result.error.get("page"),
+        )
         count("TemplateSyncFailed")
         return result
     records = [r for r in (record_of(t) for t in templates) if r is not None]
-    written: SyncWrite = services.templates.replace_set(channel.tenant_id, channel.channel_id, records,
-                                                        clock.iso(clock.now()), name)
+    written: SyncWrite = services.templates.replace_set(
+        channel.tenant_id, channel.channel_id, records, clock.iso(clock.now()), name
+    )
     result.ok, result.pages, result.fetched = True, pages, len(records)
     for attribute in ("created", "updated", "deleted", "unchanged", "skipped"):
         setattr(result, attribute, getattr(written, attribute))
     result.status_changes = written.status_changes
     result.duration_ms = int((time.monotonic() - started) * 1000)
-    services.templates.record_sync(channel.tenant_id, channel.channel_id, clock.iso(clock.now()), True,
-                                   result.summary())
-    services.bus.publish([
-        DomainEvent("template.status_changed", channel.tenant_id, {
-            "channel_id": channel.channel_id, "name": c["name"], "language": c["language"],
-            "status": c["status"], "previous_status": c["previous_status"]})
-        for c in written.status_changes])
-    logger.info("templates synced", tenant_id=channel.tenant_id, channel_id=channel.channel_id, pages=pages,
-                fetched=result.fetched, templates_created=result.created, templates_updated=result.updated,
-                templates_deleted=result.deleted,
-                duration_ms=result.duration_ms)
+    services.templates.record_sync(
+        channel.tenant_id, channel.channel_id, clock.iso(clock.now()), True, result.summary()
+    )
+    services.bus.publish(
+        [
+            DomainEvent(
+                "template.status_changed",
+                channel.tenant_id,
+                {
+                    "channel_id": channel.channel_id,
+                    "name": c["name"],
+                    "language": c["language"],
+                    "status": c["status"],
+                    "previous_status": c["previous_status"],
+                },
+            )
+            for c in written.status_changes
+        ]
+    )
+    logger.info(
+        "templates synced",
+        tenant_id=channel.tenant_id,
+        channel_id=channel.channel_id,
+        pages=pages,
+        fetched=result.fetched,
+        templates_created=result.created,
+        templates_updated=result.updated,
+        templates_deleted=result.deleted,
+        duration_ms=result.duration_ms,
+    )
     count("TemplateSyncSucceeded")
     return result
 
 
-def sync_tenant(services: Services, tenant_id: str, channel_id: str | None = None,
-                graph: GraphFactory | None = None) -> list[SyncResult]:
+def sync_tenant(
+    services: Services, tenant_id: str, channel_id: str | None = None, graph: GraphFactory | None = None
+) -> list[SyncResult]:
     """POST /templates/sync: every WhatsApp channel of the tenant, or the one named."""
     if channel_id is not None:
         channel = services.channels.get(tenant_id, channel_id)
@@ -212,14 +269,17 @@ def sync_tenant(services: Services, tenant_id: str, channel_id: str | None = Non
 def sync_everything(services: Services, graph: GraphFactory | None = None) -> list[SyncResult]:
     """The hourly run: every WhatsApp channel of every tenant (channels sharing an account fetch it once)."""
     cache: dict[tuple[str, str], tuple[list[dict[str, Any]], int]] = {}
-    results = [sync_channel(services, c, graph=graph, fetched_cache=cache)
-               for c in services.templates.whatsapp_channels()]
+    results = [
+        sync_channel(services, c, graph=graph, fetched_cache=cache)
+        for c in services.templates.whatsapp_channels()
+    ]
     logger.info("scheduled template sync done", channels=len(results), failed=sum(not r.ok for r in results))
     return results
 
 
-def on_template_webhook(services: Services, detail: dict[str, Any],
-                        graph: GraphFactory | None = None) -> SyncResult | None:
+def on_template_webhook(
+    services: Services, detail: dict[str, Any], graph: GraphFactory | None = None
+) -> SyncResult | None:
     """A template webhook arrived (status, quality, category or components update): refresh that template
     from Meta at once, every language of its name (the whole channel when the event names no template)."""
     tenant_id, channel_id = detail.get("tenant_id"), detail.get("channel_id")

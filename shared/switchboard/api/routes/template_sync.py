@@ -56,4 +56,6 @@ def sync_templates(request: Annotated[SyncRequest | None, Body()] = None) -> Syn
     principal.require_admin()
     results = sync_tenant(services(), principal.tenant_id, request.channel_id if request else None)
     channels: list[dict[str, Any]] = [{**r.summary(), "ok": r.ok, "error": r.error} for r in results]
-    return SyncView(ok=all(r.ok for r in results), channels=[ChannelSyncView.model_validate(c) for c in channels])
+    return SyncView(
+        ok=all(r.ok for r in results), channels=[ChannelSyncView.model_validate(c) for c in channels]
+    )

@@ -82,18 +82,45 @@ class TemplateView(BaseModel):
         parts = parts_of(item)
         quality = item.get("quality_score") or item.get("quality")  # a webhook writes "quality" first
         view: dict[str, Any] = {
-            **{k: item.get(k) for k in ("channel_id", "template_id", "name", "language", "category", "sub_category",
-                                        "parameter_format", "rejected_reason", "updated_at", "synced_at")},
+            **{
+                k: item.get(k)
+                for k in (
+                    "channel_id",
+                    "template_id",
+                    "name",
+                    "language",
+                    "category",
+                    "sub_category",
+                    "parameter_format",
+                    "rejected_reason",
+                    "updated_at",
+                    "synced_at",
+                )
+            },
             "status": item.get("status") or "UNKNOWN",
             "quality_score": quality.get("score") if isinstance(quality, dict) else quality,
             "status_history": item.get("status_history") or [],
             "deleted": bool(item.get("deleted")),
         }
         if parts.has_components:
-            view["header"] = {"format": parts.header.format, "text": parts.header.text} if parts.header else None
-            view.update(body=parts.body, footer=parts.footer, parameters=parts.needs(), buttons=[
-                {"index": b.index, "type": b.type, "text": b.text, "url": b.url, "phone_number": b.phone_number}
-                for b in parts.buttons])
+            view["header"] = (
+                {"format": parts.header.format, "text": parts.header.text} if parts.header else None
+            )
+            view.update(
+                body=parts.body,
+                footer=parts.footer,
+                parameters=parts.needs(),
+                buttons=[
+                    {
+                        "index": b.index,
+                        "type": b.type,
+                        "text": b.text,
+                        "url": b.url,
+                        "phone_number": b.phone_number,
+                    }
+                    for b in parts.buttons
+                ],
+            )
         return cls.model_validate(view)
 
 
@@ -102,12 +129,16 @@ class TemplatePageView(BaseModel):
     next_cursor: str | None = None
 
 
-@router.get("/templates", summary="List message templates, with the parameters each needs", tags=["templates"])
+@router.get(
+    "/templates", summary="List message templates, with the parameters each needs", tags=["templates"]
+)
 def list_templates(
     channel_id: Annotated[str | None, Query(max_length=64)] = None,
     status: Annotated[str | None, Query(max_length=32, description="APPROVED, PAUSED, DELETED, …")] = None,
-    category: Annotated[Literal["MARKETING", "UTILITY", "AUTHENTICATION", "marketing", "utility",
-                                "authentication"] | None, Query()] = None,
+    category: Annotated[
+        Literal["MARKETING", "UTILITY", "AUTHENTICATION", "marketing", "utility", "authentication"] | None,
+        Query(),
+    ] = None,
     language: Annotated[str | None, Query(max_length=16, pattern=r"^[A-Za-z_-]+$")] = None,
     q: Annotated[str | None, Query(max_length=512, description="part of the template's name")] = None,
     include_deleted: Annotated[bool, Query()] = False,
@@ -123,9 +154,18 @@ def list_templates(
             raise NotFound("no such channel", channel_id=channel_id)
         channel_ids = [channel_id]
     else:
-        channel_ids = [c.channel_id for c in services().channels.list(principal.tenant_id) if c.kind == "whatsapp"]
+        channel_ids = [
+            c.channel_id for c in services().channels.list(principal.tenant_id) if c.kind == "whatsapp"
+        ]
     page = services().templates.list(
-        principal.tenant_id, channel_ids, cursor, limit, status=status.upper() if status else None,
-        category=category.upper() if category else None, language=language,
-        name_contains=q.strip().lower() if q and q.strip() else None, include_deleted=include_deleted)
+        principal.tenant_id,
+        channel_ids,
+        cursor,
+        limit,
+        status=status.upper() if status else None,
+        category=category.upper() if category else None,
+        language=language,
+        name_contains=q.strip().lower() if q and q.strip() else None,
+        include_deleted=include_deleted,
+    )
     return TemplatePageView(items=[TemplateView.of(i) for i in page.items], next_cursor=page.cursor)
