@@ -117,7 +117,7 @@ class Pacer:
 
     @property
     def burst(self) -> int:
-        return max(1, min(10, self.rate // 20))
+        return max(1, min(10, self.rate // 8))
 
     def wait(self, count: int) -> None:
         interval = 1.0 / self.rate
