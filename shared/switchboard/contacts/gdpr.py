@@ -64,8 +64,8 @@ def anonymize(services: Services, tenant_id: str, contact_id: str, by: str) -> d
         if last.get("text") and pattern:
             last["text"] = pattern.sub(REDACTED, last["text"])
         services.table.update(keys.session(tenant_id, session["session_id"]),
-                              "SET last_message = :m, anonymized = :y REMOVE address",
-                              {":m": last or None, ":y": True})
+                              "SET last_message = :m, anonymized = :y REMOVE #a",
+                              {":m": last or None, ":y": True}, {"#a": "address"})
         for message in store.session_messages(tenant_id, session["session_id"]):
             media += _media_keys(message)
             moves.redact_message({"pk": message["pk"], "sk": message["sk"]}, _redacted(message, pattern))
