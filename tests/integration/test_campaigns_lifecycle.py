@@ -188,3 +188,21 @@ def test_recipients_follow_their_messages_ticks_and_a_reply_marks_them_replied(
     assert set(replied[0]["statuses"]) >= {"queued", "sent", "delivered", "read", "replied"}
     sessions = api.call("GET", f"/sessions?contact_id={ids[1]}", token=admin_token)[1]["items"]
     assert [s["status"] for s in sessions] == ["open"]
+
+
+def test_recipients_can_be_chosen_by_a_directory_filter(api, campaigns, admin_token):
+    # Given three VIP customers and one other in the directory
+    for number, tags in [(1, ["vip"]), (2, ["vip"]), (3, []), (4, ["vip"])]:
+        status, _ = api.call("POST", "/contacts", {"name": f"Customer {number}", "phones": [phone_of(number)],
+                                                   "tags": tags}, token=admin_token)
+        assert status == 201
+    cid = create_campaign(api, admin_token, [])["campaign_id"]
+
+    # When an admin adds the VIPs by a filter, twice
+    status, added = api.call("POST", f"/campaigns/{cid}/recipients", {"filter": {"tag": "vip"}}, token=admin_token)
+    again = api.call("POST", f"/campaigns/{cid}/recipients", {"filter": {"tag": "vip"}}, token=admin_token)[1]
+
+    # Then the three are recipients, once each
+    assert status == 200 and added["added"] == 3 and added["next_cursor"] is None
+    assert again["added"] == 0 and again["already_present"] == 3 and again["total"] == 3
+    assert counts(api, admin_token, cid) == {"pending": 3}
