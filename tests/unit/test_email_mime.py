@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from switchboard.email.mime import html_to_text, message_ids, parse
+from switchboard.email.mime import Address, html_to_text, message_ids, parse
 from switchboard.email.threads import is_ours, reply_subject, session_of_message_id, session_of_reply_address
 from tests.support.email import FIXTURES, fixture
 
@@ -129,7 +129,6 @@ def test_message_ids_and_html_text() -> None:
 def test_our_reply_address_and_message_id_name_the_session() -> None:
     session = "01M7YAQ9Q3W890GVCXMVP4EZ07"
     mailbox = "support@demo.switchboard.local"
-    from switchboard.email.mime import Address
 
     assert session_of_reply_address(mailbox, [Address("", f"Support+{session.lower()}@Demo.Switchboard.local")]) \
         == session

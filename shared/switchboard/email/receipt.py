@@ -69,6 +69,9 @@ def form_fields(body: bytes, content_type: str) -> dict[str, bytes]:
         for part in message.iter_parts():  # type: ignore[attr-defined]
             name = part.get_param("name", header="content-disposition")
             payload = part.get_payload(decode=True)
+            inner = part.get_payload()
+            if payload is None and isinstance(inner, list) and inner:  # a file part typed message/rfc822
+                payload = inner[0].as_bytes()
             if name and isinstance(payload, bytes):
                 fields.setdefault(str(name), payload)
         return fields
