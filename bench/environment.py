@@ -1,0 +1,115 @@
+"""The AWS the benchmarks run against: the local runtime's moto server, in this process, with every
+declared resource and the demo tenant, and the functions configured as the CDK stack configures them
+(log level INFO, metrics on). Tracing stays off: there is no X-Ray daemon here."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+REGION = "eu-west-1"  # as the local runtime; prices are us-east-1 list prices (bench/prices.py)
+# What the deployed functions run with (infra/cdk/functions.py), apart from tracing.
+FUNCTION_ENVIRONMENT = {
+    "POWERTOOLS_LOG_LEVEL": "INFO",
+    "POWERTOOLS_METRICS_DISABLED": "false",
+    "POWERTOOLS_METRICS_NAMESPACE": "Switchboard",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+}
+
+
+class CountingStream(io.TextIOBase):
+    """Stands in for stdout while the functions run: counts the bytes they log (what CloudWatch Logs
+    would ingest) and keeps nothing."""
+
+    def __init__(self) -> None:
+        self.bytes = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.bytes += len(text.encode())
+        return len(text)
+
+
+@dataclass
+class LocalAws:
+    moto: Any
+    created: Any
+    demo: Any
+    log: CountingStream
+    gateway: Any = None  # the local API gateway, serving the Graph API simulator under /_graph
+    graph: Any = None
+    server: Any = None
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+        if self.graph is not None:
+            self.graph.close()
+        self.moto.stop()
+
+
+def constant_time_sqs_sends() -> None:
+    """moto's SQS recounts every message of a queue each time it reads a queue attribute, several times
+    per message sent, so its SendMessageBatch slows with the queue's length (170 ms for ten entries at a
+    hundred messages); SQS does not. The benchmarks never read queue depths, so the three counters are
+    made constant here, for our calls and the reference calls alike."""
+    from moto.sqs.models import Queue
+
+    for name in ("approximate_number_of_messages", "approximate_number_of_messages_delayed",
+                 "approximate_number_of_messages_not_visible"):
+        setattr(Queue, name, property(lambda self: 0))
+
+
+def start() -> LocalAws:
+    """Start moto's server and point every boto3 client of this process at it. Call before any function
+    handler is imported: Powertools' Logger binds stdout when a handler module is imported."""
+    log = CountingStream()
+    sys.stdout = log  # the report is printed to sys.__stdout__
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+    from infra.local.aws_server import AtomicMotoServer
+
+    constant_time_sqs_sends()
+
+    # The benchmarks empty the queues between rounds (moto's FIFO send slows as a queue grows).
+    os.environ["MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR"] = "false"
+    moto = AtomicMotoServer().start()
+    os.environ.update({
+        "AWS_ENDPOINT_URL": moto.endpoint, "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION, **FUNCTION_ENVIRONMENT,
+    })
+    os.environ.pop("AWS_PROFILE", None)
+    import threading
+
+    from aws_lambda_powertools.utilities import parameters
+
+    from infra.local.api_server import Gateway, serve
+    from infra.local.graph_simulator import Faults, GraphSimulator
+
+    # Meta's Graph API for the send worker: the local runtime's simulator, over HTTP as in AWS. Status
+    # webhooks are not posted back: the benchmarks post the statuses they measure themselves.
+    gateway = Gateway()
+    server = serve(gateway, "127.0.0.1", 0, lambda line: None)
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    graph = GraphSimulator(public_url=f"{url}/_graph", faults=Faults(status_callbacks=False))
+    gateway.mount("/_graph", graph.handle)
+    threading.Thread(target=server.serve_forever, name="bench-api", daemon=True).start()
+    os.environ["GRAPH_API_BASE_URL"] = f"{url}/_graph/v25.0"
+
+    from infra.local import resources, seed
+    from switchboard.services import reset_services
+
+    created = resources.create_all(local=True)
+    os.environ.update(created.environment)
+    reset_services()
+    parameters.clear_caches()
+    demo = seed.DemoSettings.from_env()
+    seed.seed_demo(demo)
+    return LocalAws(moto, created, demo, log, gateway, graph, server)

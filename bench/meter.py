@@ -1,0 +1,240 @@
+"""Counting what the code asks of AWS, by botocore's event hooks on the clients it uses.
+
+Every call is recorded (service, operation, entries sent); DynamoDB calls also get the read and write
+request units DynamoDB would bill for them, computed from the items' sizes by DynamoDB's published
+rules, because moto's ConsumedCapacity figures are placeholders. Sizes of updated items are read back
+after the call through a separate client that is not metered.
+
+The rules (DynamoDB developer guide, "Read/write capacity mode" and "Item sizes"):
+- an item's size is the sum of its attribute names and values; strings count their UTF-8 bytes, numbers
+  about one byte per two significant digits plus one, lists and maps 3 bytes plus 1 byte per element;
+- a read is 1 unit per 4 KB (strongly consistent) or half that (eventually consistent); BatchGetItem
+  charges each key on its own, a missing item costing the minimum; a Query rounds the sum of the items
+  it returns up to 4 KB;
+- a write is 1 unit per 1 KB; transactions cost twice as much, reads and writes; each global secondary
+  index holding the item costs one more write of the item's size (two when the write changes the
+  index key: a delete and a put); indexes here project every attribute.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+READ_BLOCK = 4096
+WRITE_BLOCK = 1024
+
+
+# --- item sizes, on DynamoDB's wire format ({"S": "..."}, {"N": "12"}, {"M": {...}}, ...) -------------
+
+def _number_size(text: str) -> int:
+    mantissa = text.lower().split("e")[0].lstrip("+-").replace(".", "")
+    digits = mantissa.strip("0") or "0"
+    return math.ceil(len(digits) / 2) + 1
+
+
+def value_size(value: Mapping[str, Any]) -> int:
+    (kind, inner), = value.items()
+    if kind == "S":
+        return len(inner.encode())
+    if kind == "N":
+        return _number_size(inner)
+    if kind == "B":
+        return len(inner) * 3 // 4 if isinstance(inner, str) else len(inner)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "SS":
+        return sum(len(s.encode()) for s in inner)
+    if kind == "NS":
+        return sum(_number_size(n) for n in inner)
+    if kind == "BS":
+        return sum(len(b) * 3 // 4 if isinstance(b, str) else len(b) for b in inner)
+    if kind == "L":
+        return 3 + sum(1 + value_size(v) for v in inner)
+    if kind == "M":
+        return 3 + sum(1 + len(k.encode()) + value_size(v) for k, v in inner.items())
+    raise ValueError(f"unknown DynamoDB type {kind}")
+
+
+def item_size(item: Mapping[str, Mapping[str, Any]] | None) -> int:
+    if not item:
+        return 0
+    return sum(len(name.encode()) + value_size(value) for name, value in item.items())
+
+
+def read_units(size: int, consistent: bool, transactional: bool = False) -> float:
+    blocks = max(1, math.ceil(size / READ_BLOCK))
+    units = blocks * (1.0 if consistent else 0.5)
+    return units * (2 if transactional else 1)
+
+
+def write_units(size: int, transactional: bool = False) -> float:
+    return max(1, math.ceil(size / WRITE_BLOCK)) * (2.0 if transactional else 1.0)
+
+
+def indexes_holding(item: Mapping[str, Any] | None, indexes: tuple[str, ...]) -> list[str]:
+    """The global secondary indexes (``gsiN`` keyed by ``gsiNpk``/``gsiNsk``) an item appears in."""
+    if not item:
+        return []
+    return [index for index in indexes if f"{index}pk" in item and f"{index}sk" in item]
+
+
+def index_write_units(item: Mapping[str, Any] | None, indexes: tuple[str, ...], touched: str,
+                      transactional: bool = False) -> float:
+    """Extra writes for the indexes that hold the item after a write. ``touched``: the update expression
+    and its attribute names, to tell whether an index key changed (a delete and a put in the index)."""
+    units = 0.0
+    size = item_size(item)
+    for index in indexes_holding(item, indexes):
+        key_changed = f"{index}pk" in touched or f"{index}sk" in touched
+        units += write_units(size, transactional) * (2 if key_changed else 1)
+    return units
+
+
+# --- the hooks --------------------------------------------------------------------------------------
+
+@dataclass
+class Call:
+    service: str
+    operation: str
+    entries: int = 1
+    payload_bytes: int = 0
+    read_units: float = 0.0
+    write_units: float = 0.0
+    seconds: float = 0.0  # from the request leaving botocore to its parsed answer: time spent in "AWS"
+
+
+@dataclass
+class Meter:
+    """Attach to clients; ``active`` turns recording on and off; ``calls`` is what was recorded."""
+
+    inspect: Any = None  # a DynamoDB client that is not metered, to read back updated items
+    indexes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # table name -> its GSIs
+    active: bool = True
+    capacity_units: bool = True  # off: count and time calls only (no read-backs, for timed runs)
+    calls: list[Call] = field(default_factory=list)
+    _attached: set[int] = field(default_factory=set)
+
+    def attach(self, client: Any) -> Any:
+        if id(client) in self._attached:
+            return client
+        service = client.meta.service_model.service_id.hyphenize()
+        client.meta.events.register_first(f"before-call.{service}", self._before)
+        client.meta.events.register_first(f"after-call.{service}", self._after)
+        self._attached.add(id(client))
+        return client
+
+    def reset(self) -> None:
+        self.calls.clear()
+
+    def count(self, service: str | None = None, operation: str | None = None) -> int:
+        return sum(1 for c in self.calls if (service is None or c.service == service)
+                   and (operation is None or c.operation == operation))
+
+    def operations(self, service: str) -> dict[str, int]:
+        return dict(Counter(c.operation for c in self.calls if c.service == service))
+
+    def total(self, attribute: str, service: str | None = None) -> float:
+        return sum(getattr(c, attribute) for c in self.calls if service is None or c.service == service)
+
+    # botocore calls these with keyword arguments
+    def _before(self, model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        if not self.active:
+            return
+        body = params.get("body") or b""
+        try:
+            context["bench_request"] = json.loads(body) if body else {}
+        except ValueError:
+            context["bench_request"] = {}
+        context["bench_request_bytes"] = len(body)
+        context["bench_started"] = time.perf_counter()
+
+    def _after(self, model: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        if not self.active or "bench_request" not in context:
+            return
+        elapsed = time.perf_counter() - context.pop("bench_started", time.perf_counter())
+        request = context.pop("bench_request")
+        service = model.service_model.service_id.hyphenize()
+        call = Call(service, model.name, payload_bytes=context.pop("bench_request_bytes", 0), seconds=elapsed)
+        entries = request.get("Entries")
+        if isinstance(entries, list):
+            call.entries = len(entries)
+        if service != "dynamodb" or not self.capacity_units:
+            pass
+        elif "Error" not in parsed:
+            call.read_units, call.write_units = self.capacity(model.name, request, parsed)
+        else:
+            call.read_units, call.write_units = self.failed_capacity(model.name, request)
+        self.calls.append(call)
+
+    # DynamoDB's bill for one call
+    def capacity(self, operation: str, request: dict[str, Any], response: dict[str, Any]) -> tuple[float, float]:
+        table = request.get("TableName", "")
+        consistent = bool(request.get("ConsistentRead"))
+        if operation == "GetItem":
+            return read_units(item_size(response.get("Item")), consistent), 0.0
+        if operation == "BatchGetItem":
+            units = 0.0
+            for name, wanted in request.get("RequestItems", {}).items():
+                found = response.get("Responses", {}).get(name, [])
+                strong = bool(wanted.get("ConsistentRead"))
+                units += sum(read_units(item_size(item), strong) for item in found)
+                units += read_units(0, strong) * max(0, len(wanted.get("Keys", [])) - len(found))
+            return units, 0.0
+        if operation in ("Query", "Scan"):
+            size = sum(item_size(item) for item in response.get("Items", []))
+            return read_units(size, consistent), 0.0
+        if operation == "PutItem":
+            item = request.get("Item")
+            return 0.0, write_units(item_size(item)) + index_write_units(
+                item, self.indexes.get(table, ()), "")
+        if operation == "UpdateItem":
+            return 0.0, self._update_units(table, request, transactional=False)
+        if operation == "DeleteItem":
+            return 0.0, write_units(0)
+        if operation == "TransactWriteItems":
+            units = 0.0
+            for entry in request.get("TransactItems", []):
+                (kind, body), = entry.items()
+                name = body.get("TableName", "")
+                if kind == "Put":
+                    units += write_units(item_size(body.get("Item")), True) + index_write_units(
+                        body.get("Item"), self.indexes.get(name, ()), "", True)
+                elif kind == "Update":
+                    units += self._update_units(name, body, transactional=True)
+                else:  # Delete, ConditionCheck
+                    units += write_units(0, True)
+            return 0.0, units
+        if operation == "TransactGetItems":
+            return sum(read_units(item_size(r.get("Item")), True, True)
+                       for r in response.get("Responses", [])), 0.0
+        if operation == "BatchWriteItem":
+            units = 0.0
+            for name, writes in request.get("RequestItems", {}).items():
+                for write in writes:
+                    item = write.get("PutRequest", {}).get("Item")
+                    units += write_units(item_size(item)) + index_write_units(item, self.indexes.get(name, ()), "")
+            return 0.0, units
+        return 0.0, 0.0
+
+    def failed_capacity(self, operation: str, request: dict[str, Any]) -> tuple[float, float]:
+        """A refused conditional write still consumes the write; a cancelled transaction its writes."""
+        if operation in ("PutItem", "UpdateItem", "DeleteItem"):
+            return 0.0, write_units(item_size(request.get("Item")))
+        if operation == "TransactWriteItems":
+            return 0.0, sum(write_units(0, True) for _ in request.get("TransactItems", []))
+        return 0.0, 0.0
+
+    def _update_units(self, table: str, body: dict[str, Any], transactional: bool) -> float:
+        item = None
+        if self.inspect is not None:
+            item = self.inspect.get_item(TableName=table, Key=body["Key"], ConsistentRead=True).get("Item")
+        touched = body.get("UpdateExpression", "") + " " + " ".join(
+            (body.get("ExpressionAttributeNames") or {}).values())
+        return write_units(item_size(item), transactional) + index_write_units(
+            item, self.indexes.get(table, ()), touched, transactional)

@@ -1,0 +1,58 @@
+"""AWS list prices, us-east-1, on-demand, no free tier, first pricing tier; and the few assumptions the
+cost model needs that this machine cannot measure.
+
+Sources (AWS public pricing pages, as published in 2025; this machine has no network to re-check them):
+- Lambda, https://aws.amazon.com/lambda/pricing/ : Arm, $0.0000133334 per GB-second (first 7.5 billion
+  GB-s a month), $0.20 per million requests; billed per 1 ms.
+- API Gateway, https://aws.amazon.com/api-gateway/pricing/ : REST APIs, $3.50 per million (first 333 M).
+- DynamoDB, https://aws.amazon.com/dynamodb/pricing/on-demand/ : on-demand, $0.625 per million write
+  request units, $0.125 per million read request units (the prices since the 1 November 2024 cut).
+- SQS, https://aws.amazon.com/sqs/pricing/ : $0.40 per million standard requests, $0.50 per million FIFO
+  requests (first 100 billion); every 64 KB chunk of a request's payload is one request.
+- EventBridge, https://aws.amazon.com/eventbridge/pricing/ : custom events, $1.00 per million (64 KB each).
+- CloudWatch Logs, https://aws.amazon.com/cloudwatch/pricing/ : ingestion, Standard class, $0.50 per GB.
+- X-Ray, https://aws.amazon.com/xray/pricing/ : $5.00 per million traces recorded.
+- Twilio, https://www.twilio.com/en-us/whatsapp/pricing : $0.005 per WhatsApp message, on top of Meta's fee.
+"""
+
+from __future__ import annotations
+
+PRICES_AS_OF = "2025 list prices (us-east-1)"
+
+LAMBDA_ARM_USD_PER_GB_SECOND = 0.0000133334
+LAMBDA_USD_PER_REQUEST = 0.20 / 1e6
+API_GATEWAY_REST_USD_PER_REQUEST = 3.50 / 1e6
+DYNAMODB_USD_PER_WRU = 0.625 / 1e6
+DYNAMODB_USD_PER_RRU = 0.125 / 1e6
+SQS_STANDARD_USD_PER_REQUEST = 0.40 / 1e6
+SQS_FIFO_USD_PER_REQUEST = 0.50 / 1e6
+SQS_CHUNK_BYTES = 64 * 1024
+EVENTBRIDGE_USD_PER_EVENT = 1.00 / 1e6
+CLOUDWATCH_LOGS_USD_PER_GB = 0.50
+XRAY_USD_PER_TRACE = 5.00 / 1e6
+TWILIO_USD_PER_MESSAGE = 0.005
+
+# --- assumptions (not measurable here) ---------------------------------------------------------------
+# Lambda writes START, END and REPORT lines per invocation (REPORT with the X-Ray trace id): about 350 B.
+LAMBDA_PLATFORM_LOG_BYTES_PER_INVOCATION = 350
+# X-Ray's default sampling rule: the first request each second, then 5%; at volume, 5% of invocations.
+XRAY_SAMPLED_SHARE = 0.05
+# Same-region service latency as a Lambda sees it (p50, milliseconds): what the functions wait for in AWS
+# instead of in moto. Round figures in the ranges AWS documents ("single-digit milliseconds" for
+# DynamoDB; transactions about twice a single write) and that we have seen in CloudWatch for SQS and
+# EventBridge. Used to turn the measured own time of a function into a billed duration.
+AWS_LATENCY_MS = {
+    "dynamodb:GetItem": 4.0, "dynamodb:BatchGetItem": 5.0, "dynamodb:Query": 6.0, "dynamodb:PutItem": 6.0,
+    "dynamodb:UpdateItem": 6.0, "dynamodb:DeleteItem": 6.0, "dynamodb:TransactWriteItems": 12.0,
+    "dynamodb:TransactGetItems": 8.0, "dynamodb:BatchWriteItem": 10.0,
+    "sqs:SendMessage": 8.0, "sqs:SendMessageBatch": 10.0, "sqs:ChangeMessageVisibility": 8.0,
+    "eventbridge:PutEvents": 15.0, "secrets-manager:GetSecretValue": 15.0, "s3:GetObject": 15.0,
+    "s3:PutObject": 20.0,
+}
+AWS_LATENCY_DEFAULT_MS = 10.0
+# Inbound traffic arrives one message per webhook and, at ordinary volume, one record per invocation
+# of contact_resolution (the FIFO queue's batching helps only under load): the costly case.
+# Every message we send comes back as three status webhooks: sent, delivered, read.
+STATUSES_PER_SEND = 3
+# Meta's Graph API answering a send (POST /<phone_number_id>/messages), p50: the send worker waits for it.
+GRAPH_API_LATENCY_MS = 300.0

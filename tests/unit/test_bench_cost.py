@@ -1,0 +1,63 @@
+"""The benchmark's cost arithmetic and its verdicts."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import cost, prices
+from bench.report import Row
+from bench.stats import median, percentile, ratio
+
+
+def test_lambda_bills_requests_and_gb_seconds_per_started_millisecond() -> None:
+    one = cost.lambda_usd(1024, 99.2)
+    assert one == pytest.approx(prices.LAMBDA_USD_PER_REQUEST + 0.100 * prices.LAMBDA_ARM_USD_PER_GB_SECOND)
+    assert cost.lambda_usd(512, 100, invocations=2) == pytest.approx(
+        2 * (prices.LAMBDA_USD_PER_REQUEST + 0.5 * 0.1 * prices.LAMBDA_ARM_USD_PER_GB_SECOND))
+
+
+def test_sqs_bills_one_request_per_64_kb_chunk() -> None:
+    assert cost.sqs_requests(1) == 1
+    assert cost.sqs_requests(64 * 1024) == 1
+    assert cost.sqs_requests(64 * 1024 + 1) == 2
+
+
+def test_a_modelled_duration_adds_aws_latency_per_call() -> None:
+    calls = {"dynamodb:BatchGetItem": 1, "dynamodb:TransactWriteItems": 1, "unknown:Call": 2}
+    expected = 3.0 + prices.AWS_LATENCY_MS["dynamodb:BatchGetItem"] + prices.AWS_LATENCY_MS[
+        "dynamodb:TransactWriteItems"] + 2 * prices.AWS_LATENCY_DEFAULT_MS
+    assert cost.modelled_ms(3.0, calls) == pytest.approx(expected)
+
+
+def test_an_inbound_message_adds_up_its_line_items() -> None:
+    webhook = {"own_ms_p50": 2.0, "calls_per_webhook": {"sqs:SendMessageBatch": 1}, "handler_ms_p50": 9.0,
+               "sqs_message_bytes_per_update": 600, "log_bytes_per_webhook": 200}
+    worker = {"own_ms_per_event": 5.0, "calls_per_event": {"dynamodb:TransactWriteItems": 1},
+              "handler_ms_per_event": 50.0, "log_bytes_per_event": 100}
+    units = {"read_units": 2.0, "write_units": 10.0, "eventbridge_entries": 1.0}
+    memory = {"webhook_receipt": 1024, "contact_resolution": 1024}
+    items = cost.inbound_event_usd(webhook, worker, units, memory)
+    assert items["dynamodb"] == pytest.approx(2 * prices.DYNAMODB_USD_PER_RRU + 10 * prices.DYNAMODB_USD_PER_WRU)
+    assert items["sqs_fifo"] == pytest.approx(3 * prices.SQS_FIFO_USD_PER_REQUEST)
+    assert items["lambda_webhook_receipt"] == pytest.approx(cost.lambda_usd(1024, 2.0 + 10.0))
+    assert items["api_gateway"] == prices.API_GATEWAY_REST_USD_PER_REQUEST
+    moto = cost.inbound_event_usd(webhook, worker, units, memory, modelled=False)
+    assert moto["lambda_contact_resolution"] == pytest.approx(cost.lambda_usd(1024, 50.0))
+    assert cost.per_million({"x": 0.0000035})["x"] == 3.5
+
+
+def test_percentiles_medians_and_ratios() -> None:
+    sample = list(range(1, 101))
+    assert percentile(sample, 50) == 50
+    assert percentile(sample, 99) == 99
+    assert median([3, 1, 2, 10]) == 2.5
+    assert ratio(3.0, 2.0) == 1.5
+    assert ratio(1.0, 0) is None
+
+
+def test_verdicts_follow_the_target_and_a_missing_figure_is_said_so() -> None:
+    assert Row("k", "w", 1.3, "<= 1.3").verdict == "met"
+    assert Row("k", "w", 1.31, "<= 1.3").verdict == "NOT met"
+    assert Row("k", "w", 0.95, ">= 0.9").verdict == "met"
+    assert Row("k", "w", 1.0, "< 1").verdict == "NOT met"
+    assert Row("k", "w", None, "< 1").verdict == "not measured"
