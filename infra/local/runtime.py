@@ -20,6 +20,7 @@ from infra.declaration import FUNCTIONS, function
 from infra.local import event_rules, resources, scheduler, seed
 from infra.local.aws_server import AtomicMotoServer
 from infra.local.graph_simulator import GraphSimulator
+from infra.local.graph_simulator import templates as template_simulator
 from infra.local.api_server import Gateway, Reply, json_reply, serve
 from infra.local.triggers import QueuePoller
 from switchboard import clock
@@ -81,7 +82,12 @@ class LocalRuntime:
                 poller.start()
                 self.pollers.append(poller)
         # EventBridge rules of the declaration (e.g. webhook.template -> template_sync): infra/local/event_rules.py
-        for name, url in event_rules.create_rules(self.created.environment["EVENT_BUS_NAME"]).items():
+        # The demo account's templates, served by the simulator; created/deleted ones are announced by webhook.
+        template_simulator.catalog.configure(webhook_url=f"{self.url}/webhooks/whatsapp",
+                                             app_secret=self.demo.app_secret)
+        template_simulator.seed_demo(self.demo.waba_id)
+        self.rule_queues = event_rules.create_rules(self.created.environment["EVENT_BUS_NAME"])
+        for name, url in self.rule_queues.items():
             rule_poller = event_rules.RulePoller(function(name), url, self.stop_event, self.log)
             rule_poller.start()
             self.pollers.append(rule_poller)  # type: ignore[arg-type]
@@ -94,7 +100,8 @@ class LocalRuntime:
         sqs = boto3.client("sqs")
         depths = {}
         for name, url in {**self.created.queue_urls,
-                          **{f"{k}-dlq": v for k, v in self.created.dlq_urls.items()}}.items():
+                          **{f"{k}-dlq": v for k, v in self.created.dlq_urls.items()},
+                          **{f"rules-{k}": v for k, v in getattr(self, "rule_queues", {}).items()}}.items():
             attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
                 "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
             depths[name] = {"visible": int(attributes["ApproximateNumberOfMessages"]),

@@ -65,6 +65,30 @@ class TemplateCatalog:
         self._faults: list[Fault] = []
         self.requests: list[dict[str, Any]] = []  # one entry per page served or refused
         self.base_url: str | None = None
+        self.webhook_url: str | None = None  # where created/deleted templates are announced (the runtime)
+        self.app_secret: str | None = None
+
+    def configure(self, webhook_url: str | None = None, app_secret: str | None = None,
+                  base_url: str | None = None) -> None:
+        """The runtime's webhook endpoint and app secret: templates created or deleted through the API
+        are then announced with a signed ``message_template_status_update``, as Meta does."""
+        self.webhook_url, self.app_secret = webhook_url, app_secret
+        if base_url:
+            self.base_url = base_url
+
+    def _announce(self, waba_id: str, template: dict[str, Any], event: str) -> None:
+        if not self.webhook_url or not self.app_secret:
+            return
+        url, secret = self.webhook_url, self.app_secret
+
+        def post() -> None:
+            raw, headers = signed_webhook(template_webhook("status", waba_id, template, event=event), secret)
+            try:
+                requests.post(url, data=raw, headers=headers, timeout=10)
+            except requests.RequestException:
+                pass  # Meta would retry; the hourly sync catches up
+
+        threading.Thread(target=post, name="template-webhook", daemon=True).start()
 
     # --- the set ----------------------------------------------------------------------------------------
 
@@ -123,6 +147,7 @@ class TemplateCatalog:
             self._templates.clear()
             self._faults.clear()
             self.requests.clear()
+        self.webhook_url = self.app_secret = None
 
     # --- faults -----------------------------------------------------------------------------------------
 
@@ -180,6 +205,30 @@ class TemplateCatalog:
                 body["paging"]["next"] = f"{self._base()}/{waba_id}/message_templates?{urlencode(following)}"
         return json_reply(200, body)
 
+    def create(self, waba_id: str, body: bytes) -> Reply:
+        """``POST /<waba_id>/message_templates``: name, language, category, components (and, a simulator
+        extension, ``status``: the template is APPROVED at once unless another status is given)."""
+        try:
+            payload = json.loads(body or b"{}")
+        except ValueError:
+            return _error(100)
+        if not isinstance(payload, dict) or not all(payload.get(k) for k in ("name", "language", "category")):
+            return _error(100)
+        payload["category"] = str(payload["category"]).upper()
+        created = self.put(waba_id, payload)
+        self._announce(waba_id, created, created["status"])
+        return json_reply(200, {"id": created["id"], "status": created["status"], "category": created["category"]})
+
+    def delete(self, waba_id: str, query: dict[str, list[str]]) -> Reply:
+        """``DELETE /<waba_id>/message_templates?name=…`` (every language of the name)."""
+        name = (query.get("name") or [""])[-1]
+        gone = [t for t in self.templates(waba_id) if t["name"] == name]
+        if not name or not self.remove(waba_id, name):
+            return _error(100)
+        for template in gone:
+            self._announce(waba_id, template, "DELETED")
+        return json_reply(200, {"success": True})
+
     def _base(self) -> str:
         return (
             self.base_url or os.environ.get("GRAPH_API_BASE_URL") or "https://graph.facebook.com/v25.0"
@@ -189,15 +238,46 @@ class TemplateCatalog:
 catalog = TemplateCatalog()
 
 
+def seed_demo(waba_id: str) -> None:
+    """The demo account's templates (reference §8's examples): a positional marketing template with a
+    text header, a URL button and a quick reply, and a named utility template with an image header."""
+    catalog.put_all(waba_id, [
+        {"name": "coupon_expiration_reminder", "language": "en", "status": "APPROVED", "category": "MARKETING",
+         "sub_category": "CUSTOM", "parameter_format": "POSITIONAL",
+         "quality_score": {"score": "GREEN", "date": 1751247548},
+         "components": [
+             {"type": "HEADER", "format": "TEXT", "text": "Act fast, {{1}}!"},
+             {"type": "BODY", "text": "Your coupon code, {{1}}, *expires in only {{2}} days!*"},
+             {"type": "FOOTER", "text": "Lucky Shrub Succulents"},
+             {"type": "BUTTONS", "buttons": [
+                 {"type": "URL", "text": "See deals", "url": "https://www.luckyshrub.com/deals/{{1}}"},
+                 {"type": "QUICK_REPLY", "text": "Unsubscribe"}]}]},
+        {"name": "reservation_confirmation", "language": "en_US", "status": "APPROVED", "category": "UTILITY",
+         "parameter_format": "NAMED",
+         "components": [
+             {"type": "HEADER", "format": "IMAGE"},
+             {"type": "BODY", "text": "Your reservation for {{number_of_guests}} on {{day}} is confirmed."},
+             {"type": "BUTTONS", "buttons": [{"type": "PHONE_NUMBER", "text": "Call us",
+                                              "phone_number": "+16467043595"}]}]},
+        {"name": "order_update", "language": "en_US", "status": "APPROVED", "category": "UTILITY",
+         "parameter_format": "POSITIONAL",
+         "components": [{"type": "BODY", "text": "Hi {{1}}, your order {{2}} is on its way."}]},
+    ])
+
+
 def handle(method: str, parts: list[str], query: dict[str, list[str]], body: bytes) -> Reply | None:
     """The simulator's router calls this first; None means "not a templates request"."""
     segments = [p for p in parts if p]
     if segments and _VERSION.match(segments[0]):
         segments = segments[1:]
     if len(segments) == 2 and segments[1] == "message_templates":
-        if method != "GET":
-            return _error(100)
-        return catalog.list_page(segments[0], query)
+        if method == "GET":
+            return catalog.list_page(segments[0], query)
+        if method == "POST":
+            return catalog.create(segments[0], body)
+        if method == "DELETE":
+            return catalog.delete(segments[0], query)
+        return _error(100)
     return None
 
 

@@ -1,0 +1,117 @@
+"""Templates on the local runtime, over real HTTP: an admin syncs the demo account's templates from the
+Graph API simulator; a template created at "Meta" is announced by a signed webhook and reaches the
+operators' list through contact_resolution, the bus rule and template_sync, without another sync."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+WABA = "102290129340398"
+pytestmark = pytest.mark.e2e
+
+
+def _http(method: str, url: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+@pytest.fixture(scope="module")
+def runtime() -> Iterator[str]:
+    env = {**os.environ, "PORT": "0", "PYTHONUNBUFFERED": "1"}
+    for name in ("AWS_ENDPOINT_URL", "GRAPH_API_BASE_URL"):
+        env.pop(name, None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "infra.local"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url, lines = None, []
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and url is None:
+        line = process.stdout.readline()  # type: ignore[union-attr]
+        lines.append(line)
+        if match := re.search(r"Listening on (http://127\.0\.0\.1:\d+)", line):
+            url = match.group(1)
+        if process.poll() is not None:
+            break
+    assert url, "the runtime did not start:\n" + "".join(lines)
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def _token(role: str) -> str:
+    output = subprocess.run(
+        [sys.executable, "-m", "infra.local.token", "--role", role],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return output.strip().splitlines()[-1]
+
+
+def _names(runtime: str, token: str, query: str = "") -> list[str]:
+    status, page = _http("GET", f"{runtime}/templates{query}", token=token)
+    assert status == 200, page
+    return [t["name"] for t in page["items"]]
+
+
+def test_sync_then_a_template_created_at_meta_arrives_by_webhook(runtime: str) -> None:
+    admin, operator = _token("admin"), _token("operator")
+
+    status, result = _http("POST", f"{runtime}/templates/sync", {}, token=admin)
+    assert status == 200 and result["ok"] is True, result
+    assert result["channels"][0]["fetched"] == 3
+    assert _names(runtime, operator) == ["coupon_expiration_reminder", "order_update", "reservation_confirmation"]
+
+    status, created = _http(
+        "POST",
+        f"{runtime}/_graph/v25.0/{WABA}/message_templates",
+        {
+            "name": "shipping_delay",
+            "language": "en_US",
+            "category": "UTILITY",
+            "components": [{"type": "BODY", "text": "Sorry {{1}}, your parcel is late."}],
+        },
+    )
+    assert status == 200 and created["status"] == "APPROVED"
+
+    # The webhook's minimal record comes first; template_sync's refresh completes it.
+    deadline, template = time.monotonic() + 30, {}
+    while time.monotonic() < deadline and not template.get("synced_at"):
+        time.sleep(0.2)
+        items = _http("GET", f"{runtime}/templates?q=shipping", token=operator)[1]["items"]
+        template = items[0] if items else {}
+    assert template["body"] == "Sorry {{1}}, your parcel is late."
+    assert template["parameters"]["body"] == ["1"] and template["synced_at"]
+
+    assert _http("DELETE", f"{runtime}/_graph/v25.0/{WABA}/message_templates?name=order_update")[0] == 200
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and "order_update" in _names(runtime, operator):
+        time.sleep(0.2)
+    assert _names(runtime, operator, "?status=DELETED") == ["order_update"]
