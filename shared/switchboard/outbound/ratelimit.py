@@ -17,14 +17,15 @@ class ChannelThroughput:
         self.store = store
         self.sleep = sleep
 
-    def acquire(self, tenant_id: str, channel_id: str, limit: int, max_wait_s: float = 3.0) -> bool:
-        """Take one send in the current second (waiting for a later one if needed); False when no second
-        had room within ``max_wait_s``."""
+    def acquire(self, tenant_id: str, channel_id: str, limit: int, max_wait_s: float = 3.0,
+                count: int = 1) -> bool:
+        """Take ``count`` sends in the current second (waiting for a later one if needed); False when no
+        second had room within ``max_wait_s``."""
         waited = 0.0
         while True:
             now = clock.now().timestamp()
             second = int(now)
-            if self.store.take_send_slot(tenant_id, channel_id, second, limit):
+            if self.store.take_send_slot(tenant_id, channel_id, second, limit, count):
                 return True
             pause = (second + 1 - now) + random.uniform(0.0, 0.02)  # noqa: S311 - jitter, not security
             if waited + pause > max_wait_s:

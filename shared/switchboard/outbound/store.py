@@ -9,11 +9,13 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from switchboard.domain.messages import status_rank
+from switchboard.domain.messages import STATUS_RANK, status_rank
 from switchboard.storage import keys
 from switchboard.storage.dynamo import Table, Transaction, TransactionConflict, is_conditional_failure
 
 CLAIM_FIELDS = ("claim_token", "claim_expires_at")
+# Statuses a webhook may deliver before the send is recorded (parked under the provider id, keys.parked_status).
+PARKABLE = tuple(status for status in STATUS_RANK if status != "queued")
 
 
 class ClaimLost(Exception):
@@ -88,9 +90,29 @@ class OutboundStore:
 
     # -- outcomes -------------------------------------------------------------------------------------
     def record_sent(self, message: dict[str, Any], token: str | None, provider_message_id: str,
-                    at_iso: str) -> None:
+                    at_iso: str) -> bool:
         """``sent`` with the provider id, and the alias statuses find it by, in one transaction.
+        Returns whether statuses were parked for this provider id meanwhile (apply them: the same
+        transaction checks that no parked status exists, which saves a query per send in the usual case).
         Raises ClaimLost when the claim is gone (the message was decided elsewhere)."""
+        try:
+            self._commit_sent(message, token, provider_message_id, at_iso, check_parked=True)
+            return False
+        except TransactionConflict as conflict:
+            if conflict.failed_at(0):
+                raise ClaimLost(message["message_id"]) from conflict
+            if not any(conflict.failed_at(i) for i in range(2, len(conflict.reasons))):
+                raise
+        try:
+            self._commit_sent(message, token, provider_message_id, at_iso, check_parked=False)
+        except TransactionConflict as conflict:
+            if conflict.failed_at(0):
+                raise ClaimLost(message["message_id"]) from conflict
+            raise
+        return True
+
+    def _commit_sent(self, message: dict[str, Any], token: str | None, provider_message_id: str, at_iso: str,
+                     check_parked: bool) -> None:
         tx = Transaction()
         values: dict[str, Any] = {":s": "sent", ":r": status_rank("sent"), ":at": at_iso,
                                   ":pid": provider_message_id}
@@ -101,20 +123,19 @@ class OutboundStore:
         tx.update(_key(message), "SET #status = :s, status_rank = :r, statuses.#sent = :at, "
                   "provider_message_id = :pid REMOVE claim_token, claim_expires_at", values,
                   {"#status": "status", "#sent": "sent"}, condition=condition)
+        t = message["tenant_id"]
         alias: dict[str, Any] = {
-            **keys.provider_id(message["tenant_id"], provider_message_id), "message_pk": message["pk"],
+            **keys.provider_id(t, provider_message_id), "message_pk": message["pk"],
             "message_sk": message["sk"], "direction": "out", "message_id": message["message_id"]}
         if message.get("session_id"):
             alias["session_id"] = message["session_id"]
         if message.get("status_mirrors"):
             alias["status_mirrors"] = message["status_mirrors"]
         tx.put(alias, condition="attribute_not_exists(pk)")
-        try:
-            self.table.commit(tx)
-        except TransactionConflict as conflict:
-            if conflict.failed_at(0):
-                raise ClaimLost(message["message_id"]) from conflict
-            raise
+        if check_parked:
+            for status in PARKABLE:
+                tx.check(keys.parked_status(t, provider_message_id, status), "attribute_not_exists(pk)")
+        self.table.commit(tx)
 
     def record_failed(self, message: dict[str, Any], token: str | None, error: dict[str, Any],
                       at_iso: str) -> bool:

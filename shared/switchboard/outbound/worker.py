@@ -18,6 +18,7 @@ a second time. Nothing stays ``queued`` forever, nothing is sent twice.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from pydantic import BaseModel
 from switchboard import clock, ids
 from switchboard.clients.eventbus import DomainEvent
 from switchboard.clients.graph import GraphClient, GraphError
+from switchboard.clients.sqs import OutgoingMessage
 from switchboard.domain.channels import Channel
 from switchboard.errors import SwitchboardError
 from switchboard.inbound.statuses import apply_parked
@@ -58,13 +60,16 @@ class OutboundJob(BaseModel):
 
 
 class RetryLater(SwitchboardError):
-    """Nothing was sent; the record should come back after ``delay_seconds``."""
+    """Nothing was sent; the record should come back after ``delay_seconds``. With ``requeue`` (our own
+    throughput was used up, or another worker holds the claim) a fresh record is queued with that delay
+    instead, so waiting does not use up the receives that count Graph API failures toward the DLQ."""
 
     code = "retry_later"
 
-    def __init__(self, message: str, delay_seconds: int) -> None:
+    def __init__(self, message: str, delay_seconds: int, requeue: bool = False) -> None:
         super().__init__(message)
         self.delay_seconds = delay_seconds
+        self.requeue = requeue
 
 
 class RetriesExhausted(SwitchboardError):
@@ -93,26 +98,34 @@ def _failed_event(message: dict[str, Any], error: dict[str, Any]) -> DomainEvent
 
 
 class SendWorker:
+    """Sends queued messages. Domain events are collected in ``events`` (publish with ``flush``), so a
+    batch costs one PutEvents call, not one per message."""
+
     def __init__(self, services: Services, sleep: Callable[[float], None] | None = None) -> None:
         self.services = services
         self.store = OutboundStore(services.table)
         self.throughput = ChannelThroughput(self.store, sleep) if sleep else ChannelThroughput(self.store)
+        self.events: list[DomainEvent] = []
+        self._events_lock = threading.Lock()
 
-    def send(self, job: OutboundJob, receive_count: int = 1) -> str:
+    def send(self, job: OutboundJob, receive_count: int = 1, message: dict[str, Any] | None = None,
+             slot_taken: bool = False) -> str:
         """Send one queued message. Returns what happened ("sent", "failed", "done", "missing");
-        raises RetryLater or RetriesExhausted for the queue to act on."""
-        message = self.store.load(job.message_pk, job.message_sk)
+        raises RetryLater or RetriesExhausted for the queue to act on. ``message`` (as loaded) and
+        ``slot_taken`` (a send slot already counted for it) let a batch share its reads."""
+        message = message if message is not None else self.store.load(job.message_pk, job.message_sk)
         if message is None or message.get("tenant_id") != job.tenant_id:
             logger.warning("queued message not found", message_sk=job.message_sk)
             return "missing"
         if message.get("status") != "queued":
             return "done"
-        channel = self.services.channels.by_id(message["channel_id"])  # cached for a minute per process
-        if channel is None or channel.tenant_id != job.tenant_id:
+        channel = self.channel_of(message)
+        if channel is None:
             return self._fail(message, None, {"code": "channel_gone", "title": "the channel was removed"})
-        if not self.throughput.acquire(job.tenant_id, channel.channel_id, channel.throughput_mps):
+        if not slot_taken and not self.throughput.acquire(job.tenant_id, channel.channel_id,
+                                                          channel.throughput_mps):
             count("SendThrottledLocally")
-            raise RetryLater("the channel's throughput is used up", 1)
+            raise RetryLater("the channel's throughput is used up", 1, requeue=True)
         token = ids.new_id()
         now_epoch = int(clock.now().timestamp())
         if not self.store.claim(message, token, now_epoch, CLAIM_LEASE_SECONDS):
@@ -125,6 +138,19 @@ class SendWorker:
             self.store.release(message, token)  # e.g. the file could not be read: nothing was sent
             raise
         return self._sent(message, token, provider_id)
+
+    def channel_of(self, message: dict[str, Any]) -> Channel | None:
+        channel = self.services.channels.by_id(message["channel_id"])  # cached for a minute per process
+        return channel if channel is not None and channel.tenant_id == message["tenant_id"] else None
+
+    def emit(self, events: list[DomainEvent]) -> None:
+        with self._events_lock:
+            self.events.extend(events)
+
+    def flush(self) -> None:
+        with self._events_lock:
+            events, self.events = self.events, []
+        self.services.bus.publish(events)
 
     # -- steps ----------------------------------------------------------------------------------------
     def _claim_refused(self, job: OutboundJob) -> str:
@@ -139,7 +165,8 @@ class SendWorker:
             return self._fail(current, str(current.get("claim_token")), {
                 "code": "outcome_unknown", "title": "the send worker stopped while sending; the message "
                 "may or may not have been delivered", "details": None})
-        raise RetryLater("another worker is sending this message", max(expires - int(clock.now().timestamp()), 1))
+        raise RetryLater("another worker is sending this message",
+                         min(max(expires - int(clock.now().timestamp()), 1), 900), requeue=True)
 
     def _deliver(self, channel: Channel, message: dict[str, Any]) -> str:
         if channel.kind == "email":
@@ -176,12 +203,12 @@ class SendWorker:
     def _fail(self, message: dict[str, Any], token: str | None, error: dict[str, Any]) -> str:
         if self.store.record_failed(message, token, error, clock.iso(clock.now())):
             self.store.session_last_status(message, "failed")
-            self.services.bus.publish([_failed_event(message, error)])
+            self.emit([_failed_event(message, error)])
         return "failed"
 
     def _sent(self, message: dict[str, Any], token: str, provider_id: str) -> str:
         try:
-            self.store.record_sent(message, token, provider_id, clock.iso(clock.now()))
+            parked = self.store.record_sent(message, token, provider_id, clock.iso(clock.now()))
         except ClaimLost:
             logger.error("send recorded after the claim was lost", message_id=message["message_id"])
             return "done"
@@ -189,9 +216,10 @@ class SendWorker:
         events = [DomainEvent("message.sent", message["tenant_id"], {
             "message_id": message["message_id"], "session_id": message.get("session_id"),
             "channel_id": message["channel_id"], "provider_message_id": provider_id})]
-        events += apply_parked(message["tenant_id"], provider_id, self.services.statuses)
+        if parked:
+            events += apply_parked(message["tenant_id"], provider_id, self.services.statuses)
         self.store.session_last_status(message, "sent")
-        self.services.bus.publish(events)
+        self.emit(events)
         return "sent"
 
 
@@ -208,19 +236,48 @@ class BatchAttempts:
         outcome = self.outcomes.get(record.message_id)
         if outcome is None:
             return
+        if isinstance(outcome, RetryLater) and outcome.requeue:
+            self.services.outbound_queue.send_all([OutgoingMessage(record.body,
+                                                                   delay_seconds=outcome.delay_seconds)])
+            return  # this record is done; the fresh one comes back after the delay
         if isinstance(outcome, RetryLater):
             self.services.outbound_queue.retry_after(record.receipt_handle, outcome.delay_seconds)
         raise outcome
 
 
 def send_batch(records: list[dict[str, Any]], services: Services) -> BatchAttempts:
+    """Send a batch concurrently: one BatchGetItem for its messages, one counter update per channel for
+    its send slots (when the second has room for all of them), one PutEvents for its events."""
     worker = SendWorker(services)
+    parsed: dict[str, OutboundJob | BaseException] = {}
+    for raw in records:
+        record = SQSRecord(raw)
+        try:
+            parsed[record.message_id] = OutboundJob.model_validate_json(record.body)
+        except ValueError as exc:
+            parsed[record.message_id] = exc
+    jobs = [job for job in parsed.values() if isinstance(job, OutboundJob)]
+    loaded = {(m["pk"], m["sk"]): m for m in worker.store.load_many([(j.message_pk, j.message_sk) for j in jobs])}
+    prepaid: set[tuple[str, str]] = set()
+    by_channel: dict[tuple[str, str, int], list[tuple[str, str]]] = {}
+    for key, message in loaded.items():
+        channel = worker.channel_of(message) if message.get("status") == "queued" else None
+        if channel is not None:
+            by_channel.setdefault((channel.tenant_id, channel.channel_id, channel.throughput_mps), []).append(key)
+    for (tenant_id, channel_id, limit), keys_ in by_channel.items():
+        if worker.throughput.acquire(tenant_id, channel_id, limit, count=len(keys_), max_wait_s=0.0):
+            prepaid.update(keys_)
 
     def attempt(raw: dict[str, Any]) -> BaseException | None:
         record = SQSRecord(raw)
+        job = parsed[record.message_id]
+        if isinstance(job, BaseException):
+            logger.error("outbound record is not a job", message_id=record.message_id)
+            return None  # nothing to retry: drop it
+        key = (job.message_pk, job.message_sk)
         try:
-            job = OutboundJob.model_validate_json(record.body)
-            worker.send(job, int(record.attributes.approximate_receive_count or 1))
+            worker.send(job, int(record.attributes.approximate_receive_count or 1),
+                        message=loaded.get(key) or {}, slot_taken=key in prepaid)
         except Exception as exc:  # noqa: BLE001 - each record's failure is reported on its own
             if not isinstance(exc, RetryLater | RetriesExhausted):
                 logger.exception("send attempt failed", message_id=record.message_id)
@@ -229,5 +286,6 @@ def send_batch(records: list[dict[str, Any]], services: Services) -> BatchAttemp
 
     with ThreadPoolExecutor(max_workers=min(CONCURRENCY, max(len(records), 1))) as pool:
         results = list(pool.map(attempt, records))
+    worker.flush()
     return BatchAttempts({SQSRecord(r).message_id: result for r, result in zip(records, results, strict=True)},
                          services)
