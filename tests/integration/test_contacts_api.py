@@ -150,3 +150,40 @@ def test_admin_only_operations_are_refused_to_operators(api, demo, operator_toke
     assert api.call("POST", f"/contacts/{a}/anonymize", token=operator_token)[0] == 403
     assert api.call("POST", f"/contacts/{a}/merge", {"contact_id": b}, token=operator_token)[0] == 403
     assert api.call("GET", f"/contacts/{a}", token=operator_token)[0] == 200
+
+
+def test_a_create_retried_with_the_same_idempotency_key_makes_one_contact(api, demo, operator_token) -> None:
+    body = {"name": "Retry Me", "emails": ["retry@example.com"]}
+    headers = {"Idempotency-Key": "create-42"}
+
+    first = api.call("POST", "/contacts", body, token=operator_token, headers=headers)
+    again = api.call("POST", "/contacts", body, token=operator_token, headers=headers)
+
+    assert first[0] == 201 and again[0] == 200 and again[1]["contact_id"] == first[1]["contact_id"]
+    status, error = api.call("POST", "/contacts", {"name": "Someone else"}, token=operator_token, headers=headers)
+    assert status == 409 and error["code"] == "idempotency_key_reused"
+
+
+def test_changes_are_published_as_domain_events(api, demo, operator_token, admin_token, monkeypatch) -> None:
+    from switchboard.clients.eventbus import EventBus
+
+    published: list[tuple[str, str]] = []
+    original = EventBus.publish
+
+    def record(self, events) -> None:  # noqa: ANN001
+        published.extend((e.detail_type, e.detail.get("contact_id")) for e in events)
+        original(self, events)
+
+    monkeypatch.setattr(EventBus, "publish", record)
+    a = create(api, operator_token, name="A")["contact_id"]
+    b = create(api, operator_token, name="B")["contact_id"]
+    api.call("PATCH", f"/contacts/{a}", {"tags": ["x"]}, token=operator_token)
+    api.call("POST", f"/contacts/{a}/block", {"duration": "hour"}, token=operator_token)
+    api.call("DELETE", f"/contacts/{a}/block", token=operator_token)
+    api.call("POST", f"/contacts/{a}/merge", {"contact_id": b}, token=admin_token)
+    api.call("DELETE", f"/contacts/{a}", token=admin_token)
+
+    assert [kind for kind, _ in published] == ["contact.created", "contact.created", "contact.updated",
+                                               "contact.blocked", "contact.unblocked", "contact.merged",
+                                               "contact.erased"]
+    assert {cid for _, cid in published} == {a, b}

@@ -7,6 +7,7 @@ conditioned on the revision read); a lost race reads again, a few times, before 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,7 @@ from switchboard.storage.dynamo import Transaction
 from switchboard.storage.history import HistoryStore, history_item
 
 _ATTEMPTS = 5
+IDEMPOTENCY_SECONDS = 24 * 3600
 HISTORY_LIMIT = 200
 
 
@@ -127,17 +129,50 @@ class Directory:
         return sorted(timeline, key=lambda e: e["at"], reverse=True)[:HISTORY_LIMIT]
 
     # Writes -----------------------------------------------------------------------------------------
-    def create(self, tenant_id: str, data: ContactIn, by: str) -> dict[str, Any]:
+    def create(self, tenant_id: str, data: ContactIn, by: str,
+               idempotency_key: str | None = None) -> tuple[dict[str, Any], bool]:
+        """A new contact, and whether it was created now (False: the replay of an ``Idempotency-Key``)."""
+        fingerprint = hashlib.sha256(data.model_dump_json().encode()).hexdigest()
+        if idempotency_key and (previous := self._replay(tenant_id, idempotency_key, fingerprint)):
+            return previous, False
         definitions = self.contacts.attribute_definitions(tenant_id)
-        now_iso = clock.iso(clock.now())
+        now = clock.now()
+        now_iso = clock.iso(now)
         contact_id = ids.new_id()
         contact = {"contact_id": contact_id, "tenant_id": tenant_id, "created_at": now_iso, "updated_at": now_iso,
                    "last_activity_at": now_iso,
                    **normalised(data.model_dump(), definitions)}
         identifying = {d["name"] for d in definitions if d.get("identifying")}
         created = history_item(tenant_id, contact_id, now_iso, entry("created", by))
-        self.contacts.apply(ContactChange(tenant_id, contact_id, None, contact, identifying, [created]))
+        request = None
+        if idempotency_key:
+            request = {**keys.contact_request(tenant_id, idempotency_key), "contact_id": contact_id,
+                       "fingerprint": fingerprint, keys.TTL_ATTRIBUTE: int(now.timestamp()) + IDEMPOTENCY_SECONDS}
+        try:
+            self.contacts.apply(ContactChange(tenant_id, contact_id, None, contact, identifying, [created]),
+                                extra=(lambda tx: tx.put(request, condition="attribute_not_exists(pk)"))
+                                if request else None)
+        except Conflict:
+            # A concurrent request with the same key won; answer as it did.
+            if idempotency_key and (previous := self._replay(tenant_id, idempotency_key, fingerprint)):
+                return previous, False
+            raise
+        except ConcurrentUpdate:
+            if idempotency_key and (previous := self._replay(tenant_id, idempotency_key, fingerprint)):
+                return previous, False
+            raise
         self.bus.publish([DomainEvent("contact.created", tenant_id, {"contact_id": contact_id, "source": "api"})])
+        return contact, True
+
+    def _replay(self, tenant_id: str, idempotency_key: str, fingerprint: str) -> dict[str, Any] | None:
+        previous = self.contacts.table.get(keys.contact_request(tenant_id, idempotency_key), consistent=True)
+        if previous is None:
+            return None
+        if previous.get("fingerprint") != fingerprint:
+            raise Conflict("this Idempotency-Key was used for a different request", code="idempotency_key_reused")
+        contact = self.contacts.get(tenant_id, previous["contact_id"])
+        if contact is None:
+            raise NotFound("the contact this Idempotency-Key created is gone", contact_id=previous["contact_id"])
         return contact
 
     def update(self, tenant_id: str, contact_id: str, patch: ContactPatch, by: str) -> dict[str, Any]:

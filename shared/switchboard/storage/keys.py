@@ -215,3 +215,8 @@ def webhook_update_seen(tenant_id: str, kind: str, event_id: str) -> dict[str, s
 def template(tenant_id: str, channel_id: str, sort_key: str) -> dict[str, str]:
     """A message template of a channel: sort key ``<name>#<language>`` (``ID#<id>`` without them)."""
     return {PK: f"T#{tenant_id}#TPL#{channel_id}", SK: sort_key}
+
+
+def contact_request(tenant_id: str, idempotency_key: str) -> dict[str, str]:
+    """An ``Idempotency-Key`` of POST /contacts: the contact the first request created."""
+    return {PK: f"T#{tenant_id}#IDEM#{idempotency_key}", SK: "CONTACT"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import Router
 
@@ -39,6 +39,9 @@ router = Router()
 ContactId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
 Limit = Annotated[int, Query(ge=1, le=100, description="page size")]
 Cursor = Annotated[str | None, Query(max_length=2048, description="opaque cursor from next_cursor")]
+IdempotencyKey = Annotated[str | None, Header(alias="idempotency-key", min_length=1, max_length=128,
+                                              pattern=r"^[\x21-\x7e]+$",
+                                              description="a retried request with the same key creates once")]
 Time = Annotated[datetime | None, Query(description="ISO-8601 with a zone")]
 
 
@@ -77,10 +80,11 @@ def list_contacts(
 
 
 @router.post("/contacts", summary="Create a contact", tags=["contacts"])
-def create_contact(body: ContactIn):  # noqa: ANN201 - 201 with a ContactView
+def create_contact(body: ContactIn, idempotency_key: IdempotencyKey = None):  # noqa: ANN201 - 201 or 200
     principal = principal_of(router.current_event)
-    contact = services().directory.create(principal.tenant_id, body, principal.operator_id)
-    return json_response(201, view(contact).model_dump())
+    contact, created = services().directory.create(principal.tenant_id, body, principal.operator_id,
+                                                   idempotency_key)
+    return json_response(201 if created else 200, view(contact).model_dump())
 
 
 @router.get("/contacts/<contact_id>", summary="One contact", tags=["contacts"])
