@@ -268,3 +268,19 @@ def test_the_template_list_filters_and_shows_what_a_send_needs(
         "body": ["number_of_guests", "day"],
         "buttons": [],
     }
+
+
+def test_records_known_only_from_webhooks_are_listed_without_parameters(api, graph, operator_token) -> None:
+    """Before any sync, the inbound path may have stored what webhooks said (docs/inbound.md)."""
+    table = services().table
+    table.put({"pk": "T#demo#TPL#wa-demo", "sk": "ID#1689556908129835", "template_id": "1689556908129835",
+               "status": "REJECTED"})
+    table.put({"pk": "T#demo#TPL#wa-demo", "sk": "welcome#en", "name": "welcome", "language": "en",
+               "status": "APPROVED", "category": "UTILITY"})
+    table.put({"pk": "T#demo#TPL#wa-demo", "sk": "old_promo#en", "name": "old_promo", "language": "en",
+               "status": "DELETED"})
+
+    status, page = api.call("GET", "/templates", token=operator_token)
+
+    assert status == 200
+    assert [(t["name"], t["status"], t["parameters"]) for t in page["items"]] == [("welcome", "APPROVED", None)]

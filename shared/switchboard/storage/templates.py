@@ -103,7 +103,10 @@ class TemplateRepository:
         query. The cursor carries the channel and the last key read."""
         channel_ids = sorted(channel_ids)
         start_channel, start_key = _decode_cursor(cursor, tenant_id, channel_ids)
-        conditions, values, names = [], {}, {}
+        # Items a webhook made for a template it named only by id (sk ``ID#…``) are not listed.
+        conditions = ["attribute_exists(#name)", "attribute_exists(#language)"]
+        values: dict[str, Any] = {}
+        names = {"#name": "name", "#language": "language"}
         for attribute, value in (("status", status), ("category", category), ("language", language)):
             if value is not None:
                 conditions.append(f"#{attribute} = :{attribute}")
@@ -112,8 +115,8 @@ class TemplateRepository:
             conditions.append("contains(#name, :q)")
             values[":q"], names["#name"] = name_contains, "name"
         if not include_deleted and status != "DELETED":
-            conditions.append("(attribute_not_exists(deleted) OR deleted = :false)")
-            values[":false"] = False
+            conditions.append("(attribute_not_exists(deleted) OR deleted = :false) AND #status <> :deleted")
+            values[":false"], values[":deleted"], names["#status"] = False, "DELETED", "status"
         items: list[dict[str, Any]] = []
         remaining = limit
         channels = channel_ids[channel_ids.index(start_channel) :] if start_channel else channel_ids

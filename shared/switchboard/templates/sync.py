@@ -50,6 +50,10 @@ class FetchFailed(Exception):
         self.page = page
 
 
+class _NoAccount(Exception):
+    """A WhatsApp channel without its business account id: nothing to list."""
+
+
 @dataclass
 class SyncResult:
     tenant_id: str
@@ -168,7 +172,7 @@ def sync_channel(
     result = SyncResult(channel.tenant_id, channel.channel_id, ok=False, name=name)
     try:
         if not channel.waba_id:
-            raise InvalidInput("the channel has no WhatsApp business account id", field="channel_id")
+            raise _NoAccount()
         cache_key = (channel.waba_id, channel.secret_name)
         if fetched_cache is not None and name is None and cache_key in fetched_cache:
             templates, pages = fetched_cache[cache_key]
@@ -180,6 +184,9 @@ def sync_channel(
                 fetched_cache[cache_key] = (templates, pages)
     except FetchFailed as failure:
         result.error = error_of(failure.error, failure.page)
+    except _NoAccount:
+        result.error = {"code": "channel_without_account", "retryable": False,
+                        "message": "the channel has no WhatsApp business account id"}
     except GetParameterError as exc:
         result.error = {
             "code": "credentials_unavailable",
