@@ -107,6 +107,8 @@ def test_named_text_header() -> None:
     assert graph["components"][0] == {"type": "header", "parameters": [
         {"type": "text", "parameter_name": "first_name", "text": "Jessica"}]}
     assert text == "Hello Jessica\n\nOrder SKBUP2 is ready."
+    bare, _ = prepare_template_send(NAMED_HEADER, {"header": "Jessica", "body": {"order_id": "SKBUP2"}})
+    assert bare == graph
 
 
 def test_a_template_without_parameters_and_the_body_shorthand() -> None:

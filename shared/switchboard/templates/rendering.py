@@ -132,7 +132,7 @@ def _named_values(
     if value is None:
         value = {}
     if isinstance(value, str | int | float) and not isinstance(value, bool) and len(names) == 1:
-        value = [value]  # one header parameter may be given bare
+        value = {names[0]: value}  # one parameter (a text header's) may be given bare
     if isinstance(value, list | tuple):
         if parts.parameter_format == "NAMED":
             raise InvalidInput(
