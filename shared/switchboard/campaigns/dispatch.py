@@ -48,7 +48,9 @@ logger = Logger(child=True)
 
 LEASE_SECONDS = 120
 TIME_MARGIN_MS = 60_000  # stop starting pages when less than this is left of the function's time
-RETRY_SECONDS = 30  # a run that failed, or found another run holding the campaign, looks again this much later
+RETRY_SECONDS = 30
+# "Now", for a one-off schedule: a few seconds ahead, so the expression is never in the past when it arrives.
+NOW_LEAD_SECONDS = 5  # a run that failed, or found another run holding the campaign, looks again this much later
 _MAX_PAGE = 100  # BatchGetItem's limit
 _PHONE = re.compile(r"^\+?[1-9]\d{5,14}$")
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -185,7 +187,11 @@ class Dispatch:
                 return
             # Everything this pass committed is on the queue: the campaign may end (unless recipients
             # were added meanwhile, which takes another pass).
-            finished = self._finish(campaign, end.total_seen)
+            try:
+                finished = self._finish(campaign, end.total_seen)
+            except LeaseLost:  # paused or cancelled as the pass ended
+                self.result.outcome = "stopped"
+                return
             if finished is not None:
                 self.result.outcome = finished
                 return
@@ -213,7 +219,10 @@ class Dispatch:
                     stop.set()
         except BaseException:
             self.result.outcome = "failed"
-            self._continue_later(RETRY_SECONDS)  # a later run re-enqueues what this one committed
+            try:
+                self._continue_later(RETRY_SECONDS)  # a later run re-enqueues what this one committed
+            except Exception:  # noqa: BLE001 - the run's own failure is the one to report
+                logger.exception("could not schedule the next run", campaign_id=self.campaign_id)
             raise
         finally:
             stop.set()
@@ -381,7 +390,7 @@ class Dispatch:
         logger.warning("campaign paused", campaign_id=self.campaign_id, reason=reason)
 
     def _continue_later(self, delay_seconds: int = 0) -> None:
-        moment = clock.now() + timedelta(seconds=delay_seconds)
+        moment = clock.now() + timedelta(seconds=max(delay_seconds, NOW_LEAD_SECONDS))
         self.services.scheduler.put(ScheduleSpec(
             name=continuation_name(self.campaign_id), expression=at_expression(moment, "UTC"), time_zone="UTC",
             payload={"tenant_id": self.tenant_id, "campaign_id": self.campaign_id}, one_off=True))

@@ -4,12 +4,12 @@ may read. Each state change is a conditional write on the campaign; its EventBri
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from switchboard import clock, ids
 from switchboard.campaigns import states
-from switchboard.campaigns.dispatch import continuation_name, schedule_name
+from switchboard.campaigns.dispatch import NOW_LEAD_SECONDS, continuation_name, schedule_name
 from switchboard.campaigns.models import CampaignIn, RecipientFilter, RecipientsAdded, RecipientsIn
 from switchboard.campaigns.schedule import Cron, at_expression, next_fire, zone
 from switchboard.clients.scheduler import ScheduleSpec
@@ -161,8 +161,9 @@ def _expression(campaign: dict[str, Any], now: datetime) -> tuple[str, str, bool
     time_zone = schedule.get("time_zone", "UTC")
     if schedule.get("cron"):
         return schedule["cron"], time_zone, False
-    moment = clock.parse_iso(schedule["at"]) if schedule.get("at") else now
-    return at_expression(max(moment, now), time_zone), time_zone, True
+    soon = now + timedelta(seconds=NOW_LEAD_SECONDS)
+    moment = clock.parse_iso(schedule["at"]) if schedule.get("at") else soon
+    return at_expression(max(moment, soon), time_zone), time_zone, True
 
 
 def _put_schedule(services: Services, campaign: dict[str, Any], now: datetime, enabled: bool = True) -> None:
