@@ -12,6 +12,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_ses as ses
 from cdk_nag import NagPackSuppression
 
 from infra.cdk import nag
@@ -84,12 +85,32 @@ def secrets_binding(stack: Stack, prefix: str) -> Binding:
                               rf"<AWS::AccountId>:secret:{prefix}\*$")]),))
 
 
+def ses_binding(stack: Stack, configuration_set: ses.IConfigurationSet) -> Binding:
+    """Send email with the configuration set (so sending events are reported), from any verified identity."""
+    arns = [stack.format_arn(service="ses", resource="identity", resource_name="*"),
+            stack.format_arn(service="ses", resource="configuration-set",
+                             resource_name=configuration_set.configuration_set_name)]
+
+    def grant_send(grantee: iam.IGrantable) -> iam.Grant:
+        return iam.Grant.add_to_principal(grantee=grantee, actions=["ses:SendEmail", "ses:SendRawEmail"],
+                                          resource_arns=arns)
+
+    return Binding(configuration_set.configuration_set_name, {"send": grant_send}, (nag.suppression(
+        "IAM5", "Sending identities (each tenant's domain or address) are verified in SES after deploying; "
+                "SendEmail is allowed from any identity of this account and region, nothing else.",
+        applies_to=[nag.regex(r"^Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:"
+                              r"identity/\*$")]),))
+
+
 def bindings(stack: Stack, *, resources: Resources, tables: Mapping[str, dynamodb.Table],
-             queues: Mapping[str, QueuePair], bus: events.IEventBus, media: s3.Bucket) -> dict[str, Binding]:
-    """Every declared resource, under the key the declaration's ``uses`` name it by."""
+             queues: Mapping[str, QueuePair], bus: events.IEventBus, media: s3.Bucket,
+             configuration_set: ses.IConfigurationSet) -> dict[str, Binding]:
+    """Every resource the stack provides, under the key the declaration's ``uses`` name it by (``ses`` is
+    used once the declaration maps it in ENVIRONMENT_OF, to SES_CONFIGURATION_SET)."""
     found = {f"table:{spec.name}": table_binding(spec, tables[spec.name]) for spec in resources.tables}
     found.update({f"queue:{name}": queue_binding(pair) for name, pair in queues.items()})
     found["bus"] = bus_binding(bus)
     found[f"bucket:{resources.bucket}"] = bucket_binding(media)
     found["secrets"] = secrets_binding(stack, resources.secrets_prefix)
+    found["ses"] = ses_binding(stack, configuration_set)
     return found

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
@@ -35,6 +35,13 @@ PINNED_RUNTIME = nag.suppression(
           "cp312 (infra/cdk/layer.py); move the layer and the runtime together.")
 
 
+def fixed_name(spec: Function, stack_name: str) -> str | None:
+    """Scheduler targets get a fixed name: the functions that create their schedules (the target itself
+    among them: it schedules its own continuation) need its ARN, and a function cannot refer to its own
+    generated one. Every other name is generated."""
+    return f"{stack_name}-{spec.name.replace('_', '-')}" if spec.scheduler_target else None
+
+
 class Functions(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, specs: tuple[Function, ...],
                  bindings: Mapping[str, Binding], queues: Mapping[str, QueuePair],
@@ -57,6 +64,7 @@ class Functions(Construct):
 
         fn = lambda_.Function(
             self, name,
+            function_name=fixed_name(spec, Stack.of(self).stack_name),
             description=spec.description,
             runtime=RUNTIME,
             architecture=ARCHITECTURE,

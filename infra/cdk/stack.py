@@ -14,6 +14,7 @@ from infra.cdk.api import Api
 from infra.cdk.auth import OperatorAuth
 from infra.cdk.bindings import bindings
 from infra.cdk.data import Data
+from infra.cdk.email import Email
 from infra.cdk.encryption import Encryption
 from infra.cdk.events import Triggers
 from infra.cdk.functions import ARCHITECTURE, RUNTIME, Functions
@@ -35,6 +36,7 @@ class SwitchboardStack(Stack):
         queues = Queues(self, "Queues", queues=resources.queues, key=key).by_name
         bus = events.EventBus(self, "Bus", event_bus_name=resources.bus)
         auth = OperatorAuth(self, "Auth")
+        email = Email(self, "Email", specs=functions)
         layer = lambda_.LayerVersion(
             self, "SharedLayer",
             code=lambda_.Code.from_asset(str(layer_dir)),
@@ -45,9 +47,9 @@ class SwitchboardStack(Stack):
         fns = Functions(
             self, "Functions", specs=functions, queues=queues, layer=layer,
             bindings=bindings(self, resources=resources, tables=data.tables, queues=queues, bus=bus,
-                              media=data.media),
+                              media=data.media, configuration_set=email.configuration_set),
         ).by_name
-        Triggers(self, "Triggers", specs=functions, functions=fns, bus=bus)
+        Triggers(self, "Triggers", specs=functions, functions=fns, bus=bus, media=data.media)
         api = Api(self, "Api", specs=functions, functions=fns, user_pool=auth.user_pool)
         monitoring = Monitoring(self, "Monitoring", queues=queues, key=key)
 

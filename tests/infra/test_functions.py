@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from infra.cdk.events import SCHEDULE_MANAGERS
 from infra.declaration import ENVIRONMENT_OF, FUNCTIONS, RESOURCES, Function, function
 from tests.infra.stack_view import StackView, referenced_ids
 
@@ -64,30 +67,67 @@ def test_queue_trigger_reports_partial_batch_failures(stack: StackView, spec: Fu
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
-def test_template_sync_runs_on_its_schedule_and_on_template_events_from_our_bus(stack: StackView) -> None:
-    spec = function("template_sync")
-    fn = stack.functions()["template_sync"]
+EVENTED = [spec for spec in FUNCTIONS if spec.events or spec.schedules]
+
+
+@pytest.mark.parametrize("spec", EVENTED, ids=lambda spec: spec.name)
+def test_function_runs_on_its_declared_schedules_and_events(stack: StackView, spec: Function) -> None:
+    fn = stack.functions()[spec.name]
     (bus,) = stack.of_type("AWS::Events::EventBus")
     rules = [r["Properties"] for r in stack.of_type("AWS::Events::Rule").values()
              if any(fn in referenced_ids(t["Arn"]) for t in r["Properties"]["Targets"])]
+    expected = []
+    for trigger in spec.events:
+        pattern = {"source": [trigger.source], "detail-type": list(trigger.detail_types)}
+        if trigger.source == "aws.s3":  # the media bucket's objects only, not every bucket of the account
+            pattern["detail"] = {"bucket": {"name": [{"Ref": stack.declared_resource("bucket:media")}]}}
+        expected.append(json.dumps([pattern, [bus] if trigger.bus == "switchboard" else []], sort_keys=True))
 
     schedules = sorted(r["ScheduleExpression"] for r in rules if "ScheduleExpression" in r)
     assert schedules == sorted(s.expression for s in spec.schedules)
-    patterns = [(r["EventPattern"], referenced_ids(r["EventBusName"])) for r in rules if "EventPattern" in r]
-    assert patterns == [({"source": [t.source], "detail-type": list(t.detail_types)}, {bus})
-                        for t in spec.events]
-    assert stack.props(bus)["Name"] == RESOURCES.bus
+    found = [json.dumps([r["EventPattern"], sorted(referenced_ids(r.get("EventBusName", "")))],
+                        sort_keys=True)
+             for r in rules if "EventPattern" in r]
+    assert sorted(found) == sorted(expected)
 
 
-def test_eventbridge_scheduler_can_invoke_the_campaign_dispatcher_and_operator_api_knows_how(
+def test_our_bus_has_the_declared_name(stack: StackView) -> None:
+    (bus,) = stack.of_type("AWS::Events::EventBus").values()
+    assert bus["Properties"]["Name"] == RESOURCES.bus
+
+
+def test_s3_publishes_the_media_buckets_events_when_a_function_listens_to_them(stack: StackView) -> None:
+    listens = any(t.source == "aws.s3" for spec in FUNCTIONS for t in spec.events)
+    media = stack.props(stack.declared_resource("bucket:media"))
+    enabled = media.get("NotificationConfiguration", {}).get("EventBridgeConfiguration", {})
+    assert enabled.get("EventBridgeEnabled", False) is listens
+
+
+def test_eventbridge_scheduler_can_invoke_the_campaign_dispatcher_and_schedule_managers_know_how(
         stack: StackView) -> None:
-    dispatcher = stack.functions()["campaign_dispatch"]
-    environment = stack.environment("operator_api")
-    (role,) = referenced_ids(environment["SCHEDULER_ROLE_ARN"])
-    trust = stack.props(role)["AssumeRolePolicyDocument"]["Statement"]
+    (target,) = [spec.name for spec in FUNCTIONS if spec.scheduler_target]
+    target_name = stack.function(target)["FunctionName"]
+    managers = [name for name in SCHEDULE_MANAGERS if name in stack.functions()]
+    assert managers
+    for name in managers:
+        environment = stack.environment(name)
+        (role,) = referenced_ids(environment["SCHEDULER_ROLE_ARN"])
+        trust = stack.props(role)["AssumeRolePolicyDocument"]["Statement"]
+        statements = stack.statements_of(name)
 
-    assert referenced_ids(environment["SCHEDULER_TARGET_ARN"]) == {dispatcher}
-    assert [s["Principal"] for s in trust] == [{"Service": "scheduler.amazonaws.com"}]
-    assert any(s.allows("lambda:InvokeFunction") and s.on(dispatcher) for s in stack.statements_of_role(role))
-    assert any(s.allows("iam:PassRole") and s.on(role) for s in stack.statements_of("operator_api"))
-    assert any(s.allows("scheduler:CreateSchedule") for s in stack.statements_of("operator_api"))
+        assert json.dumps(environment["SCHEDULER_TARGET_ARN"]).endswith(f':function:{target_name}"]]}}')
+        assert [s["Principal"] for s in trust] == [{"Service": "scheduler.amazonaws.com"}]
+        assert any(s.allows("lambda:InvokeFunction") and s.on(stack.functions()[target])
+                   for s in stack.statements_of_role(role))
+        assert any(s.allows("iam:PassRole") and s.on(role) for s in statements)
+        assert any(s.allows("scheduler:CreateSchedule") for s in statements)
+
+
+def test_ses_reports_the_declared_sending_events_to_the_default_bus(stack: StackView) -> None:
+    declared = {t for spec in FUNCTIONS for trigger in spec.events if trigger.source == "aws.ses"
+                for t in trigger.detail_types}
+    (destination,) = stack.of_type("AWS::SES::ConfigurationSetEventDestination").values()
+    props = destination["Properties"]["EventDestination"]
+
+    assert len(props["MatchingEventTypes"]) == len(declared)
+    assert json.dumps(props["EventBridgeDestination"]["EventBusArn"]).endswith(':event-bus/default"]]}')
