@@ -106,7 +106,7 @@ class LocalScheduler(threading.Thread):
             if expression.startswith("at("):
                 self.fired.add(key)
                 if schedule.get("ActionAfterCompletion") == "DELETE":
-                    self._delete(name)
+                    self._delete_schedule(name)
             else:
                 self.cron_from[key] = now
         return fired
@@ -124,7 +124,7 @@ class LocalScheduler(threading.Thread):
                 return found
             arguments["NextToken"] = page["NextToken"]
 
-    def _delete(self, name: str) -> None:
+    def _delete_schedule(self, name: str) -> None:
         try:
             self.client.delete_schedule(Name=name, GroupName=GROUP)
         except ClientError:
