@@ -65,6 +65,8 @@ def apply_template_event(event: QueuedEvent, store: WebhookUpdateStore) -> list[
                                                      "message_template_language")}
     if value.get("rejection_info"):
         fields["rejection_info"] = value["rejection_info"]
+    if group == "status" and str(value.get("event", "")).upper() == "REJECTED" and value.get("reason"):
+        fields["rejected_reason"] = value["reason"]
     if not store.update_template(event.tenant_id, event.channel_id, sort_key, group, _event_time(event), fields):
         return []
     return [DomainEvent("webhook.template", event.tenant_id, {
