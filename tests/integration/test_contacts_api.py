@@ -159,7 +159,9 @@ def test_a_create_retried_with_the_same_idempotency_key_makes_one_contact(api, d
     first = api.call("POST", "/contacts", body, token=operator_token, headers=headers)
     again = api.call("POST", "/contacts", body, token=operator_token, headers=headers)
 
-    assert first[0] == 201 and again[0] == 200 and again[1]["contact_id"] == first[1]["contact_id"]
+    assert first[0] == again[0] == 201 and again[1]["contact_id"] == first[1]["contact_id"]
+    assert [c["contact_id"] for c in api.call("GET", "/contacts?q=retry", token=operator_token)[1]["items"]] \
+        == [first[1]["contact_id"]]
     status, error = api.call("POST", "/contacts", {"name": "Someone else"}, token=operator_token, headers=headers)
     assert status == 409 and error["code"] == "idempotency_key_reused"
 

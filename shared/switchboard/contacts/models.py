@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,6 +11,8 @@ from switchboard.contacts.rules import BlockFor
 from switchboard.storage.dynamo import strip_keys
 
 Name = Field(min_length=1, max_length=200)
+# DynamoDB numbers hold 38 digits; attribute numbers stay well inside.
+AttributeValue = str | Annotated[int, Field(ge=-(10**15), le=10**15)] | bool
 _ATTRIBUTE_NAME = r"^[a-z][a-z0-9_]{0,63}$"
 
 
@@ -24,11 +26,11 @@ class ContactIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Name
-    emails: list[str] = Field(default_factory=list, max_length=20)
-    phones: list[str] = Field(default_factory=list, max_length=20)
-    identities: list[Identity] = Field(default_factory=list, max_length=20)
-    attributes: dict[str, str | int | bool] = Field(default_factory=dict, max_length=50)
-    tags: list[str] = Field(default_factory=list, max_length=50)
+    emails: list[Annotated[str, Field(max_length=254)]] = Field(default_factory=list, max_length=10)
+    phones: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=10)
+    identities: list[Identity] = Field(default_factory=list, max_length=10)
+    attributes: dict[str, AttributeValue] = Field(default_factory=dict, max_length=30)
+    tags: list[Annotated[str, Field(max_length=64)]] = Field(default_factory=list, max_length=30)
     language: str | None = Field(None, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 
 
@@ -38,11 +40,11 @@ class ContactPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(None, min_length=1, max_length=200)
-    emails: list[str] | None = Field(None, max_length=20)
-    phones: list[str] | None = Field(None, max_length=20)
-    identities: list[Identity] | None = Field(None, max_length=20)
-    attributes: dict[str, str | int | bool | None] | None = Field(None, max_length=50)
-    tags: list[str] | None = Field(None, max_length=50)
+    emails: list[Annotated[str, Field(max_length=254)]] | None = Field(None, max_length=10)
+    phones: list[Annotated[str, Field(max_length=40)]] | None = Field(None, max_length=10)
+    identities: list[Identity] | None = Field(None, max_length=10)
+    attributes: dict[str, AttributeValue | None] | None = Field(None, max_length=30)
+    tags: list[Annotated[str, Field(max_length=64)]] | None = Field(None, max_length=30)
     language: str | None = Field(None, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.event_handler.router import Router
 
 from switchboard import clock
@@ -79,12 +79,16 @@ def list_contacts(
     return Page[ContactView](items=[view(i) for i in items], next_cursor=next_cursor)
 
 
-@router.post("/contacts", summary="Create a contact", tags=["contacts"])
-def create_contact(body: ContactIn, idempotency_key: IdempotencyKey = None):  # noqa: ANN201 - 201 or 200
+@router.post("/contacts", summary="Create a contact", tags=["contacts"],
+             responses={201: {"description": "the contact (the same one again for a retried Idempotency-Key, "
+                                             "with Idempotent-Replayed: true)",
+                              "content": {"application/json": {"model": ContactView}}}})
+def create_contact(body: ContactIn, idempotency_key: IdempotencyKey = None):  # noqa: ANN201 - see responses
     principal = principal_of(router.current_event)
     contact, created = services().directory.create(principal.tenant_id, body, principal.operator_id,
                                                    idempotency_key)
-    return json_response(201 if created else 200, view(contact).model_dump())
+    return json_response(201, view(contact).model_dump(mode="json"),
+                         None if created else {"Idempotent-Replayed": "true"})
 
 
 @router.get("/contacts/<contact_id>", summary="One contact", tags=["contacts"])
@@ -100,7 +104,7 @@ def update_contact(contact_id: ContactId, body: ContactPatch) -> ContactView:
 
 
 @router.delete("/contacts/<contact_id>", summary="Erase a contact and its conversations (GDPR, admin)",
-               tags=["contacts"])
+               tags=["contacts"], responses={204: {"description": "erased, and recorded in the audit log"}})
 def erase_contact(contact_id: ContactId):  # noqa: ANN201 - 204
     principal = principal_of(router.current_event)
     principal.require_admin()
@@ -153,11 +157,13 @@ def contact_history(contact_id: ContactId,
     return Page[HistoryEntry](items=[HistoryEntry.model_validate(e) for e in entries])
 
 
-@router.post("/contacts/<contact_id>/notes", summary="Add a note to the contact", tags=["contacts"])
-def add_note(contact_id: ContactId, body: NoteIn):  # noqa: ANN201 - 201 with a HistoryEntry
+@router.post("/contacts/<contact_id>/notes", summary="Add a note to the contact", tags=["contacts"],
+             responses={201: {"description": "the note, as the history shows it",
+                              "content": {"application/json": {"model": HistoryEntry}}}})
+def add_note(contact_id: ContactId, body: NoteIn):  # noqa: ANN201 - see responses
     principal = principal_of(router.current_event)
     note = services().directory.add_note(principal.tenant_id, contact_id, body.text, principal.operator_id)
-    return json_response(201, HistoryEntry.model_validate(note).model_dump())
+    return json_response(201, HistoryEntry.model_validate(note).model_dump(mode="json"))
 
 
 @router.post("/contacts/<contact_id>/anonymize", summary="Anonymise a contact (GDPR, admin)", tags=["contacts"])
