@@ -1,4 +1,5 @@
-"""The stack refuses a declaration it could only deploy wrong: it fails at synth, with the reason."""
+"""The stack follows the declaration: it refuses one it could only deploy wrong (failing at synth, with the
+reason), and picks up what the declaration adds."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.declaration import FUNCTIONS, RESOURCES, Function, Resources, Route, function
+from infra.declaration import ENVIRONMENT_OF, FUNCTIONS, RESOURCES, Function, Resources, Route, function
 
 pytestmark = pytest.mark.infra
 
@@ -53,3 +54,27 @@ def test_a_queue_must_stay_invisible_longer_than_its_consumer_runs(tmp_path: Pat
                    for q in RESOURCES.queues)
     with pytest.raises(ValueError, match="visibility timeout 30s is shorter than contact_resolution's"):
         _build(tmp_path, resources=dataclasses.replace(RESOURCES, queues=queues))
+
+
+def test_a_function_declaring_ses_gets_the_configuration_set_and_may_send(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The binding waiting for the declaration to map ``ses`` (SES_CONFIGURATION_SET) in ENVIRONMENT_OF."""
+    import aws_cdk as cdk
+    from aws_cdk.assertions import Template
+
+    from infra.cdk import functions as cdk_functions
+    from infra.cdk.app import context
+    from infra.cdk.stack import SwitchboardStack
+    from tests.infra.stack_view import StackView, referenced_ids
+
+    monkeypatch.setattr(cdk_functions, "ENVIRONMENT_OF", {**ENVIRONMENT_OF, "ses": "SES_CONFIGURATION_SET"})
+    uses = {**function("message_send").uses, "ses": "send"}
+    (tmp_path / "layer" / "python").mkdir(parents=True)
+    stack = SwitchboardStack(cdk.App(context=context()), layer_dir=tmp_path / "layer",
+                             functions=_replace("message_send", uses=uses))
+    view = StackView(Template.from_stack(stack).to_json())
+
+    (configuration_set,) = view.of_type("AWS::SES::ConfigurationSet")
+    assert referenced_ids(view.environment("message_send")["SES_CONFIGURATION_SET"]) == {configuration_set}
+    assert any(s.allows("ses:SendEmail") for s in view.statements_of("message_send"))
+    assert not any(s.allows("ses:SendEmail") for s in view.statements_of("operator_api"))
