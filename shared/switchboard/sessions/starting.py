@@ -73,8 +73,9 @@ def start_session(services: Services, caller: Caller, request: StartSessionReque
     outgoing = template_outgoing(services, t, channel, wa_id, request.template)
     identifiers = [("wa", wa_id), ("phone", phone)]
     for _ in range(_ATTEMPTS):
-        view = services.conversations.look_up(t, channel.channel_id, wa_id, identifiers)
+        view = services.conversations.look_up(t, channel.channel_id, [wa_id], identifiers)
         pointer = view.pointer
+        address = getattr(view, "pointer_address", None) or wa_id  # the sender's canonical thread
         if pointer and pointer.get("session_id") and pointer.get("session_status") != sessions.RESOLVED:
             raise Conflict("this customer already has a session on this channel", code="session_open",
                            session_id=pointer["session_id"])
@@ -110,13 +111,13 @@ def start_session(services: Services, caller: Caller, request: StartSessionReque
             **keys.session(t, session_id), keys.GSI1_PK: keys.sessions_index(t), keys.GSI1_SK: f"{now_iso}#{session_id}",
             keys.GSI2_PK: keys.contact_sessions_index(t, contact_id), keys.GSI2_SK: f"{now_iso}#{session_id}",
             "session_id": session_id, "tenant_id": t, "channel_id": channel.channel_id, "contact_id": contact_id,
-            "address": wa_id, "status": sessions.AWAITING_CUSTOMER, "operator_id": caller.operator_id,
+            "address": address, "status": sessions.AWAITING_CUSTOMER, "operator_id": caller.operator_id,
             "created_at": now_iso, "last_activity_at": now_iso, "unread_count": 0, "unanswered": False,
             "tags": [], "last_message": last_message_of(message), "started_by": caller.operator_id}
         if pointer and pointer.get("last_inbound_at"):
             session["last_inbound_at"] = pointer["last_inbound_at"]
         tx.put(session, condition="attribute_not_exists(pk)")
-        _pointer_write(tx, t, channel.channel_id, wa_id, contact_id, session_id, pointer)
+        _pointer_write(tx, t, channel.channel_id, address, contact_id, session_id, pointer)
         staging = Staging(message, idempotency_item(t, idempotency_key, print_, message) if idempotency_key
                           else None, tx)
         try:
