@@ -30,8 +30,10 @@ def list_campaigns(cursor: Cursor = None, limit: Limit = 25) -> Page[CampaignVie
     return Page[CampaignView](items=[CampaignView.of(i) for i in page.items], next_cursor=page.cursor)
 
 
-@router.post("/campaigns", summary="Create a campaign (admins)", tags=["campaigns"])
-def create_campaign(body: CampaignIn):  # noqa: ANN201 - 201 with a CampaignView
+@router.post("/campaigns", summary="Create a campaign (admins)", tags=["campaigns"],
+             responses={201: {"description": "the campaign, a draft until started",
+                              "content": {"application/json": {"model": CampaignView}}}})
+def create_campaign(body: CampaignIn):  # noqa: ANN201 - see responses
     principal = principal_of(router.current_event)
     principal.require_admin()
     item = service.create(services(), principal.tenant_id, body)
