@@ -27,7 +27,8 @@ _ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS
 TENANT = "bench"
 QUERY = "nov"
 PAGE = 25
-_FIRST = ["Jan", "Eva", "Petr", "Jana", "Tomas", "Lucie", "Martin", "Anna", "Pavel", "Marie", "Jakub", "Tereza"]
+_FIRST = ["Jan", "Eva", "Petr", "Jana", "Tomas", "Lucie", "Martin", "Anna", "Pavel", "Marie", "Jakub",
+          "Tereza"]
 _LAST = ["Novák", "Svoboda", "Dvořák", "Černý", "Procházka", "Kučera", "Veselý", "Horák", "Němec", "Marek"]
 
 
@@ -105,7 +106,6 @@ def _contacts(count: int, seed: int = 7) -> list[dict[str, Any]]:
 
 def _seed(table_name: str, contacts: list[dict[str, Any]], via_batch_write: bool) -> int:
     from boto3.dynamodb.types import TypeSerializer
-
     from switchboard.storage.contacts import profile_item, search_index_items
 
     items = [item for c in contacts for item in (profile_item(c), *search_index_items(c))]
@@ -134,11 +134,11 @@ def measure(contacts: int, via_batch_write: bool = False) -> dict[str, Any]:
     os.environ.update(_ENV)
     os.environ.pop("AWS_ENDPOINT_URL", None)
     from moto import mock_aws
-
-    from infra.local import resources
     from switchboard import aws
     from switchboard.contacts.search import Filters
     from switchboard.services import reset_services, services
+
+    from infra.local import resources
 
     try:
         with mock_aws():

@@ -22,7 +22,7 @@ from switchboard.contacts.models import (
     ContactPatch,
     IdentifierIn,
 )
-from switchboard.errors import Conflict, ConcurrentUpdate, InvalidInput, NotFound
+from switchboard.errors import ConcurrentUpdate, Conflict, InvalidInput, NotFound
 from switchboard.storage import keys
 from switchboard.storage.contact_search import ContactSearchStore, Source
 from switchboard.storage.contacts import ContactChange, ContactStore
@@ -72,7 +72,8 @@ class Directory:
     def attribute_definitions(self, tenant_id: str) -> list[dict[str, Any]]:
         return self.contacts.attribute_definitions(tenant_id)
 
-    def define_attributes(self, tenant_id: str, definitions: list[AttributeDefinition]) -> list[dict[str, Any]]:
+    def define_attributes(self, tenant_id: str,
+                          definitions: list[AttributeDefinition]) -> list[dict[str, Any]]:
         names = [d.name for d in definitions]
         if len(set(names)) != len(names):
             raise InvalidInput("attribute names must be unique", field="definitions")
@@ -139,15 +140,16 @@ class Directory:
         now = clock.now()
         now_iso = clock.iso(now)
         contact_id = ids.new_id()
-        contact = {"contact_id": contact_id, "tenant_id": tenant_id, "created_at": now_iso, "updated_at": now_iso,
-                   "last_activity_at": now_iso,
+        contact = {"contact_id": contact_id, "tenant_id": tenant_id, "created_at": now_iso,
+                   "updated_at": now_iso, "last_activity_at": now_iso,
                    **normalised(data.model_dump(), definitions)}
         identifying = {d["name"] for d in definitions if d.get("identifying")}
         created = history_item(tenant_id, contact_id, now_iso, entry("created", by))
         request = None
         if idempotency_key:
             request = {**keys.contact_request(tenant_id, idempotency_key), "contact_id": contact_id,
-                       "fingerprint": fingerprint, keys.TTL_ATTRIBUTE: int(now.timestamp()) + IDEMPOTENCY_SECONDS}
+                       "fingerprint": fingerprint,
+                       keys.TTL_ATTRIBUTE: int(now.timestamp()) + IDEMPOTENCY_SECONDS}
         try:
             self.contacts.apply(ContactChange(tenant_id, contact_id, None, contact, identifying, [created]),
                                 extra=(lambda tx: tx.put(request, condition="attribute_not_exists(pk)"))
@@ -161,7 +163,8 @@ class Directory:
             if idempotency_key and (previous := self._replay(tenant_id, idempotency_key, fingerprint)):
                 return previous, False
             raise
-        self.bus.publish([DomainEvent("contact.created", tenant_id, {"contact_id": contact_id, "source": "api"})])
+        self.bus.publish([DomainEvent("contact.created", tenant_id,
+                                      {"contact_id": contact_id, "source": "api"})])
         return contact, True
 
     def _replay(self, tenant_id: str, idempotency_key: str, fingerprint: str) -> dict[str, Any] | None:
@@ -169,10 +172,12 @@ class Directory:
         if previous is None:
             return None
         if previous.get("fingerprint") != fingerprint:
-            raise Conflict("this Idempotency-Key was used for a different request", code="idempotency_key_reused")
+            raise Conflict("this Idempotency-Key was used for a different request",
+                           code="idempotency_key_reused")
         contact = self.contacts.get(tenant_id, previous["contact_id"])
         if contact is None:
-            raise NotFound("the contact this Idempotency-Key created is gone", contact_id=previous["contact_id"])
+            raise NotFound("the contact this Idempotency-Key created is gone",
+                           contact_id=previous["contact_id"])
         return contact
 
     def update(self, tenant_id: str, contact_id: str, patch: ContactPatch, by: str) -> dict[str, Any]:
@@ -184,7 +189,8 @@ class Directory:
         def change(before: dict[str, Any]) -> Edit:
             fields = {k: v for k, v in sent.items()}
             if "attributes" in fields:
-                fields["attributes"] = {k: v for k, v in (fields["attributes"] or {}).items() if v is not None}
+                sent_attributes = (fields["attributes"] or {}).items()
+                fields["attributes"] = {k: v for k, v in sent_attributes if v is not None}
             return Edit({**before, **normalised(fields, definitions, partial=True)})
 
         return self.edit(tenant_id, contact_id, by, change, identifying=_identifying(definitions))
@@ -215,7 +221,8 @@ class Directory:
         return self.edit(tenant_id, contact_id, by, change, identifying=_identifying(definitions),
                          kind="identifier_added")
 
-    def remove_identifier(self, tenant_id: str, contact_id: str, kind: str, value: str, by: str) -> dict[str, Any]:
+    def remove_identifier(self, tenant_id: str, contact_id: str, kind: str, value: str,
+                          by: str) -> dict[str, Any]:
         definitions = self.contacts.attribute_definitions(tenant_id)
         kind, value = rules.identifier(kind, value)
 
@@ -225,7 +232,8 @@ class Directory:
             after = dict(before)
             after["phones"] = [p for p in before.get("phones") or [] if ("phone", p) != (kind, value)]
             after["emails"] = [e for e in before.get("emails") or [] if ("email", e) != (kind, value)]
-            after["identities"] = [i for i in before.get("identities") or [] if (i["kind"], i["value"]) != (kind, value)]
+            after["identities"] = [i for i in before.get("identities") or []
+                                   if (i["kind"], i["value"]) != (kind, value)]
             if kind.startswith("attr:"):
                 after["attributes"] = {k: v for k, v in (before.get("attributes") or {}).items()
                                        if k != kind.split(":", 1)[1]}
@@ -267,11 +275,13 @@ class Directory:
                         tx.update(key, "SET blocked_until = :u", {":u": until, ":me": contact_id},
                                   condition="contact_id = :me")
                     else:
-                        tx.update(key, "REMOVE blocked_until", {":me": contact_id}, condition="contact_id = :me")
+                        tx.update(key, "REMOVE blocked_until", {":me": contact_id},
+                                  condition="contact_id = :me")
 
             kind = "blocked" if until else "unblocked"
             text = f"until {until}" + (f": {reason}" if reason else "") if until else None
-            event = DomainEvent(f"contact.{kind}", tenant_id, {"contact_id": contact_id, "blocked_until": until})
+            event = DomainEvent(f"contact.{kind}", tenant_id,
+                                {"contact_id": contact_id, "blocked_until": until})
             return Edit(after, entries=[entry(kind, by, text=text)], extra=extra, events=[event])
 
         contact = self.edit(tenant_id, contact_id, by, change, kind=None)
@@ -295,7 +305,8 @@ class Directory:
         for _ in range(_ATTEMPTS):
             before = self.get(tenant_id, contact_id)
             if before.get("merging_into") or before.get("erasing"):
-                raise Conflict("the contact is being merged or erased", code="contact_busy", contact_id=contact_id)
+                raise Conflict("the contact is being merged or erased", code="contact_busy",
+                               contact_id=contact_id)
             edit = decide(before)
             now_iso = clock.iso(clock.now())
             diff = rules.changes(before, edit.after)
@@ -329,7 +340,8 @@ def _with(values: list[str] | None, value: str) -> list[str]:
     return current if value in current else [*current, value]
 
 
-def normalised(data: dict[str, Any], definitions: list[dict[str, Any]], partial: bool = False) -> dict[str, Any]:
+def normalised(data: dict[str, Any], definitions: list[dict[str, Any]],
+               partial: bool = False) -> dict[str, Any]:
     """A contact's fields as stored: trimmed name, normalised emails and phones, known attributes only."""
     out: dict[str, Any] = {}
     if "name" in data:
@@ -338,9 +350,11 @@ def normalised(data: dict[str, Any], definitions: list[dict[str, Any]], partial:
             raise InvalidInput("a contact has a name", field="name")
         out["name"] = name
     if "emails" in data:
-        out["emails"] = list(dict.fromkeys(rules.email(e, f"emails.{i}") for i, e in enumerate(data["emails"] or [])))
+        emails = enumerate(data["emails"] or [])
+        out["emails"] = list(dict.fromkeys(rules.email(e, f"emails.{i}") for i, e in emails))
     if "phones" in data:
-        out["phones"] = list(dict.fromkeys(rules.phone(p, f"phones.{i}") for i, p in enumerate(data["phones"] or [])))
+        phones = enumerate(data["phones"] or [])
+        out["phones"] = list(dict.fromkeys(rules.phone(p, f"phones.{i}") for i, p in phones))
     if "identities" in data:
         identities = []
         for i, identity in enumerate(data["identities"] or []):

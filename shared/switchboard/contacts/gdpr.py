@@ -80,7 +80,8 @@ def anonymize(services: Services, tenant_id: str, contact_id: str, by: str) -> d
 
     def decide(before: dict[str, Any]) -> Edit:
         after = {k: v for k, v in before.items() if k not in ("block_reason", "language")}
-        after.update(name=ANONYMOUS, phones=[], emails=[], identities=[], attributes={}, anonymized_at=now_iso)
+        after.update(name=ANONYMOUS, phones=[], emails=[], identities=[], attributes={},
+                     anonymized_at=now_iso)
         return Edit(after, entries=[entry("anonymized", by)], extra=lambda tx: tx.put(audit),
                     events=[DomainEvent("contact.anonymized", tenant_id, {"contact_id": contact_id})])
 

@@ -15,7 +15,7 @@ from switchboard import clock, ids
 from switchboard.clients.eventbus import DomainEvent
 from switchboard.contacts.directory import entry
 from switchboard.domain.phones import wa_id_to_e164
-from switchboard.errors import Conflict, ConcurrentUpdate, NotFound
+from switchboard.errors import ConcurrentUpdate, Conflict, NotFound
 from switchboard.services import Services
 from switchboard.storage import keys
 from switchboard.storage.contact_moves import ContactMoves
@@ -26,7 +26,8 @@ from switchboard.storage.history import history_item
 _ATTEMPTS = 5
 
 
-def link(services: Services, tenant_id: str, session_id: str, target_id: str | None, by: str) -> dict[str, Any]:
+def link(services: Services, tenant_id: str, session_id: str, target_id: str | None,
+         by: str) -> dict[str, Any]:
     """Move a session to ``target_id``, or to a fresh contact when None; returns the session."""
     store = services.contacts
     for _ in range(_ATTEMPTS):
@@ -45,24 +46,20 @@ def link(services: Services, tenant_id: str, session_id: str, target_id: str | N
             if contact and (contact.get("merging_into") or contact.get("erasing")):
                 raise Conflict("a contact of this link is being merged or erased", code="contact_busy")
         now_iso = clock.iso(clock.now())
-        if target is None:
-            new_id = ids.new_id()
-            fresh = {"contact_id": new_id, "tenant_id": tenant_id, "name": _name_for(session), "phones": [],
-                     "emails": [], "identities": [], "tags": [], "attributes": {}, "created_at": now_iso,
-                     "updated_at": now_iso, "last_activity_at": session.get("last_activity_at") or now_iso}
-        changes, new_contact_id = _changes(services, tenant_id, session, old, target, fresh if target is None else None,
-                                           by, now_iso)
+        fresh = None if target else _fresh_contact(tenant_id, session, now_iso)
+        changes, new_contact_id = _changes(services, tenant_id, session, old, target, fresh, by, now_iso)
         pointer_key = keys.thread(tenant_id, session["channel_id"], session.get("address") or "")
         pointer = services.table.get(pointer_key, consistent=True) if session.get("address") else None
         destination = changes[-1].after or {}
 
         def extra(tx: Transaction, old_id: str = old_id) -> None:
+            index = keys.contact_sessions_index(tenant_id, new_contact_id)
             tx.update(keys.session(tenant_id, session_id), "SET contact_id = :c, gsi2pk = :idx",
-                      {":c": new_contact_id, ":idx": keys.contact_sessions_index(tenant_id, new_contact_id),
-                       ":old": old_id}, condition="contact_id = :old")
+                      {":c": new_contact_id, ":idx": index, ":old": old_id}, condition="contact_id = :old")
             if pointer and pointer.get("contact_id") == old_id:
                 until = destination.get("blocked_until")
-                expression = "SET contact_id = :c" + (", blocked_until = :u" if until else " REMOVE blocked_until")
+                expression = "SET contact_id = :c" + (", blocked_until = :u" if until
+                                                      else " REMOVE blocked_until")
                 values = {":c": new_contact_id, ":old": old_id, **({":u": until} if until else {})}
                 tx.update(pointer_key, expression, values, condition="contact_id = :old")
 
@@ -71,7 +68,8 @@ def link(services: Services, tenant_id: str, session_id: str, target_id: str | N
         except ConcurrentUpdate:
             continue
         _relabel_messages(services, tenant_id, session_id, new_contact_id, old_id)
-        events = [DomainEvent("contact.updated", tenant_id, {"contact_id": c.contact_id, "fields": ["sessions"]})
+        events = [DomainEvent("contact.updated", tenant_id,
+                              {"contact_id": c.contact_id, "fields": ["sessions"]})
                   for c in changes if c.before is not None]
         if target is None:
             events.append(DomainEvent("contact.created", tenant_id, {"contact_id": new_contact_id,
@@ -81,21 +79,28 @@ def link(services: Services, tenant_id: str, session_id: str, target_id: str | N
     raise ConcurrentUpdate("the session or its contacts kept changing; try again")
 
 
-def _name_for(session: dict[str, Any]) -> str:
+def _fresh_contact(tenant_id: str, session: dict[str, Any], now_iso: str) -> dict[str, Any]:
+    """The contact an unlinked session gets, named by its number (or address)."""
     address = session.get("address") or ""
-    return wa_id_to_e164(address) or address or "Unknown"
+    return {"contact_id": ids.new_id(), "tenant_id": tenant_id,
+            "name": wa_id_to_e164(address) or address or "Unknown", "phones": [], "emails": [],
+            "identities": [], "tags": [], "attributes": {}, "created_at": now_iso, "updated_at": now_iso,
+            "last_activity_at": session.get("last_activity_at") or now_iso}
 
 
 def _changes(services: Services, tenant_id: str, session: dict[str, Any], old: dict[str, Any] | None,
              target: dict[str, Any] | None, fresh: dict[str, Any] | None, by: str,
              now_iso: str) -> tuple[list[ContactChange], str]:
-    """The two profile changes: the old contact gives up the session's thread identity, the new one takes it."""
+    """The two profile changes: the old contact gives up the session's thread identity, the new one
+    takes it."""
     identifying = services.contacts.identifying(tenant_id)
     address = session.get("address")
     destination = target or fresh or {}
     dest_id = destination["contact_id"]
-    moving_identities = [i for i in (old or {}).get("identities") or [] if address and i["value"] == address]
-    phone = wa_id_to_e164(address) if any(i["kind"] == "wa" for i in moving_identities) and address else None
+    moving_identities = [i for i in (old or {}).get("identities") or []
+                         if address and i["value"] == address]
+    pinned_to_wa = any(i["kind"] == "wa" for i in moving_identities)
+    phone = wa_id_to_e164(address) if pinned_to_wa and address else None
     moving_phones = [phone] if phone and phone in (old or {}).get("phones", []) else []
     sid = session["session_id"]
     changes = []
@@ -109,7 +114,8 @@ def _changes(services: Services, tenant_id: str, session: dict[str, Any], old: d
             release_identifiers=False))
     dest_after = {**destination, "updated_at": now_iso,
                   "identities": [*(destination.get("identities") or []),
-                                 *[i for i in moving_identities if i not in (destination.get("identities") or [])]],
+                                 *[i for i in moving_identities
+                                   if i not in (destination.get("identities") or [])]],
                   "phones": [*(destination.get("phones") or []),
                              *[p for p in moving_phones if p not in (destination.get("phones") or [])]]}
     entries = [history_item(tenant_id, dest_id, now_iso, entry("session_linked", by, session_id=sid,

@@ -27,7 +27,7 @@ from switchboard import clock
 from switchboard.clients.eventbus import DomainEvent
 from switchboard.contacts import rules, search
 from switchboard.contacts.directory import entry
-from switchboard.errors import Conflict, ConcurrentUpdate, InvalidInput, NotFound
+from switchboard.errors import ConcurrentUpdate, Conflict, InvalidInput, NotFound
 from switchboard.services import Services
 from switchboard.storage import keys
 from switchboard.storage.contact_moves import ContactMoves
@@ -99,7 +99,8 @@ def _complete(services: Services, moves: ContactMoves, tenant_id: str, target_id
 
     # 4. sessions, messages, notes and history
     for session in store.sessions_of(tenant_id, source_id):
-        moves.reassign_session(tenant_id, session["session_id"], source_id, target_id, target.get("blocked_until"))
+        moves.reassign_session(tenant_id, session["session_id"], source_id, target_id,
+                               target.get("blocked_until"))
         for message in store.session_messages(tenant_id, session["session_id"]):
             if message.get("contact_id") == source_id:
                 moves.reassign_message({"pk": message["pk"], "sk": message["sk"]}, source_id, target_id)
@@ -109,7 +110,7 @@ def _complete(services: Services, moves: ContactMoves, tenant_id: str, target_id
     store.delete_items(own)
 
     # 5. finish: the source's search entries go with it
-    tokens = [keys.contact_token(tenant_id, token, source_id) for token in sorted(search.index_tokens(source))]
+    tokens = [keys.contact_token(tenant_id, token, source_id) for token in search.index_tokens(source)]
     try:
         moves.finish_merge(tenant_id, target_id, source_id, clock.iso(clock.now()), tokens)
     except TransactionConflict:
@@ -120,7 +121,8 @@ def _complete(services: Services, moves: ContactMoves, tenant_id: str, target_id
 
 
 def _merge_profile(services: Services, moves: ContactMoves, tenant_id: str, target_id: str,
-                   source: dict[str, Any], identifying: set[str], lost: set[tuple[str, str]], by: str) -> None:
+                   source: dict[str, Any], identifying: set[str], lost: set[tuple[str, str]],
+                   by: str) -> None:
     store = services.contacts
     source_id = source["contact_id"]
     kept = _without(source, lost)
@@ -134,8 +136,9 @@ def _merge_profile(services: Services, moves: ContactMoves, tenant_id: str, targ
         note = history_item(tenant_id, target_id, at, entry(
             "merged", by, changes=diff, text=source.get("name"), merged_contact_id=source_id),
             entry_id=f"merge-{source_id}")
-        change = ContactChange(tenant_id, target_id, target, after, identifying, [note], release_identifiers=False,
-                               extra=lambda tx: moves.mark_profile_merged(tx, tenant_id, source_id, target_id))
+        change = ContactChange(
+            tenant_id, target_id, target, after, identifying, [note], release_identifiers=False,
+            extra=lambda tx: moves.mark_profile_merged(tx, tenant_id, source_id, target_id))
         try:
             store.apply(change)
             return

@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from switchboard import aws
 from switchboard.storage import keys
-from switchboard.storage.dynamo import Table, Transaction, TransactionConflict, is_conditional_failure
+from switchboard.storage.dynamo import Table, Transaction, is_conditional_failure
 
 _BUSY_FREE = "(attribute_not_exists(absorbing) OR size(absorbing) = :zero)"
 
@@ -37,7 +37,8 @@ class ContactMoves:
         Raises TransactionConflict when the source goes elsewhere, is absorbing, or the target is leaving."""
         tx = Transaction()
         tx.update(keys.contact(tenant_id, source_id),
-                  "SET merging_into = :a, merge_started_at = if_not_exists(merge_started_at, :now), merge_by = :by",
+                  "SET merging_into = :a, merge_by = :by, "
+                  "merge_started_at = if_not_exists(merge_started_at, :now)",
                   {":a": target_id, ":now": at, ":by": by, ":zero": 0},
                   condition="attribute_exists(pk) AND attribute_not_exists(erasing) AND "
                             f"(attribute_not_exists(merging_into) OR merging_into = :a) AND {_BUSY_FREE}")
@@ -46,7 +47,8 @@ class ContactMoves:
                             "attribute_not_exists(erasing)")
         self.table.commit(tx)
 
-    def reassign_identifier(self, tenant_id: str, kind: str, value: str, source_id: str, target_id: str) -> bool:
+    def reassign_identifier(self, tenant_id: str, kind: str, value: str, source_id: str,
+                            target_id: str) -> bool:
         """Point an identifier at the target; False when a third contact holds it."""
         return self._conditional(
             keys.identifier(tenant_id, kind, value),
@@ -91,8 +93,8 @@ class ContactMoves:
         """Delete the source, leave a tombstone (``merged_into``) that answers retries, stop absorbing."""
         tx = Transaction()
         tx.delete(keys.contact(tenant_id, source_id), condition="merging_into = :a", values={":a": target_id})
-        tx.put({**keys.contact_tombstone(tenant_id, source_id), "contact_id": source_id, "tenant_id": tenant_id,
-                "merged_into": target_id, "merged_at": at})
+        tx.put({**keys.contact_tombstone(tenant_id, source_id), "contact_id": source_id,
+                "tenant_id": tenant_id, "merged_into": target_id, "merged_at": at})
         tx.update(keys.contact(tenant_id, target_id), "DELETE absorbing :b", {":b": {source_id}},
                   condition="attribute_exists(pk)")
         for key in token_keys[:90]:
@@ -105,7 +107,8 @@ class ContactMoves:
     def mark_erasing(self, tenant_id: str, contact_id: str, at: str) -> None:
         self.table.update(keys.contact(tenant_id, contact_id), "SET erasing = if_not_exists(erasing, :now)",
                           {":now": at, ":zero": 0},
-                          condition=f"attribute_exists(pk) AND attribute_not_exists(merging_into) AND {_BUSY_FREE}")
+                          condition="attribute_exists(pk) AND attribute_not_exists(merging_into) AND "
+                                    f"{_BUSY_FREE}")
 
     def release_identifier(self, tenant_id: str, kind: str, value: str, contact_id: str) -> None:
         try:
@@ -123,7 +126,8 @@ class ContactMoves:
 
     def redact_message(self, message_key: dict[str, str], text: str) -> None:
         """A message without what identified its sender: redacted text, no provider payload, no media."""
-        self.table.update(message_key, "SET #t = :t, redacted = :y REMOVE #r, #mk, #m", {":t": text, ":y": True},
+        self.table.update(message_key, "SET #t = :t, redacted = :y REMOVE #r, #mk, #m",
+                          {":t": text, ":y": True},
                           {"#t": "text", "#r": "raw", "#mk": "media_key", "#m": "media"})
 
 

@@ -20,14 +20,15 @@ from typing import Any
 
 from switchboard.contacts import search
 from switchboard.contacts.rules import identifiers_of
-from switchboard.errors import Conflict, ConcurrentUpdate
+from switchboard.errors import ConcurrentUpdate, Conflict
 from switchboard.storage import keys
 from switchboard.storage.dynamo import Table, Transaction, TransactionConflict
 
 _TRANSACTION_LIMIT = 100
 # Fields of the profile item that only the store sets.
 _STORE_FIELDS = {"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "revision"}
-CONTACT_WRITABLE = "attribute_exists(pk) AND attribute_not_exists(merging_into) AND attribute_not_exists(erasing)"
+CONTACT_WRITABLE = ("attribute_exists(pk) AND attribute_not_exists(merging_into) "
+                    "AND attribute_not_exists(erasing)")
 
 
 def list_index_fields(contact: dict[str, Any]) -> dict[str, str]:
@@ -44,13 +45,15 @@ def search_index_items(contact: dict[str, Any], limit: int = search.TOKEN_BUDGET
     """The search entries of a contact, most telling first (the inbound path adds the first ``limit`` of
     them to its new-contact transaction)."""
     t, cid = contact["tenant_id"], contact["contact_id"]
-    return [{**keys.contact_token(t, token, cid), "contact_id": cid} for token in search.index_tokens(contact)[:limit]]
+    return [{**keys.contact_token(t, token, cid), "contact_id": cid}
+            for token in search.index_tokens(contact)[:limit]]
 
 
 def profile_item(contact: dict[str, Any]) -> dict[str, Any]:
     """A contact as stored: its fields, its keys and its index keys."""
     clean = {k: v for k, v in contact.items() if k not in _STORE_FIELDS}
-    return {**clean, **keys.contact(contact["tenant_id"], contact["contact_id"]), **list_index_fields(contact)}
+    key = keys.contact(contact["tenant_id"], contact["contact_id"])
+    return {**clean, **key, **list_index_fields(contact)}
 
 
 @dataclass
@@ -107,18 +110,19 @@ class ContactStore:
                                ExpressionAttributeValues={":pk": pk, ":p": prefix}, ConsistentRead=True)
 
     def sessions_of(self, tenant_id: str, contact_id: str) -> list[dict[str, Any]]:
+        partition = keys.contact_sessions_index(tenant_id, contact_id)
         return self._query_all(IndexName=keys.GSI2, KeyConditionExpression="gsi2pk = :pk",
-                               ExpressionAttributeValues={":pk": keys.contact_sessions_index(tenant_id, contact_id)})
+                               ExpressionAttributeValues={":pk": partition})
 
     def session_messages(self, tenant_id: str, session_id: str) -> list[dict[str, Any]]:
+        partition = keys.session_partition(tenant_id, session_id)
         return self._query_all(KeyConditionExpression="pk = :pk AND begins_with(sk, :m)",
-                               ExpressionAttributeValues={":pk": keys.session_partition(tenant_id, session_id),
-                                                          ":m": "M#"}, ConsistentRead=True)
+                               ExpressionAttributeValues={":pk": partition, ":m": "M#"}, ConsistentRead=True)
 
     def session_partition_items(self, tenant_id: str, session_id: str) -> list[dict[str, Any]]:
+        partition = keys.session_partition(tenant_id, session_id)
         return self._query_all(KeyConditionExpression="pk = :pk",
-                               ExpressionAttributeValues={":pk": keys.session_partition(tenant_id, session_id)},
-                               ConsistentRead=True)
+                               ExpressionAttributeValues={":pk": partition}, ConsistentRead=True)
 
     def pointers_of(self, tenant_id: str, contact: dict[str, Any]) -> list[dict[str, Any]]:
         """The thread pointers of a contact, found from its channel identities (a pointer is keyed by
@@ -190,13 +194,13 @@ class ContactStore:
             claim = "attribute_not_exists(pk) OR contact_id IN (:me, :from)"
         for kind, value in sorted(after_ids - before_ids):
             values = {**mine, ":from": change.adopt_from} if change.adopt_from else mine
-            index = tx.put({**keys.identifier(t, kind, value), "contact_id": cid, "kind": kind, "value": value,
-                            "tenant_id": t}, condition=claim, values=values)
+            index = tx.put({**keys.identifier(t, kind, value), "contact_id": cid, "kind": kind,
+                            "value": value, "tenant_id": t}, condition=claim, values=values)
             claims[index] = (kind, value)
         if change.release_identifiers:
             for kind, value in sorted(before_ids - after_ids):
-                tx.delete(keys.identifier(t, kind, value), condition="attribute_not_exists(pk) OR contact_id = :me",
-                          values=mine)
+                tx.delete(keys.identifier(t, kind, value),
+                          condition="attribute_not_exists(pk) OR contact_id = :me", values=mine)
         for entry in change.history:
             tx.put(entry, condition="attribute_not_exists(pk)")
         if change.extra:
@@ -206,7 +210,8 @@ class ContactStore:
     def _profile_write(self, tx: Transaction, change: ContactChange) -> int:
         key = keys.contact(change.tenant_id, change.contact_id)
         if change.before is None:
-            return tx.put({**profile_item(change.after or {}), "revision": 1}, condition="attribute_not_exists(pk)")
+            return tx.put({**profile_item(change.after or {}), "revision": 1},
+                          condition="attribute_not_exists(pk)")
         revision = int(change.before.get("revision", 0))
         values: dict[str, Any] = {}
         names: dict[str, str] = {}

@@ -71,7 +71,8 @@ def list_contacts(
 ) -> Page[ContactView]:
     principal = principal_of(router.current_event)
     params = router.current_event.query_string_parameters or {}
-    attributes = {name[5:]: value for name, value in params.items() if name.startswith("attr.") and len(name) > 5}
+    attributes = {name[5:]: value for name, value in params.items()
+                  if name.startswith("attr.") and len(name) > 5}
     filters = Filters(tag=tag, blocked=blocked, created_from=_iso(created_from, "created_from"),
                       created_to=_iso(created_to, "created_to"), active_from=_iso(active_from, "active_from"),
                       active_to=_iso(active_to, "active_to"), attributes=attributes)
@@ -115,7 +116,8 @@ def erase_contact(contact_id: ContactId):  # noqa: ANN201 - 204
 @router.post("/contacts/<contact_id>/identifiers", summary="Add an identifier", tags=["contacts"])
 def add_identifier(contact_id: ContactId, body: IdentifierIn) -> ContactView:
     principal = principal_of(router.current_event)
-    return view(services().directory.add_identifier(principal.tenant_id, contact_id, body, principal.operator_id))
+    return view(services().directory.add_identifier(principal.tenant_id, contact_id, body,
+                                                    principal.operator_id))
 
 
 @router.delete("/contacts/<contact_id>/identifiers/<kind>/<value>", summary="Remove an identifier",
@@ -132,7 +134,8 @@ def remove_identifier(contact_id: ContactId, kind: Annotated[str, Path(max_lengt
 def merge_contacts(contact_id: ContactId, body: MergeIn) -> MergeResult:
     principal = principal_of(router.current_event)
     principal.require_admin()
-    survivor = merge.merge(services(), principal.tenant_id, contact_id, body.contact_id, principal.operator_id)
+    survivor = merge.merge(services(), principal.tenant_id, contact_id, body.contact_id,
+                           principal.operator_id)
     return MergeResult(contact=view(survivor), merged_contact_id=body.contact_id)
 
 
@@ -148,7 +151,8 @@ def unblock_contact(contact_id: ContactId) -> ContactView:
     return view(services().directory.unblock(principal.tenant_id, contact_id, principal.operator_id))
 
 
-@router.get("/contacts/<contact_id>/history", summary="The contact's timeline, newest first", tags=["contacts"])
+@router.get("/contacts/<contact_id>/history", summary="The contact's timeline, newest first",
+            tags=["contacts"])
 def contact_history(contact_id: ContactId,
                     q: Annotated[str | None, Query(max_length=200, description="full text")] = None,
                     ) -> Page[HistoryEntry]:
@@ -166,7 +170,8 @@ def add_note(contact_id: ContactId, body: NoteIn):  # noqa: ANN201 - see respons
     return json_response(201, HistoryEntry.model_validate(note).model_dump(mode="json"))
 
 
-@router.post("/contacts/<contact_id>/anonymize", summary="Anonymise a contact (GDPR, admin)", tags=["contacts"])
+@router.post("/contacts/<contact_id>/anonymize", summary="Anonymise a contact (GDPR, admin)",
+             tags=["contacts"])
 def anonymize_contact(contact_id: ContactId) -> ContactView:
     principal = principal_of(router.current_event)
     principal.require_admin()
@@ -180,7 +185,8 @@ def get_attribute_definitions() -> AttributeDefinitions:
         {"definitions": services().directory.attribute_definitions(principal.tenant_id)})
 
 
-@router.put("/contact-attributes", summary="Define the tenant's contact attributes (admin)", tags=["contacts"])
+@router.put("/contact-attributes", summary="Define the tenant's contact attributes (admin)",
+            tags=["contacts"])
 def put_attribute_definitions(body: AttributeDefinitions) -> AttributeDefinitions:
     principal = principal_of(router.current_event)
     principal.require_admin()

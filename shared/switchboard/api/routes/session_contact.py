@@ -22,7 +22,8 @@ SessionId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za
             tags=["sessions"])
 def link_session(session_id: SessionId, body: LinkIn) -> SessionView:
     principal = principal_of(router.current_event)
-    session = linking.link(services(), principal.tenant_id, session_id, body.contact_id, principal.operator_id)
+    session = linking.link(services(), principal.tenant_id, session_id, body.contact_id,
+                           principal.operator_id)
     return SessionView.of(session)
 
 
