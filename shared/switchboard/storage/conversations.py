@@ -16,8 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from switchboard.storage import keys
+from switchboard.storage.contacts import CONTACT_WRITABLE, list_index_fields, search_index_items
 from switchboard.storage.dynamo import Table, Transaction, TransactionConflict
 
+# Search entries of a new contact written with it; the rest of the 100-item transaction is the message's.
+_CONTACT_SEARCH_ENTRIES = 60
 SessionMode = Literal["existing", "reopen", "new", "none"]
 # What an inbound decision depends on; a change to any of them since the read cancels the write.
 GUARDED_POINTER_FIELDS = ("contact_id", "session_id", "session_status", "blocked_until")
@@ -133,13 +136,16 @@ class ConversationStore:
                        condition="attribute_not_exists(pk)")
         tx.put(record.message, condition="attribute_not_exists(pk)")
         if record.new_contact is not None:
-            tx.put(record.new_contact, condition="attribute_not_exists(pk)")
+            tx.put({**record.new_contact, **list_index_fields(record.new_contact)},
+                   condition="attribute_not_exists(pk)")
+            for entry in search_index_items(record.new_contact, limit=_CONTACT_SEARCH_ENTRIES):
+                tx.put(entry)  # the directory's search entries (storage/contacts.py)
         else:
             expression, values = "SET last_activity_at = :now", {":now": record.now_iso}
             for i, (name, additions) in enumerate(record.contact_additions.items()):
                 expression += f", {name} = list_append(if_not_exists({name}, :empty), :add{i})"
                 values.update({":empty": [], f":add{i}": additions})
-            tx.update(keys.contact(t, record.contact_id), expression, values, condition="attribute_exists(pk)")
+            tx.update(keys.contact(t, record.contact_id), expression, values, condition=CONTACT_WRITABLE)
         for kind, value in record.claim_identifiers:
             tx.put({**keys.identifier(t, kind, value), "contact_id": record.contact_id, "kind": kind,
                     "value": value, "tenant_id": t}, condition="attribute_not_exists(pk)")
