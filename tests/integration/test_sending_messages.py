@@ -60,3 +60,45 @@ def test_an_operator_reply_is_sent_once_and_its_ticks_move(api, aws, graph, conv
     read = _messages(api, sid, operator_token)[-1]
     assert read["status"] == "read" and set(read["statuses"]) == {"queued", "sent", "delivered", "read"}
     assert api.call("GET", f"/sessions/{sid}", token=operator_token)[1]["last_message"]["status"] == "sent"
+
+
+def test_a_status_that_arrived_before_the_send_was_recorded_is_applied(api, aws, graph, conversation,
+                                                                       operator_token, monkeypatch) -> None:
+    """Meta's delivered webhook can overtake our own record of the send: it is parked, then applied."""
+    from switchboard.outbound import worker
+
+    sid = conversation["session_id"]
+    real_deliver = worker.SendWorker._deliver
+
+    def deliver_then_status_arrives(self, channel, message):  # noqa: ANN001, ANN202
+        wamid = real_deliver(self, channel, message)
+        services().statuses.park("demo", wamid, "delivered", {"id": wamid, "status": "delivered",
+                                                              "timestamp": str(int(clock.now().timestamp()))})
+        return wamid
+
+    monkeypatch.setattr(worker.SendWorker, "_deliver", deliver_then_status_arrives)
+    api.call("POST", f"/sessions/{sid}/messages", {"text": "Fast"}, token=operator_token)
+    run_send_worker(aws.queue_urls["outbound"])
+
+    sent = _messages(api, sid, operator_token)[-1]
+    assert sent["status"] == "delivered" and set(sent["statuses"]) == {"queued", "sent", "delivered"}
+
+
+def test_sent_and_failed_messages_are_published_as_domain_events(api, aws, graph, conversation, operator_token,
+                                                                 monkeypatch) -> None:
+    published = []
+    monkeypatch.setattr(type(services().bus), "publish", lambda self, events: published.extend(events))
+    sid = conversation["session_id"]
+    graph.configure(recipient_errors={"16505551234": 131047})
+    api.call("POST", f"/sessions/{sid}/messages", {"text": "first"}, token=operator_token)
+    run_send_worker(aws.queue_urls["outbound"])
+    graph.configure(recipient_errors={})
+    api.call("POST", f"/sessions/{sid}/messages", {"text": "second"}, token=operator_token)
+    run_send_worker(aws.queue_urls["outbound"])
+
+    kinds = [(e.detail_type, e.detail.get("error", {}).get("code")) for e in published
+             if e.detail_type.startswith("message.")]
+    assert kinds == [("message.failed", 131047), ("message.sent", None)]
+    failed = _messages(api, sid, operator_token)[-2]
+    assert failed["status"] == "failed" and failed["error"]["code"] == 131047
+    assert json.loads(json.dumps(failed["error"]))["title"].startswith("(#131047)")

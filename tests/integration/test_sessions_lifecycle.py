@@ -164,3 +164,15 @@ def test_channels_that_may_not_write_first_refuse_new_sessions(api, graph, demo,
 
     assert (status, body["code"]) == (409, "channel_may_not_write_first")
     assert api.call("GET", "/sessions", token=operator_token)[1]["items"] == []
+
+
+def test_assign_resolve_and_reopen_are_published(api, session_id, admin_token, operator_token, monkeypatch) -> None:
+    published = []
+    monkeypatch.setattr(type(services().bus), "publish", lambda self, events: published.extend(events))
+
+    api.call("POST", f"/sessions/{session_id}/assign", {"operator_id": "demo-operator"}, token=admin_token)
+    api.call("POST", f"/sessions/{session_id}/resolve", {"outcome": "solved"}, token=operator_token)
+    api.call("POST", f"/sessions/{session_id}/reopen", {}, token=operator_token)
+
+    assert [(e.detail_type, e.detail["session_id"]) for e in published] == [
+        ("session.assigned", session_id), ("session.resolved", session_id), ("session.reopened", session_id)]
