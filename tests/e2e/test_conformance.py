@@ -60,7 +60,7 @@ def media_content(media_id: str) -> bytes:
 class _Graph(BaseHTTPRequestHandler):
     """GET /v25.0/<media id> (the lookup) and GET /files/<media id> (the download), token required."""
 
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+    def do_GET(self) -> None:
         if self.headers.get("Authorization") != f"Bearer {TOKEN}":
             return self._reply(401, b'{"error": {"code": 190, "message": "bad token"}}')
         base = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -81,7 +81,7 @@ class _Graph(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 

@@ -9,6 +9,7 @@ import copy
 from switchboard import clock
 from switchboard.services import services
 from switchboard.storage import keys
+
 from tests.support.inbound import fixture, post, seed_fixture_channels
 
 

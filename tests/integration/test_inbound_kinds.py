@@ -11,16 +11,16 @@ from collections.abc import Iterator
 import boto3
 import pytest
 import responses
-
 from switchboard import clock
 from switchboard.services import services
 from switchboard.storage import keys
+
 from tests.support.inbound import all_messages, fixture, messages_of, post, seed_fixture_channels
 from tests.support.whatsapp import envelope, text_message
 
 
 @pytest.fixture
-def channels(demo) -> None:  # noqa: ANN001
+def channels(demo) -> None:
     seed_fixture_channels()
 
 
@@ -39,7 +39,7 @@ def _text(sender: str, wamid: str, body: str = "hello", user_id: str | None = No
                     phone_number_id=phone_number_id)
 
 
-def _by_provider_id(api, token) -> dict[str, dict]:  # noqa: ANN001
+def _by_provider_id(api, token) -> dict[str, dict]:
     return {m["provider_message_id"]: m for m in all_messages(api, token)}
 
 

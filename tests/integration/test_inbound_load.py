@@ -14,6 +14,7 @@ from types import SimpleNamespace
 from switchboard.clients import sqs as sqs_client
 from switchboard.services import services
 from switchboard.storage import keys
+
 from tests.support.whatsapp import envelope, signed, text_message
 
 SENDERS = 20
@@ -109,7 +110,7 @@ class _RecordingSqs:
         self.batches: list[list[dict]] = []
         self.lock = threading.Lock()
 
-    def send_message_batch(self, QueueUrl: str, Entries: list[dict]) -> dict:  # noqa: N803 - boto3's names
+    def send_message_batch(self, QueueUrl: str, Entries: list[dict]) -> dict:
         time.sleep(self.latency)
         with self.lock:
             self.batches.append(Entries)

@@ -12,8 +12,8 @@ from urllib.parse import urlparse
 import boto3
 import pytest
 import responses
-
 from switchboard.services import services
+
 from tests.support.inbound import all_messages, fixture, post, seed_fixture_channels
 
 GRAPH = "https://graph.facebook.com/v25.0"
@@ -32,7 +32,7 @@ def _media_lookup(sha256: str) -> dict:
             "file_size": len(PHOTO), "id": "65463453"}
 
 
-def _photo_message(api, operator_token) -> dict:  # noqa: ANN001
+def _photo_message(api, operator_token) -> dict:
     return next(m for m in all_messages(api, operator_token) if m["kind"] == "image")
 
 

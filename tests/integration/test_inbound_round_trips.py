@@ -5,21 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
 from switchboard.inbound.processing import process_event
 from switchboard.services import services
 from switchboard.storage import keys
 from switchboard.whatsapp.envelope import QueuedEvent
+
 from tests.support.whatsapp import status, text_message
 
 
 @pytest.fixture
-def dynamodb_calls(demo) -> Iterator[list[str]]:  # noqa: ANN001
+def dynamodb_calls(demo) -> Iterator[list[str]]:
     calls: list[str] = []
-    client = services().table._client  # noqa: SLF001 - counting what the store sends, not changing it
+    client = services().table._client
     services().channels.by_id("wa-demo")  # the channel is cached per process (one read a minute)
 
-    def count(model, **_: object) -> None:  # noqa: ANN001
+    def count(model, **_: object) -> None:
         calls.append(model.name)
 
     client.meta.events.register("before-call.dynamodb", count)

@@ -12,6 +12,7 @@ from switchboard.inbound.processing import process_event
 from switchboard.services import services
 from switchboard.storage import keys
 from switchboard.whatsapp.envelope import QueuedEvent
+
 from tests.support.inbound import fixture, post
 from tests.support.whatsapp import envelope, status
 

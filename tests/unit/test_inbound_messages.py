@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-
 from switchboard.domain import messages
 from switchboard.domain.channels import Channel
 from switchboard.inbound.resolution import Sender, plan_inbound
 from switchboard.storage.conversations import ThreadView
 from switchboard.whatsapp.envelope import QueuedEvent
+
 from tests.support.inbound import fixture, messages_of
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

@@ -299,7 +299,7 @@ def store_inbound_message(event: QueuedEvent, channel: Channel, store: Conversat
         except DuplicateMessage:
             return Outcome(record.message["message_id"], record.session_id, record.contact_id, duplicate=True)
         except TransactionConflict:
-            time.sleep(random.uniform(0.005, 0.05))  # noqa: S311 - jitter, not security
+            time.sleep(random.uniform(0.005, 0.05))
             continue
         return Outcome(record.message["message_id"], record.session_id, record.contact_id, events=events)
     raise ConcurrentUpdate(f"could not store message after {_ATTEMPTS} attempts")
