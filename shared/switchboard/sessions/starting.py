@@ -28,6 +28,7 @@ from switchboard.outbound.sending import (
 from switchboard.outbound.store import Staging
 from switchboard.services import Services
 from switchboard.storage import keys
+from switchboard.storage.contacts import profile_item, search_index_items
 from switchboard.storage.dynamo import Transaction
 
 _ATTEMPTS = 5
@@ -91,11 +92,14 @@ def start_session(services: Services, caller: Caller, request: StartSessionReque
         tx = Transaction()
         if contact_id is None:
             contact_id = ids.new_id()
-            tx.put({**keys.contact(t, contact_id), "contact_id": contact_id, "tenant_id": t, "name": phone,
-                    "phones": [phone], "emails": [], "identities": [{"kind": "wa", "value": wa_id,
-                                                                     "channel_id": channel.channel_id}],
-                    "tags": [], "attributes": {}, "created_at": now_iso, "updated_at": now_iso,
-                    "last_activity_at": now_iso}, condition="attribute_not_exists(pk)")
+            contact = {"contact_id": contact_id, "tenant_id": t, "name": phone,
+                       "phones": [phone], "emails": [], "identities": [{"kind": "wa", "value": wa_id,
+                                                                        "channel_id": channel.channel_id}],
+                       "tags": [], "attributes": {}, "created_at": now_iso, "updated_at": now_iso,
+                       "last_activity_at": now_iso}
+            tx.put(profile_item(contact), condition="attribute_not_exists(pk)")
+            for entry in search_index_items(contact, limit=40):  # the directory's search (docs/contacts.md)
+                tx.put(entry)
             events.append(DomainEvent("contact.created", t, {"contact_id": contact_id, "source": "operator"}))
         else:
             tx.update(keys.contact(t, contact_id), "SET last_activity_at = :now", {":now": now_iso},
