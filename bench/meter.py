@@ -109,7 +109,7 @@ class Call:
     seconds: float = 0.0  # from the request leaving botocore to its parsed answer: time spent in "AWS"
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: botocore skips a hook equal to one already registered
 class Meter:
     """Attach to clients; ``active`` turns recording on and off; ``calls`` is what was recorded."""
 
@@ -142,25 +142,25 @@ class Meter:
     def total(self, attribute: str, service: str | None = None) -> float:
         return sum(getattr(c, attribute) for c in self.calls if service is None or c.service == service)
 
-    # botocore calls these with keyword arguments
+    # botocore calls these with keyword arguments; the request context is shared by every hook of the
+    # call, so each meter keeps its notes under its own key
     def _before(self, model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         if not self.active:
             return
         body = params.get("body") or b""
         try:
-            context["bench_request"] = json.loads(body) if body else {}
+            request = json.loads(body) if body else {}
         except ValueError:
-            context["bench_request"] = {}
-        context["bench_request_bytes"] = len(body)
-        context["bench_started"] = time.perf_counter()
+            request = {}
+        context[f"bench-meter-{id(self)}"] = (request, len(body), time.perf_counter())
 
     def _after(self, model: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-        if not self.active or "bench_request" not in context:
+        noted = context.pop(f"bench-meter-{id(self)}", None)
+        if not self.active or noted is None:
             return
-        elapsed = time.perf_counter() - context.pop("bench_started", time.perf_counter())
-        request = context.pop("bench_request")
+        request, size, started = noted
         service = model.service_model.service_id.hyphenize()
-        call = Call(service, model.name, payload_bytes=context.pop("bench_request_bytes", 0), seconds=elapsed)
+        call = Call(service, model.name, payload_bytes=size, seconds=time.perf_counter() - started)
         entries = request.get("Entries")
         if isinstance(entries, list):
             call.entries = len(entries)

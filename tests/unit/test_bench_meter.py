@@ -65,3 +65,20 @@ def test_the_meter_counts_each_round_trip_and_prices_it() -> None:
     assert updated < 3072
     assert meter.calls[3].write_units == 2 * 2 + 2 * 2 * 2
     assert all(call.seconds > 0 for call in meter.calls)
+
+
+@pytest.mark.usefixtures("aws")
+def test_two_meters_on_one_client_each_count_while_active() -> None:
+    client = boto3.client("dynamodb")
+    first, second = Meter(capacity_units=False), Meter(capacity_units=False, active=False)
+    first.attach(client)
+    second.attach(client)
+    key = {"pk": {"S": "k"}, "sk": {"S": "s"}}
+
+    client.get_item(TableName="switchboard-data", Key=key)
+    second.active = True
+    client.get_item(TableName="switchboard-data", Key=key)
+    first.active = False
+    client.get_item(TableName="switchboard-data", Key=key)
+
+    assert (first.count(), second.count()) == (2, 2)
