@@ -11,7 +11,8 @@ from constructs import Construct
 
 from infra.declaration import Function
 
-# EventBridge detail types of SES sending events -> the configuration set's event types.
+# EventBridge detail types of the SES sending events that become statuses -> the configuration set's event
+# types. Opens, clicks and the rest are not published: add them here when a function declares them.
 SENDING_EVENTS = {
     "Email Sent": ses.EmailSendingEvent.SEND,
     "Email Delivered": ses.EmailSendingEvent.DELIVERY,
@@ -19,10 +20,6 @@ SENDING_EVENTS = {
     "Email Complaint Received": ses.EmailSendingEvent.COMPLAINT,
     "Email Rejected": ses.EmailSendingEvent.REJECT,
     "Email Delivery Delayed": ses.EmailSendingEvent.DELIVERY_DELAY,
-    "Email Rendering Failed": ses.EmailSendingEvent.RENDERING_FAILURE,
-    "Email Opened": ses.EmailSendingEvent.OPEN,
-    "Email Clicked": ses.EmailSendingEvent.CLICK,
-    "Email Subscribed": ses.EmailSendingEvent.SUBSCRIPTION,
 }
 
 
