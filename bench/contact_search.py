@@ -29,7 +29,7 @@ QUERY = "nov"
 PAGE = 25
 _FIRST = ["Jan", "Eva", "Petr", "Jana", "Tomas", "Lucie", "Martin", "Anna", "Pavel", "Marie", "Jakub",
           "Tereza"]
-_LAST = ["Novák", "Svoboda", "Dvořák", "Černý", "Procházka", "Kučera", "Veselý", "Horák", "Němec", "Marek"]
+_LAST = ["Novák", "Novotný", "Svoboda", "Dvořák", "Černý", "Procházka", "Kučera", "Veselý", "Horák", "Němec", "Marek"]
 
 
 def _value_size(value: Any) -> int:
