@@ -107,9 +107,9 @@ class ConversationStore:
         target = None
         pointer_prefix = keys.thread(tenant_id, channel_id, "")["pk"]
         for item in self.table.get_many(wanted, consistent=True):
-            if item["pk"].startswith(pointer_prefix) and item["sk"] == "PTR":
+            if item["sk"] == "PTR" and item["pk"].startswith(pointer_prefix):
                 pointers[item["pk"][len(pointer_prefix):]] = item
-            elif "#ID#" in item["pk"]:
+            elif item["sk"] == "ID":
                 kind, value = item["pk"].split("#ID#", 1)[1].split("#", 1)
                 owners[(kind, value)] = item["contact_id"]
             else:
