@@ -4,6 +4,7 @@ permanent errors fail at once with Meta's code, nothing stays queued and nothing
 from __future__ import annotations
 
 import json
+import os
 import time
 
 import boto3
@@ -24,26 +25,23 @@ def graph(api, demo, monkeypatch):  # noqa: ANN001, ANN201
         yield simulator
 
 
-def _queue_stored_messages(count: int, first_number: int = 420_601_000_000) -> list[dict]:
-    """Messages stored as campaigns store them (no session), then queued (docs/sending.md)."""
+def _stored_messages(count: int, first_number: int = 420_601_000_000) -> tuple[list[dict], list[str]]:
+    """Messages stored as campaigns store them (no session), and their queue bodies (docs/sending.md)."""
     now_iso = clock.iso(clock.now())
-    table = services().table
     messages = []
-    for i in range(count):
-        message_id = ids.new_id()
-        to = f"+{first_number + i}"
-        item = {"pk": f"T#demo#TEST#{message_id}", "sk": keys.message_sort_key(now_iso, message_id),
-                "message_id": message_id, "tenant_id": "demo", "channel_id": "wa-demo", "direction": "out",
-                "kind": "text", "text": f"message {i}", "status": "queued", "status_rank": 0,
-                "statuses": {"queued": now_iso}, "sent_at": now_iso, "created_at": now_iso,
-                "graph_payload": json.dumps({"to": to, "type": "text", "text": {"body": f"message {i}"}})}
-        table.put(item)
-        messages.append(item)
-    from switchboard.clients.sqs import OutgoingMessage
-
-    services().outbound_queue.send_all([OutgoingMessage(json.dumps(
-        {"tenant_id": "demo", "message_pk": m["pk"], "message_sk": m["sk"]})) for m in messages])
-    return messages
+    with boto3.resource("dynamodb").Table(services().table.name).batch_writer() as batch:
+        for i in range(count):
+            message_id = ids.new_id()
+            to = f"+{first_number + i}"
+            item = {"pk": f"T#demo#TEST#{message_id}", "sk": keys.message_sort_key(now_iso, message_id),
+                    "message_id": message_id, "tenant_id": "demo", "channel_id": "wa-demo", "direction": "out",
+                    "kind": "text", "text": f"message {i}", "status": "queued", "status_rank": 0,
+                    "statuses": {"queued": now_iso}, "sent_at": now_iso, "created_at": now_iso,
+                    "graph_payload": json.dumps({"to": to, "type": "text", "text": {"body": f"message {i}"}})}
+            batch.put_item(Item=item)
+            messages.append(item)
+    bodies = [json.dumps({"tenant_id": "demo", "message_pk": m["pk"], "message_sk": m["sk"]}) for m in messages]
+    return messages, bodies
 
 
 def _faster_channel(mps: int) -> None:
@@ -55,10 +53,10 @@ def test_a_thousand_sends_through_faults_end_sent_or_failed_and_none_twice(aws, 
     # Given a channel allowed 400 messages a second, and a Graph API failing one send in five
     _faster_channel(400)
     graph.configure(throughput_mps=400, error_5xx_rate=0.10, throttle_rate=0.10, seed=7)
-    messages = _queue_stored_messages(int(__import__("os").environ.get("N_SENDS", "1000")))
+    messages, bodies = _stored_messages(int(os.environ.get("N_SENDS", "1000")))
 
     started = time.monotonic()
-    run_send_worker(aws.queue_urls["outbound"], timeout_s=120)
+    run_send_worker(aws.queue_urls["outbound"], timeout_s=300, backlog=bodies)
     elapsed = time.monotonic() - started
 
     final = [services().table.get({"pk": m["pk"], "sk": m["sk"]}) for m in messages]
@@ -80,9 +78,9 @@ def test_a_thousand_sends_through_faults_end_sent_or_failed_and_none_twice(aws, 
 
 def test_a_permanent_error_fails_at_once_with_metas_code(aws, graph) -> None:
     graph.configure(recipient_errors={"420602000000": 131026})
-    [message] = _queue_stored_messages(1, first_number=420_602_000_000)
+    [message], bodies = _stored_messages(1, first_number=420_602_000_000)
 
-    deliveries = run_send_worker(aws.queue_urls["outbound"])
+    deliveries = run_send_worker(aws.queue_urls["outbound"], backlog=bodies)
 
     stored = services().table.get({"pk": message["pk"], "sk": message["sk"]})
     assert deliveries == 1 and stored["status"] == "failed"
@@ -92,9 +90,9 @@ def test_a_permanent_error_fails_at_once_with_metas_code(aws, graph) -> None:
 
 def test_after_the_last_retry_the_message_is_failed_and_its_record_in_the_dlq(aws, graph) -> None:
     graph.configure(error_5xx_rate=1.0)
-    [message] = _queue_stored_messages(1)
+    [message], bodies = _stored_messages(1)
 
-    deliveries = run_send_worker(aws.queue_urls["outbound"])
+    deliveries = run_send_worker(aws.queue_urls["outbound"], backlog=bodies)
 
     stored = services().table.get({"pk": message["pk"], "sk": message["sk"]})
     assert deliveries == worker.MAX_RECEIVES
@@ -106,12 +104,12 @@ def test_after_the_last_retry_the_message_is_failed_and_its_record_in_the_dlq(aw
 
 def test_a_worker_that_died_after_calling_meta_does_not_send_again(aws, graph) -> None:
     # Given a message claimed by a worker that stopped before recording the outcome, its lease run out
-    [message] = _queue_stored_messages(1)
+    [message], bodies = _stored_messages(1)
     services().table.update({"pk": message["pk"], "sk": message["sk"]},
                             "SET claim_token = :t, claim_expires_at = :e",
                             {":t": "dead-worker", ":e": int(clock.now().timestamp()) - 1})
 
-    run_send_worker(aws.queue_urls["outbound"])
+    run_send_worker(aws.queue_urls["outbound"], backlog=bodies)
 
     stored = services().table.get({"pk": message["pk"], "sk": message["sk"]})
     assert stored["status"] == "failed" and stored["error"]["code"] == "outcome_unknown"

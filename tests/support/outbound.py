@@ -13,7 +13,7 @@ import boto3
 from infra.declaration import function
 from infra.local.api_server import Gateway, serve
 from infra.local.graph_simulator import GraphSimulator
-from infra.local.triggers import drain
+from infra.local.triggers import deliver
 
 
 @contextmanager
@@ -46,17 +46,34 @@ def queue_counts(url: str) -> tuple[int, int]:
     return int(attributes["ApproximateNumberOfMessages"]), int(attributes["ApproximateNumberOfMessagesNotVisible"])
 
 
-def run_send_worker(outbound_url: str, timeout_s: float = 60.0) -> int:
-    """Deliver outbound batches to message_send until the queue is empty, retries (records whose
-    visibility the worker pushed back) included. Returns the number of deliveries."""
+def run_send_worker(outbound_url: str, timeout_s: float = 60.0, backlog: list[str] | None = None,
+                    window: int = 100) -> int:
+    """Deliver outbound batches to message_send, as Lambda's trigger would, until the queue is empty,
+    retries (records whose visibility the worker pushed back) included. ``backlog`` bodies are fed to the
+    queue so that at most ``window`` records wait there at once (moto's SQS slows down quadratically with
+    a queue's depth; a campaign's dispatcher paces its enqueueing the same way). Returns the deliveries."""
     spec = function("message_send")
+    sqs = boto3.client("sqs")
+    arn = sqs.get_queue_attributes(QueueUrl=outbound_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    waiting = list(backlog or [])
     delivered = 0
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        delivered += drain(spec, outbound_url, log=lambda _line: None)
         visible, in_flight = queue_counts(outbound_url)
-        if visible == 0 and in_flight == 0:
+        if waiting and visible + in_flight < window:
+            room = window - visible - in_flight
+            chunk, waiting = waiting[:room], waiting[room:]
+            for start in range(0, len(chunk), 10):
+                sqs.send_message_batch(QueueUrl=outbound_url, Entries=[
+                    {"Id": str(i), "MessageBody": body} for i, body in enumerate(chunk[start:start + 10])])
+            continue
+        if visible == 0 and in_flight == 0 and not waiting:
             return delivered
-        if visible == 0:
-            time.sleep(0.2)
+        messages = sqs.receive_message(QueueUrl=outbound_url, MaxNumberOfMessages=10,
+                                       AttributeNames=["All"]).get("Messages", [])
+        if messages:
+            deliver(spec, sqs, outbound_url, arn, messages, lambda _line: None)
+            delivered += len(messages)
+        else:
+            time.sleep(0.1)
     raise AssertionError("the outbound queue did not empty in time")

@@ -78,6 +78,19 @@ class RetriesExhausted(SwitchboardError):
     code = "retries_exhausted"
 
 
+class ProviderRefused(GraphError):
+    """Another provider (SES) refused a send; ``retryable`` is its own verdict."""
+
+    def __init__(self, provider_code: str, message: str, retryable: bool) -> None:
+        super().__init__(0, None, message)
+        self.provider_code = provider_code
+        self._retryable = retryable
+
+    @property
+    def retryable(self) -> bool:
+        return self._retryable
+
+
 def backoff_seconds(error: GraphError | None, receive_count: int) -> int:
     """Pair-rate errors back off 4^x seconds (Meta's guidance), everything else 2^x."""
     attempt = max(receive_count - 1, 0)
@@ -87,7 +100,9 @@ def backoff_seconds(error: GraphError | None, receive_count: int) -> int:
 
 def error_of(error: GraphError, exhausted: bool = False) -> dict[str, Any]:
     title = error.message + (f" (gave up after {MAX_RECEIVES} attempts)" if exhausted else "")
-    return {"code": error.error_code if error.error_code is not None else (error.status or "unreachable"),
+    code = error.error_code if error.error_code is not None else (
+        getattr(error, "provider_code", None) or error.status or "unreachable")
+    return {"code": code,
             "title": title, "details": error.details.get("details")}
 
 
@@ -172,7 +187,12 @@ class SendWorker:
         if channel.kind == "email":
             from switchboard.email.sending import deliver  # lazily: the email package is optional
 
-            return str(deliver(message, channel, self.services))
+            try:
+                return str(deliver(message, channel, self.services))
+            except Exception as exc:
+                if not hasattr(exc, "retryable"):
+                    raise
+                raise ProviderRefused(str(getattr(exc, "code", "refused")), str(exc), bool(exc.retryable)) from exc
         payload = json.loads(message["graph_payload"])
         graph = GraphClient(self.services.settings.graph_base_url, whatsapp_secrets(channel).access_token)
         if message.get("media_key"):
