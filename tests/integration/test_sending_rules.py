@@ -157,3 +157,19 @@ def test_another_tenants_session_is_not_found(api, session_id) -> None:
 
     status, _ = _send(api, session_id, {"text": "hi"}, tokens.issue("acme", "operator"))
     assert status == 404
+
+
+def test_a_message_that_could_not_be_queued_fails_visibly(api, graph, session_id, operator_token,
+                                                          monkeypatch) -> None:
+    from switchboard.clients.sqs import Queue
+    from switchboard.errors import QueueUnavailable
+
+    def refuse(self, payload, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        raise QueueUnavailable("queue down")
+
+    monkeypatch.setattr(Queue, "send_json", refuse)
+    status, body = _send(api, session_id, {"text": "hello"}, operator_token)
+
+    assert (status, body["code"]) == (503, "queue_unavailable")
+    [message] = _outbound(api, session_id, operator_token)
+    assert message["status"] == "failed" and message["error"]["code"] == "queue_unavailable"

@@ -12,7 +12,7 @@ from typing import Any
 
 from switchboard import clock, ids
 from switchboard.domain.channels import Channel
-from switchboard.errors import Conflict, InvalidInput, NotFound
+from switchboard.errors import Conflict, InvalidInput, NotFound, QueueUnavailable
 from switchboard.observability import count
 from switchboard.outbound import building, media, rules, templating
 from switchboard.outbound.building import Outgoing
@@ -128,7 +128,14 @@ def commit_and_enqueue(services: Services, staging: Staging, tenant_id: str, key
                 return again
         raise Conflict("the session changed while the message was being stored; try again",
                        code="session_changed") from conflict
-    enqueue(services, staging.message)
+    try:
+        enqueue(services, staging.message)
+    except QueueUnavailable:
+        # Nothing may stay queued without a queue record: the message fails visibly, the caller gets 503.
+        OutboundStore(services.table).record_failed(staging.message, None, {
+            "code": "queue_unavailable", "title": "the message could not be queued; send it again",
+            "details": None}, clock.iso(clock.now()))
+        raise
     count("MessageQueued")
     return Accepted(staging.message)
 
