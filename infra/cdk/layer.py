@@ -39,6 +39,7 @@ def requirements_digest() -> str:
     """What the installed wheels depend on: the requirements file and the platform they were picked for."""
     digest = hashlib.sha256(REQUIREMENTS.read_bytes())
     digest.update(" ".join(PIP_TARGET_OPTIONS).encode())
+    digest.update(" ".join(RUNTIME_PROVIDED).encode())
     return digest.hexdigest()
 
 
@@ -57,6 +58,10 @@ def _exclusive_lock() -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+RUNTIME_PROVIDED = ("boto3", "boto3-*", "botocore", "botocore-*", "s3transfer", "s3transfer-*", "jmespath",
+                    "jmespath-*", "dateutil", "python_dateutil-*")
+
+
 def _install_requirements(digest: str) -> None:
     shutil.rmtree(SITE_DIR, ignore_errors=True)
     SITE_DIR.mkdir(parents=True)
@@ -66,6 +71,11 @@ def _install_requirements(digest: str) -> None:
          *PIP_TARGET_OPTIONS, "--target", str(SITE_DIR), "-r", str(REQUIREMENTS)],
         check=True,
     )
+    # The Lambda runtime ships boto3 and botocore; a second botocore pulled in by aws-xray-sdk would
+    # shadow the runtime's (layers come first on sys.path) while boto3 stays the runtime's.
+    for provided in RUNTIME_PROVIDED:
+        for path in SITE_DIR.glob(provided):
+            shutil.rmtree(path, ignore_errors=True)
     STAMP.write_text(digest + "\n")
 
 
