@@ -97,8 +97,8 @@ RESOURCES = Resources(
     ),
     queues=(
         Queue("inbound", fifo=True, visibility_timeout_s=90, max_receive_count=5),
-        # Locally 10 s: longer than a batch of concurrent sends; the worker sets its own retry backoff.
-        Queue("outbound", fifo=False, visibility_timeout_s=90, max_receive_count=5, local_visibility_timeout_s=10),
+        # Locally 30 s: longer than a batch of concurrent sends; the worker sets its own retry backoff.
+        Queue("outbound", fifo=False, visibility_timeout_s=90, max_receive_count=5, local_visibility_timeout_s=30),
     ),
 )
 

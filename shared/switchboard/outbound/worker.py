@@ -47,6 +47,7 @@ logger = Logger(service="message_send", child=True)
 MAX_RECEIVES = 5  # the outbound queue's maxReceiveCount (infra/declaration.py); a test keeps them equal
 CLAIM_LEASE_SECONDS = 300  # longer than any Graph call (timeouts 3 s + 15 s) plus a throughput wait
 PAIR_RATE_LIMIT = 131056
+CLAIM_RECHECK_SECONDS = 10
 MAX_BACKOFF_SECONDS = 900
 CONCURRENCY = 10
 
@@ -180,8 +181,9 @@ class SendWorker:
             return self._fail(current, str(current.get("claim_token")), {
                 "code": "outcome_unknown", "title": "the send worker stopped while sending; the message "
                 "may or may not have been delivered", "details": None})
+        # Look again soon: the claimant usually finishes within seconds (or its lease runs out).
         raise RetryLater("another worker is sending this message",
-                         min(max(expires - int(clock.now().timestamp()), 1), 900), requeue=True)
+                         min(max(expires - int(clock.now().timestamp()), 1), CLAIM_RECHECK_SECONDS), requeue=True)
 
     def _deliver(self, channel: Channel, message: dict[str, Any]) -> str:
         if channel.kind == "email":
@@ -262,6 +264,8 @@ class BatchAttempts:
             return  # this record is done; the fresh one comes back after the delay
         if isinstance(outcome, RetryLater):
             self.services.outbound_queue.retry_after(record.receipt_handle, outcome.delay_seconds)
+        elif isinstance(outcome, RetriesExhausted):
+            self.services.outbound_queue.retry_after(record.receipt_handle, 0)  # on to the DLQ now
         raise outcome
 
 
