@@ -115,14 +115,15 @@ class CampaignRepository:
     def acquire(self, tenant_id: str, campaign_id: str, owner: str, now_epoch: int, lease_seconds: int,
                 now_iso: str) -> dict[str, Any] | None:
         """Take the campaign for one dispatch run: it must be scheduled or running and not held by a live
-        run. Marks it running. Returns the campaign, or None."""
+        run. Marks it running and counts the run (``runs``). Returns the campaign, or None."""
         try:
             return self.table.update(
                 keys.campaign(tenant_id, campaign_id),
                 "SET #status = :running, lease_owner = :o, lease_until = :until, updated_at = :now, "
-                "started_at = if_not_exists(started_at, :now) REMOVE next_run_at",
+                "started_at = if_not_exists(started_at, :now), runs = if_not_exists(runs, :zero) + :one "
+                "REMOVE next_run_at",
                 {":running": states.RUNNING, ":scheduled": states.SCHEDULED, ":o": owner,
-                 ":until": now_epoch + lease_seconds, ":now": now_iso, ":epoch": now_epoch},
+                 ":until": now_epoch + lease_seconds, ":now": now_iso, ":epoch": now_epoch, ":zero": 0, ":one": 1},
                 {"#status": "status"},
                 condition="#status IN (:scheduled, :running) AND "
                           "(attribute_not_exists(lease_until) OR lease_until < :epoch)",
