@@ -56,10 +56,6 @@ class EmailOutcome:
     events: list[DomainEvent] = field(default_factory=list)
 
 
-def raw_key(tenant_id: str, sha256: str) -> str:
-    return f"{tenant_id}/email/raw/{sha256}.eml"
-
-
 def _attachment_key(tenant_id: str, sha256: str) -> str:
     return f"{tenant_id}/email/attachments/{sha256}"
 

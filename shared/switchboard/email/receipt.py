@@ -28,6 +28,7 @@ from switchboard.clients.media_store import MediaStore
 from switchboard.clients.sqs import OutgoingMessage
 from switchboard.domain.channels import Channel
 from switchboard.email.mime import message_ids
+from switchboard.email.store import raw_key
 from switchboard.errors import BadSignature, NotAcceptable, QueueUnavailable
 from switchboard.services import Services
 from switchboard.storage import keys
@@ -169,10 +170,6 @@ def receive_mailgun(channel_id: str, body: bytes, content_type: str, services: S
         raise NotAcceptable("the message is larger than this route accepts; route large mail through SES")
     _claim_token(services, channel.tenant_id, token)
     try:
-        # imported here: email.inbound is contact_resolution's (contacts, phone numbers, e-mail addresses),
-        # and would otherwise add to every webhook_receipt cold start
-        from switchboard.email.inbound import raw_key
-
         sha256 = hashlib.sha256(raw).hexdigest()
         key = raw_key(channel.tenant_id, sha256)
         try:

@@ -25,6 +25,11 @@ class MailboxView:
     owners: dict[str, str]
 
 
+def raw_key(tenant_id: str, sha256: str) -> str:
+    """Where a raw message received through the webhook is kept in the media bucket."""
+    return f"{tenant_id}/email/raw/{sha256}.eml"
+
+
 def alias_item(tenant_id: str, channel_id: str, message_id: str, session_id: str | None,
                message: dict[str, Any], direction: str) -> dict[str, Any]:
     return {**keys.email_message_id(tenant_id, channel_id, message_id), "tenant_id": tenant_id,
