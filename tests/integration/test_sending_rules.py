@@ -173,3 +173,13 @@ def test_a_message_that_could_not_be_queued_fails_visibly(api, graph, session_id
     assert (status, body["code"]) == (503, "queue_unavailable")
     [message] = _outbound(api, session_id, operator_token)
     assert message["status"] == "failed" and message["error"]["code"] == "queue_unavailable"
+
+
+def test_a_tenant_may_narrow_the_file_types_its_operators_send(api, graph, session_id, operator_token) -> None:
+    services().table.put({"pk": "T#demo", "sk": "SETTINGS", "allowed_media_types": ["image/jpeg", "image/png"]})
+    status, body = api.call("POST", f"/sessions/{session_id}/attachments",
+                            {"filename": "a.pdf", "content_type": "application/pdf", "size": 10}, token=operator_token)
+    assert (status, body["field"]) == (422, "content_type")
+    status, _ = api.call("POST", f"/sessions/{session_id}/attachments",
+                         {"filename": "a.jpg", "content_type": "image/jpeg", "size": 10}, token=operator_token)
+    assert status == 200

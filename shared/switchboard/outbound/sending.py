@@ -162,7 +162,8 @@ def _reply_target(services: Services, tenant_id: str, session_id: str, message_i
         query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
-def _allowed_media_types(services: Services, tenant_id: str) -> list[str] | None:
+def allowed_media_types(services: Services, tenant_id: str) -> list[str] | None:
+    """The tenant's own list of file types (``allowed_media_types`` on ``T#t`` / ``SETTINGS``), if any."""
     settings = services.table.get({"pk": keys.tenant(tenant_id), "sk": "SETTINGS"})
     allowed = (settings or {}).get("allowed_media_types")
     return [str(t) for t in allowed] if allowed else None
@@ -174,7 +175,7 @@ def _media_fields(services: Services, tenant_id: str, key: str) -> tuple[str, di
     stored = AttachmentStore(services.settings.need("media_bucket_name")).describe(key)
     if stored is None:
         raise InvalidInput("the file was not uploaded yet", field="media.key")
-    spec = media.media_type(stored.content_type, stored.size, _allowed_media_types(services, tenant_id),
+    spec = media.media_type(stored.content_type, stored.size, allowed_media_types(services, tenant_id),
                             field="media.key")
     return spec.kind, {"media_content_type": stored.content_type.split(";")[0].strip(),
                        "media_size": stored.size, "media_filename": key.rsplit("/", 1)[-1]}

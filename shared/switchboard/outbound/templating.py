@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
 import re
 from typing import Any
 
@@ -54,8 +55,6 @@ def prepare(services: Any, tenant_id: str, channel_id: str, ref: TemplateRef) ->
 def _components(template: dict[str, Any]) -> list[dict[str, Any]]:
     components = template.get("components") or []
     if isinstance(components, str):
-        import json
-
         components = json.loads(components)
     return list(components)
 

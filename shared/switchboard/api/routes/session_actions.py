@@ -12,6 +12,7 @@ from switchboard.api.auth import principal_of
 from switchboard.api.errors import json_response
 from switchboard.api.views import NoteView, SessionView
 from switchboard.outbound import media
+from switchboard.outbound.sending import allowed_media_types
 from switchboard.services import services
 from switchboard.sessions import actions
 from switchboard.storage.attachments import UPLOAD_URL_SECONDS, AttachmentStore
@@ -106,8 +107,7 @@ def attachment_upload(session_id: SessionId, request: AttachmentRequest) -> Atta
     principal = principal_of(router.current_event)
     svc = services()
     actions.load(svc, principal.tenant_id, session_id)
-    allowed = svc.table.get({"pk": f"T#{principal.tenant_id}", "sk": "SETTINGS"}) or {}
-    spec = media.media_type(request.content_type, request.size, allowed.get("allowed_media_types") or None)
+    spec = media.media_type(request.content_type, request.size, allowed_media_types(svc, principal.tenant_id))
     key = media.upload_key(principal.tenant_id, session_id, request.filename)
     content_type = request.content_type.split(";")[0].strip().lower()
     url = AttachmentStore(svc.settings.need("media_bucket_name")).upload_url(key, content_type)
