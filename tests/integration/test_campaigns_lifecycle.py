@@ -13,6 +13,7 @@ from infra.declaration import function
 from infra.local import event_rules
 from infra.local.scheduler import LocalScheduler
 from switchboard import clock
+from switchboard.campaigns.schedule import zone
 from switchboard.services import services
 from tests.support.campaigns import (
     counts,
@@ -206,3 +207,29 @@ def test_recipients_can_be_chosen_by_a_directory_filter(api, campaigns, admin_to
     assert status == 200 and added["added"] == 3 and added["next_cursor"] is None
     assert again["added"] == 0 and again["already_present"] == 3 and again["total"] == 3
     assert counts(api, admin_token, cid) == {"pending": 3}
+
+
+def test_a_cron_campaign_goes_out_at_each_firing_and_waits_for_the_next(api, campaigns, admin_token):
+    # Given a campaign that goes out every day at 09:00 in Prague, started
+    ids = store_contacts(3)
+    cid = create_campaign(api, admin_token, ids, schedule={"cron": "0 9 * * ? *", "time_zone": "Europe/Prague"},
+                          )["campaign_id"]
+    status, started = api.call("POST", f"/campaigns/{cid}/start", token=admin_token)
+    assert status == 200 and started["status"] == "scheduled"
+    first = clock.parse_iso(started["next_run_at"])
+    assert first.astimezone(zone("Europe/Prague")).hour == 9
+    scheduler = LocalScheduler(stop=None, log=print)  # type: ignore[arg-type]
+    assert scheduler.tick(wait=True) == []
+
+    # When its time comes
+    clock.advance((first - clock.now()).total_seconds() + 1)
+    assert scheduler.tick(wait=True) == [f"campaign-{cid}"]
+
+    # Then its recipients are queued, and it waits for the next day, schedule kept
+    assert counts(api, admin_token, cid) == {"queued": 3}
+    campaign = api.call("GET", f"/campaigns/{cid}", token=admin_token)[1]
+    assert campaign["status"] == "scheduled"
+    prague = zone("Europe/Prague")
+    upcoming = clock.parse_iso(campaign["next_run_at"]).astimezone(prague)
+    assert (upcoming.hour, upcoming.date()) == (9, first.astimezone(prague).date() + timedelta(days=1))
+    assert _schedule(cid)["ScheduleExpression"] == "cron(0 9 * * ? *)"
