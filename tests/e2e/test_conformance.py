@@ -114,7 +114,11 @@ def runtime(graph: str) -> Iterator[str]:
         assert url, "the runtime did not start:\n" + log.read()
         yield url
         process.terminate()
-        process.wait(timeout=20)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a loaded machine: stop the runtime we started, for sure
+            process.kill()
+            process.wait(timeout=30)
 
 
 def _token(*args: str) -> str:
