@@ -112,9 +112,15 @@ def main(argv: list[str] | None = None) -> int:
 
     from bench import coldstart, environment, peer, resolution, sends, webhook
 
-    # the cold start first: fresh interpreters, before this process loads the machine
+    # The campaign's rate is paced by the clock and its simulator; it runs in its own interpreter beside
+    # the cold start (CPU-time figures, which a neighbour does not change) and the parser comparison.
+    campaign = background("bench.campaign_rate", f"m.measure({2_000 if quick else 10_000}, 80)")
+    if campaign is None:
+        errors["campaigns"] = "bench/campaign_rate.py does not exist yet (campaigns have not landed)"
     details["cold_start"] = attempt("cold start", errors, lambda: coldstart.measure(runs=3 if quick else 5))
     details["peer"] = attempt("parsing vs pywa", errors, lambda: peer.measure(rounds=30 if quick else 200))
+    if campaign is not None:
+        details["campaigns"] = attempt("campaign rate", errors, lambda: collect(campaign, 400))
     # contact search only counts reads: it seeds its own moto beside the timed parts, in a subprocess
     search = background("bench.contact_search", "{'1000': m.measure(1_000), '50000': m.measure(50_000)}")
     if search is None:
@@ -122,23 +128,16 @@ def main(argv: list[str] | None = None) -> int:
     env = environment.start()
     try:
         details["webhook_1"] = attempt("webhook_receipt, 1 update", errors,
-                                       lambda: webhook.measure(env, 1, 60 if quick else 300))
+                                       lambda: webhook.measure(env, 1, 60 if quick else 250))
         details["webhook_100"] = attempt("webhook_receipt, 100 updates", errors,
-                                         lambda: webhook.measure(env, 100, 8 if quick else 30, warmup=3))
+                                         lambda: webhook.measure(env, 100, 8 if quick else 20, warmup=3))
         details["contact_resolution"] = attempt("contact_resolution", errors,
-                                                lambda: resolution.measure(env, 10 if quick else 30))
-        details["sends"] = attempt("message_send", errors, lambda: sends.measure(env, 10 if quick else 30))
+                                                lambda: resolution.measure(env, 10 if quick else 20))
+        details["sends"] = attempt("message_send", errors, lambda: sends.measure(env, 10 if quick else 20))
     finally:
         env.stop()
     if search is not None:
-        details["contact_search"] = attempt("contact search (finishing)", errors, lambda: collect(search, 480))
-    # the campaign's rate is timed against the clock: alone on the machine, last
-    campaign = background("bench.campaign_rate",
-                          f"m.measure({2_000 if quick else 10_000}, 80)")
-    if campaign is None:
-        errors["campaigns"] = "bench/campaign_rate.py does not exist yet (campaigns have not landed)"
-    else:
-        details["campaigns"] = attempt("campaign rate", errors, lambda: collect(campaign, 420))
+        details["contact_search"] = attempt("contact search (finishing)", errors, lambda: collect(search, 300))
 
     results["machine"]["load_after"] = round(os.getloadavg()[0], 1)
     results["seconds"] = time.perf_counter() - started
@@ -188,9 +187,11 @@ def summarize(d: dict[str, Any], errors: dict[str, str]) -> tuple[dict[str, Any]
         rows.append(Row(f"webhook_overhead_ratio_p50_{label}",
                         f"webhook_receipt in-handler time, {label}-update body, over the bare SendMessageBatch calls",
                         r, "<= 1.3",
-                        (f"handler p50 {w['handler_ms_p50']} ms / p99 {w['handler_ms_p99']} ms; bare SQS p50 "
-                         f"{w['bare_sqs_ms_p50']} ms / p99 {w['bare_sqs_ms_p99']} ms; "
-                         f"{w['sqs_calls_per_webhook']:g} SQS calls" if w else ""),
+                        (f"CPU p50 {w['handler_cpu_ms_p50']} ms vs {w['bare_sqs_cpu_ms_p50']} ms (p99 ratio "
+                         f"{w['overhead_ratio_p99']}); wall p50 {w['handler_ms_p50']} vs {w['bare_sqs_ms_p50']} ms, "
+                         f"p99 {w['handler_ms_p99']} vs {w['bare_sqs_ms_p99']} ms (ratio {w['wall_overhead_ratio_p50']}"
+                         f" / {w['wall_overhead_ratio_p99']}); {w['sqs_calls_per_webhook']:g} SQS calls"
+                         if w else ""),
                         "" if w else missing(f"webhook_receipt, {label} update" + ("s" if label == "100" else ""))))
 
     # contact resolution
@@ -321,10 +322,13 @@ def explain(d: dict[str, Any], keys: dict[str, Any], rows: list[Row], errors: di
     w1, w100 = d.get("webhook_1") or {}, d.get("webhook_100") or {}
     if w1:
         notes.append(
-            f"Webhook receipt: the handler's own work (route, signature, pydantic parse and split, JSON for "
-            f"each event) is {w1['own_ms_p50']} ms at p50 for one update"
+            f"Webhook receipt: the handler's own CPU time (route, signature, pydantic parse and split, JSON "
+            f"for each event, and boto3's client work) is {w1['own_ms_p50']} ms at p50 for one update"
             + (f" and {w100['own_ms_p50']} ms for a hundred" if w100 else "")
-            + "; the rest is the SendMessageBatch calls it shares with the reference. A 100-update body is "
+            + " of CPU; the rest is the SendMessageBatch calls it shares with the reference. The ratio is on "
+            "CPU time (this process holds moto's server, so both sides include its work): the machine is "
+            "shared, and wall-clock ratios swung between 1.0 and 1.5 from one run to the next with the "
+            "neighbours' load; wall figures are in the table beside them. A 100-update body is "
             "ten batches of ten sent on eight threads, as the reference sends them. moto's SQS recounted "
             "its queue on every send; the benchmark makes those counters constant for both sides "
             "(bench/environment.py) so a send costs the same at any queue depth, as in SQS.")
@@ -349,6 +353,18 @@ def explain(d: dict[str, Any], keys: dict[str, Any], rows: list[Row], errors: di
             f"pydantic and its compiled models, and the Tracer imports the X-Ray SDK, which patches the "
             f"libraries it finds (requests); the handler's own modules build their pydantic models at import. "
             f"The ratio is measured with the layer's packages only (build/bench-layer).")
+        if (cs.get("import_ratio_max") or 0) > 1.5:
+            notes.append(
+                "Cold start target not met, and not reachable by small edits: the framework the code base is "
+                "built on (Powertools' Logger, Metrics, Event Handler — whose package imports asyncio — and "
+                "Tracer, pydantic) costs more than half of boto3's import by itself. Done: webhook_receipt "
+                "no longer imports e-mail processing (contacts, phonenumbers, email-validator) to answer "
+                "WhatsApp webhooks (shared/switchboard/email/receipt.py imports it when a mail arrives). "
+                "Proposed: (1) Lambda SnapStart for Python (3.12+) on every function, which pays the imports "
+                "once per version instead of per cold start; (2) or drop Powertools' Tracer from the handlers "
+                "and keep Lambda's own active tracing: the X-Ray SDK creates botocore clients at import and "
+                "its patching imports requests everywhere; (3) `defer_build=True` on pydantic models that only "
+                "rare routes use.")
     pw = d.get("peer") or {}
     if pw.get("parse_ratio_vs_pywa"):
         notes.append(

@@ -16,7 +16,7 @@ from typing import Any
 import requests
 
 from bench import resolution
-from bench.environment import LocalAws
+from bench.environment import LocalAws, own_cpu, own_cpu_since
 from bench.meter import Meter
 
 
@@ -63,16 +63,18 @@ def _send_api(env: LocalAws, session_ids: list[str], meter: Meter) -> dict[str, 
     from infra.local import tokens
 
     token = tokens.issue("demo", "operator")
-    elapsed = 0.0
+    elapsed = own = 0.0
     original = api_server.invoke
 
     def timed(spec: Any, event: dict[str, Any]) -> Any:
-        nonlocal elapsed
+        nonlocal elapsed, own
+        mark = own_cpu(env)
         start = time.perf_counter()
         try:
             return original(spec, event)
         finally:
             elapsed += time.perf_counter() - start
+            own += own_cpu_since(env, mark)
     api_server.invoke = timed
     logged = env.log.bytes
     meter.reset()
@@ -87,7 +89,7 @@ def _send_api(env: LocalAws, session_ids: list[str], meter: Meter) -> dict[str, 
     finally:
         meter.active = False
         api_server.invoke = original
-    return {"seconds": elapsed, "log_bytes": env.log.bytes - logged}
+    return {"seconds": elapsed, "own_cpu_seconds": own, "log_bytes": env.log.bytes - logged}
 
 
 def _figures(meter: Meter, n: int) -> dict[str, Any]:
@@ -129,20 +131,23 @@ def measure(env: LocalAws, sends: int = 30) -> dict[str, Any]:
             raise RuntimeError(f"{drained.messages} of {sends} sends processed, {graph.calls} Graph API calls")
         passes[label] = {
             "api": {**api_figures, "handler_ms": round(api["seconds"] * 1000 / sends, 3),
+                    "own_ms": round(api["own_cpu_seconds"] * 1000 / sends, 3),
                     "log_bytes": round(api["log_bytes"] / sends)},
             "worker": {**worker_figures, "handler_ms": round(drained.handler_seconds * 1000 / sends, 3),
                        "graph_ms": round(graph.seconds * 1000 / sends, 3),
+                       "own_ms": round(drained.own_cpu_seconds * 1000 / sends, 3),
                        "log_bytes": round(drained.log_bytes / sends),
                        "records_per_invocation": round(drained.messages / drained.invocations, 2)},
         }
     metered, timed = passes["metered"], passes["timed"]
-    api_own = timed["api"]["handler_ms"] - timed["api"]["aws_ms"]
-    worker_own = timed["worker"]["handler_ms"] - timed["worker"]["aws_ms"] - timed["worker"]["graph_ms"]
+    api_own = timed["api"]["own_ms"]
+    worker_own = timed["worker"]["own_ms"]
     return {
         "sends": sends,
-        "api": {k: v for k, v in metered["api"].items() if k not in ("aws_ms", "handler_ms", "log_bytes")}
+        "api": {k: v for k, v in metered["api"].items() if k not in ("aws_ms", "handler_ms", "log_bytes", "own_ms")}
         | {"handler_ms": timed["api"]["handler_ms"], "own_ms": round(api_own, 3)},
-        "worker": {k: v for k, v in metered["worker"].items() if k not in ("aws_ms", "handler_ms", "graph_ms")}
+        "worker": {k: v for k, v in metered["worker"].items()
+                   if k not in ("aws_ms", "handler_ms", "graph_ms", "own_ms")}
         | {"handler_ms": timed["worker"]["handler_ms"], "graph_ms_on_simulator": timed["worker"]["graph_ms"],
            "own_ms": round(worker_own, 3)},
         "ddb_requests_per_send": round(metered["api"]["ddb_requests"] + metered["worker"]["ddb_requests"], 2),
