@@ -118,6 +118,9 @@ def test_a_number_change_moves_the_thread_to_the_new_number(
     assert contact["phones"] == ["+972987654321", "+972912345678"]
     owner = services().table.get(keys.identifier("demo", "wa", "972912345678"))
     assert owner["contact_id"] == sessions[0]["contact_id"]
+    assert sessions[0]["address"] == "972912345678"  # where resolve and reopen find the moved pointer
+    pointer = services().table.get(keys.thread("demo", "wa-fixtures", "972912345678"))
+    assert pointer["session_id"] == sessions[0]["session_id"] and "alias_of" not in pointer
 
 
 @pytest.mark.parametrize("case", ["unsupported", "unsupported_with_type"])

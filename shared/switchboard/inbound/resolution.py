@@ -270,6 +270,10 @@ def _plan_number_change(event: QueuedEvent, record: InboundRecord, view: ThreadV
     moved.pop("alias_of", None)
     record.moved_pointer = moved
     record.pointer_fields["alias_of"] = new_wa_id
+    # The session follows: resolve, reopen and send find the sender's pointer by the session's address.
+    record.session_summary["address"] = new_wa_id
+    if record.new_session is not None:
+        record.new_session["address"] = new_wa_id
 
 
 def _lookup_addresses(sender: Sender, event: QueuedEvent) -> list[str]:

@@ -183,6 +183,10 @@ class ConversationStore:
         expression = ("SET #status = :open, last_message = :last, last_activity_at = :now, gsi1sk = :gsk, "
                       "unread_count = if_not_exists(unread_count, :zero) + :one, unanswered = :true, "
                       "last_inbound_at = :inbound")
+        if summary.get("address"):  # the sender changed number: the session's pointer moved with it
+            names["#address"] = "address"
+            values[":address"] = summary["address"]
+            expression += ", #address = :address"
         if record.session_mode == "reopen":
             values[":resolved"] = "resolved"
             values[":reopened"] = summary["last_activity_at"]
