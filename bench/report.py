@@ -43,7 +43,8 @@ def text_table(rows: list[Row]) -> str:
     return "\n".join(out)
 
 
-def markdown(rows: list[Row], results: dict[str, Any], notes: list[str]) -> str:
+def markdown(rows: list[Row], results: dict[str, Any], notes: list[str],
+             tables: list[tuple[str, list[str], list[list[Any]]]] = ()) -> str:
     machine = results["machine"]
     out = [
         "# Performance",
@@ -64,5 +65,8 @@ def markdown(rows: list[Row], results: dict[str, Any], notes: list[str]) -> str:
     for row in rows:
         out.append(f"| `{row.key}` | {row.what} | {_fmt(row.value)} | {row.target or '-'} | {row.verdict} | "
                    f"{row.detail}{' — ' + row.why if row.why else ''} |")
+    for title, header, lines in tables:
+        out += ["", f"## {title}", "", "| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+        out += ["| " + " | ".join(str(cell) for cell in line) + " |" for line in lines]
     out += ["", "## Notes", ""] + [f"- {note}" for note in notes] + [""]
     return "\n".join(out)
