@@ -31,6 +31,7 @@ def _record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, A
 class QueuePoller(threading.Thread):
     def __init__(self, spec: Function, queue_url: str, stop: threading.Event, log: Any, index: int = 0) -> None:
         super().__init__(name=f"poller-{spec.name}-{index}", daemon=True)
+        self.index = index
         self.spec = spec
         self.queue_url = queue_url
         self.stop_event = stop
@@ -54,7 +55,8 @@ class QueuePoller(threading.Thread):
             messages = received.get("Messages", [])
             if not messages:
                 # Short polls: a long poll would hold the AWS server's request lock (aws_server.py).
-                self.stop_event.wait(0.05)
+                # Extra pollers of a queue (local_pollers) idle longer: only the first keeps latency low.
+                self.stop_event.wait(0.05 if self.index == 0 else 0.5)
             else:
                 self.busy.set()
                 try:
