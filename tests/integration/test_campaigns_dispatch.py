@@ -122,3 +122,35 @@ def test_a_dispatch_that_crashes_halfway_is_finished_by_the_next_run(api, campai
             ExpressionAttributeValues={":p": keys.contact(TENANT, contact_id)["pk"], ":m": "M#"})["Items"]
         assert len(stored) == 1
     assert counts(api, admin_token, cid) == {"queued": 40}
+
+
+def test_a_page_written_again_after_a_lost_answer_is_enqueued_not_lost(api, campaigns, admin_token):
+    # Given a run holding a started campaign of five customers, which decided and committed its first page
+    from switchboard import clock
+    from switchboard.campaigns.dispatch import Dispatch
+    from switchboard.storage.campaigns import QueuedSend
+
+    ids = store_contacts(5)
+    cid = create_campaign(api, admin_token, ids)["campaign_id"]
+    api.call("POST", f"/campaigns/{cid}/start", token=admin_token)
+    run = Dispatch(services(), TENANT, cid)
+    repo = services().campaigns
+    campaign = repo.acquire(TENANT, cid, run.owner, int(clock.now().timestamp()), 60, clock.iso(clock.now()))
+    channel = services().channels.get(TENANT, "wa-demo")
+    template = services().templates.get(TENANT, "wa-demo", "spring_sale", "en")
+    pending = repo.recipients(TENANT, cid, ["pending"], None, 10).items
+
+    def write_page() -> list[QueuedSend]:
+        sends, skips = run._decide(campaign, channel, template, {"body": {"customer_name": {"from": "contact.name"},
+                                                                          "code": {"value": "X1"}}}, pending)
+        return repo.commit_page(TENANT, cid, run.owner, sends, skips, clock.iso(clock.now()))
+
+    first = write_page()
+    # When the same page is written again (its first answer was lost, say, and the request retried)
+    clock.advance(1)
+    again = write_page()
+
+    # Then the second write reports the messages the first one stored, so they still reach the queue
+    assert sorted((s.message["pk"], s.message["sk"]) for s in again) == sorted(
+        (s.message["pk"], s.message["sk"]) for s in first)
+    assert len(first) == 5

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -41,7 +42,7 @@ from switchboard.domain.channels import Channel
 from switchboard.errors import Conflict, InvalidInput
 from switchboard.services import Services
 from switchboard.storage import keys
-from switchboard.storage.campaigns import LeaseLost, QueuedSend, Skip
+from switchboard.storage.campaigns import LeaseLost, QueuedSend, Skip, retrying
 from switchboard.templates.rendering import prepare_template_send
 
 logger = Logger(child=True)
@@ -260,20 +261,18 @@ class Dispatch:
         while True:
             # One read of many pending recipients, then pages of a second's worth: a query costs the same
             # for a thousand as for eighty (and far more than that on moto, which sorts the partition).
-            chunk = self.repo.recipients(self.tenant_id, self.campaign_id, [states.PENDING], cursor, _READ_AHEAD)
+            chunk = retrying(partial(self.repo.recipients, self.tenant_id, self.campaign_id, [states.PENDING],
+                                      cursor, _READ_AHEAD))
             for start in range(0, len(chunk.items), page_size):
                 if stop.is_set():
                     return _End("continues")
                 page = chunk.items[start:start + page_size]
-                now = clock.now()
-                self.repo.renew(self.tenant_id, self.campaign_id, self.owner, int(now.timestamp()), LEASE_SECONDS)
                 try:
-                    sends, skips = self._decide(campaign, channel, template, spec, page)
+                    sends, skips, committed = retrying(partial(self._commit, campaign, channel, template, spec,
+                                                                page))
                 except Conflict as exc:  # the template can no longer be sent: nobody can be
                     self._stop(exc.code)
                     return _End("stopped")
-                committed = self.repo.commit_page(self.tenant_id, self.campaign_id, self.owner, sends, skips,
-                                                  clock.iso(now))
                 self.result.queued += len(committed)
                 self.result.skipped += len(skips)
                 if committed:
@@ -281,6 +280,16 @@ class Dispatch:
             cursor = chunk.cursor
             if cursor is None:
                 return _End("pass_done", total_seen=total_seen)
+
+    def _commit(self, campaign: dict[str, Any], channel: Channel, template: dict[str, Any] | None,
+                spec: dict[str, Any], page: list[dict[str, Any]]) -> tuple[list[QueuedSend], list[Skip],
+                                                                        list[QueuedSend]]:
+        """One page: renew the lease, decide, commit. Safe to repeat (see CampaignRepository.commit_page)."""
+        now = clock.now()
+        self.repo.renew(self.tenant_id, self.campaign_id, self.owner, int(now.timestamp()), LEASE_SECONDS)
+        sends, skips = self._decide(campaign, channel, template, spec, page)
+        committed = self.repo.commit_page(self.tenant_id, self.campaign_id, self.owner, sends, skips, clock.iso(now))
+        return sends, skips, committed
 
     # -- deciding each recipient ------------------------------------------------------------------------
     def _decide(self, campaign: dict[str, Any], channel: Channel, template: dict[str, Any] | None,

@@ -14,11 +14,11 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from switchboard.campaigns import states
 from switchboard.errors import Conflict, NotFound
@@ -48,6 +48,20 @@ class Skip:
 
 class LeaseLost(Exception):
     """The campaign was paused or cancelled, or another dispatch holds it: stop dispatching."""
+
+
+def retrying(action: Callable[[], Any], attempts: int = 3) -> Any:
+    """A read or a conditional write again after a transient AWS failure (a timeout, throttling, a 5xx).
+    Every write of a dispatch page is safe to repeat (``commit_page`` adopts what an earlier attempt of
+    its own committed)."""
+    for attempt in range(attempts):
+        try:
+            return action()
+        except (BotoCoreError, ClientError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(2.0 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def _jitter() -> None:
@@ -258,9 +272,10 @@ class CampaignRepository:
     def _commit_chunk(self, tenant_id: str, campaign_id: str, owner: str, chunk: list[QueuedSend | Skip],
                       now_iso: str) -> list[QueuedSend]:
         remaining = list(chunk)
+        adopted: list[QueuedSend] = []
         for _ in range(_CONFLICT_ATTEMPTS + len(chunk)):
             if not remaining:
-                return []
+                return adopted
             tx = Transaction()
             tx.check(keys.campaign(tenant_id, campaign_id), "lease_owner = :o AND #status = :running",
                      {":o": owner, ":running": states.RUNNING}, {"#status": "status"})
@@ -289,15 +304,33 @@ class CampaignRepository:
                     owners.append(position)
             try:
                 self.table.commit(tx)
-                return [c for c in remaining if isinstance(c, QueuedSend)]
+                return adopted + [c for c in remaining if isinstance(c, QueuedSend)]
             except TransactionConflict as conflict:
                 if conflict.failed_at(0):
                     raise LeaseLost(campaign_id) from conflict
                 taken = {owners[i - 1] for i in range(1, len(conflict.reasons)) if conflict.failed_at(i)}
                 if not taken:
                     _jitter()  # a concurrent transaction touched one of the items: try again
+                adopted += self._already_ours([c for i, c in enumerate(remaining) if i in taken])
                 remaining = [c for i, c in enumerate(remaining) if i not in taken]
         raise LeaseLost(campaign_id)
+
+    def _already_ours(self, taken: list[QueuedSend | Skip]) -> list[QueuedSend]:
+        """Recipients no longer pending that hold the very message we meant to write (its id comes from
+        campaign and contact): an earlier attempt of this write did commit (a retried request whose first
+        answer was lost). Their messages still have to be enqueued; the worker's claim sends each once."""
+        sends = {c.contact_id: c for c in taken if isinstance(c, QueuedSend)}
+        if not sends:
+            return []
+        ours = []
+        for item in self.table.get_many([keys.campaign_recipient(c.message["tenant_id"], c.message["campaign_id"],
+                                                                 contact_id) for contact_id, c in sends.items()],
+                                        consistent=True):
+            change = sends.get(str(item.get("contact_id")))
+            if change and item.get("message_id") == change.message["message_id"] and item.get("message_pk"):
+                ours.append(QueuedSend(change.contact_id, {**change.message, "pk": item["message_pk"],
+                                                           "sk": item["message_sk"]}, change.reply_index))
+        return ours
 
     def mark_replied(self, tenant_id: str, channel_id: str, contact_id: str, at_iso: str) -> str | None:
         """Mark the contact's latest campaign recipient on the channel as replied (forward only: only a
