@@ -51,12 +51,19 @@ def mask_card_numbers(text: str) -> str:
     return _RUN.sub(_mask_run, text) if text else text
 
 
-def mask_in(value: Any) -> Any:
-    """Mask every string inside a JSON-like value (a provider payload kept raw)."""
+# Keys whose values are identifiers, never text a person typed: bare phone digits ("from", "to",
+# "wa_id"), provider ids, timestamps, hashes.
+IDENTIFIER_KEYS = frozenset({"from", "to", "wa_id", "phone", "user_id", "from_user_id", "recipient_id", "id",
+                             "message_id", "timestamp", "sha256", "mime_type", "link"})
+
+
+def mask_in(value: Any, keep: frozenset[str] = frozenset()) -> Any:
+    """Mask every string inside a JSON-like value (a provider payload kept raw), except the values of
+    the keys in `keep` (identifiers such as a sender's bare phone digits or a provider's message id)."""
     if isinstance(value, str):
         return mask_card_numbers(value)
     if isinstance(value, dict):
-        return {key: mask_in(item) for key, item in value.items()}
+        return {key: item if key in keep else mask_in(item, keep) for key, item in value.items()}
     if isinstance(value, list):
-        return [mask_in(item) for item in value]
+        return [mask_in(item, keep) for item in value]
     return value

@@ -13,6 +13,7 @@ automated mail. A message that cannot be parsed at all is kept raw and recorded 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import random
 import time
@@ -23,7 +24,7 @@ from typing import Any
 from switchboard import clock, ids
 from switchboard.clients.eventbus import DomainEvent
 from switchboard.clients.media_store import MediaStore
-from switchboard.domain import sessions
+from switchboard.domain import pii, sessions
 from switchboard.domain.channels import Channel
 from switchboard.email import contacts, mime, threads
 from switchboard.email.mime import Address, ParsedEmail
@@ -84,6 +85,11 @@ def store_inbound_email(event: QueuedEvent, channel: Channel, services: Services
     raw = media.get(event.payload["s3_key"])
     sha256 = str(event.payload.get("sha256") or hashlib.sha256(raw).hexdigest())
     parsed = mime.parse(raw)
+    # Card numbers are masked before any of the mail's text is stored or shown (the raw .eml stays
+    # in the media bucket, which nobody reads through the API).
+    parsed = dataclasses.replace(parsed, text=pii.mask_card_numbers(parsed.text),
+                                 subject=pii.mask_card_numbers(parsed.subject),
+                                 html=pii.mask_card_numbers(parsed.html) if parsed.html else parsed.html)
     if parsed.unparseable:
         return _keep_automated(event, parsed, sha256, store, reason="unparseable", session=None)
     own_id = threads.stored_id(parsed.message_id or f"raw-{sha256}")

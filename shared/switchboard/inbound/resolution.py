@@ -19,7 +19,7 @@ from typing import Any
 
 from switchboard import clock, ids
 from switchboard.clients.eventbus import DomainEvent
-from switchboard.domain import messages, sessions
+from switchboard.domain import messages, pii, sessions
 from switchboard.domain.channels import Channel
 from switchboard.domain.phones import wa_id_to_e164
 from switchboard.errors import ConcurrentUpdate
@@ -99,7 +99,9 @@ def _json_safe(value: Any) -> Any:
 
 def _message_item(event: QueuedEvent, session_id: str | None, contact_id: str, now: datetime,
                   suppressed: bool) -> dict[str, Any]:
-    payload = event.payload
+    # Card numbers are masked before anything of the message is stored (text, content, raw); the
+    # identifiers (bare phone digits, ids, timestamps) stay as Meta sent them.
+    payload = pii.mask_in(event.payload, pii.IDENTIFIER_KEYS)
     sent_at = clock.from_unix(payload["timestamp"]) if payload.get("timestamp") else now
     message_id = ids.new_id()
     sort_key = keys.message_sort_key(clock.iso(sent_at), message_id)
@@ -149,7 +151,7 @@ def _target_update(event: QueuedEvent, message: dict[str, Any], target: dict[str
     if target is None or not target.get("message_pk") or target.get("contact_id") not in (None, contact_id):
         return None
     key = {"pk": target["message_pk"], "sk": target["message_sk"]}
-    payload, at = event.payload, message["sent_at"]
+    payload, at = pii.mask_in(event.payload, pii.IDENTIFIER_KEYS), message["sent_at"]
     kind = message["kind"]
     if kind == "reaction":
         emoji = (payload.get("reaction") or {}).get("emoji")

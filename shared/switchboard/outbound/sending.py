@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from switchboard import clock, ids
+from switchboard.domain import pii
 from switchboard.domain.channels import Channel
 from switchboard.errors import Conflict, InvalidInput, NotFound, QueueUnavailable
 from switchboard.observability import count
@@ -51,9 +52,9 @@ def message_record(tenant_id: str, channel_id: str, outgoing: Outgoing, session_
     pk = keys.session_partition(tenant_id, session_id) if session_id else keys.contact(tenant_id, contact_id or "")["pk"]
     item: dict[str, Any] = {
         "pk": pk, "sk": sort_key, "message_id": message_id, "tenant_id": tenant_id, "channel_id": channel_id,
-        "direction": "out", "kind": outgoing.kind, "text": outgoing.text, "status": "queued", "status_rank": 0,
+        "direction": "out", "kind": outgoing.kind, "text": pii.mask_card_numbers(outgoing.text), "status": "queued", "status_rank": 0,
         "statuses": {"queued": now_iso}, "sent_at": now_iso, "created_at": now_iso,
-        "graph_payload": json.dumps(outgoing.graph, separators=(",", ":")), **outgoing.extra,
+        "graph_payload": json.dumps(pii.mask_in(outgoing.graph, pii.IDENTIFIER_KEYS), separators=(",", ":")), **outgoing.extra,
     }
     if session_id:
         item["session_id"] = session_id
