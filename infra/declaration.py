@@ -111,6 +111,7 @@ ENVIRONMENT_OF = {
     "bus": "EVENT_BUS_NAME",
     "bucket:media": "MEDIA_BUCKET_NAME",
     "secrets": "SECRETS_PREFIX",
+    "ses": "SES_CONFIGURATION_SET",
 }
 
 
@@ -180,7 +181,7 @@ FUNCTIONS: tuple[Function, ...] = (
         routes=_routes("POST /sessions", "POST /sessions/{session_id}/messages"),
         queue=QueueTrigger("outbound", batch_size=10, local_pollers=4),
         uses={"table:data": "readwrite", "table:idempotency": "readwrite", "queue:outbound": "send",
-              "bus": "put", "bucket:media": "read", "secrets": "read"},
+              "bus": "put", "bucket:media": "read", "secrets": "read", "ses": "send"},
         timeout_s=60,
     ),
     Function(

@@ -77,4 +77,6 @@ def create_all(local: bool = True) -> Created:
         "LocationConstraint": boto3.session.Session().region_name})
     env["MEDIA_BUCKET_NAME"] = bucket
     env["SECRETS_PREFIX"] = RESOURCES.secrets_prefix
+    boto3.client("sesv2").create_configuration_set(ConfigurationSetName=PREFIX)
+    env["SES_CONFIGURATION_SET"] = PREFIX
     return created
