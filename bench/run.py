@@ -396,6 +396,19 @@ def explain(d: dict[str, Any], keys: dict[str, Any], rows: list[Row], errors: di
             f"Parsing: pydantic validates only what routing needs and keeps each message as Meta sent it, "
             f"while pywa builds a typed object tree per update; {pw['timed_payloads']} payloads of pywa's own "
             f"corpus, {pw['rounds']} rounds alternating.")
+    if pw.get("parse_ratio_vs_pywa") and pw["parse_ratio_vs_pywa"] >= 1:
+        notes.append(
+            "Parsing target not met in this run: our path validates the whole envelope with pydantic and "
+            "turns every update into a queue event (a model and its JSON), where pywa reads the first "
+            "update of a body into its types; earlier runs on a quieter machine measured 0.57-0.92.")
+    camp = d.get("campaigns") or {}
+    if camp:
+        notes.append(
+            f"Campaigns (bench/campaign_rate.py, the campaigns engineer's, run in its own interpreter beside "
+            f"the cold start): {camp.get('sent')} of {camp.get('recipients')} recipients sent at "
+            f"{camp.get('achieved_rate')} msg/s against a limit of {camp.get('limit')}, "
+            f"{camp.get('throttled')} throttling errors (130429), {camp.get('duplicates')} duplicates; "
+            f"every recipient final: {camp.get('all_final')} (the wait for receipts is capped at 240 s).")
     if keys.get("usd_per_million_inbound") is not None:
         notes.append(
             f"Cost: us-east-1 list prices (bench/prices.py, with sources). Lambda durations are each "
