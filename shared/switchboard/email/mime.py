@@ -153,14 +153,20 @@ def html_to_text(html: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
+def _clean(text: str) -> str:
+    """Undecodable header bytes come back as lone surrogates, which no store can encode: make them "?"."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def _header(message: Message, name: str, defects: list[str]) -> str | None:
     try:
         value = message.get(name)
-        return None if value is None else str(value)
+        return None if value is None else _clean(str(value))
     except _PARSE_ERRORS:
         defects.append(f"unreadable {name} header")
-        raw = message.get_all(name, failobj=[]) if hasattr(message, "get_all") else []
-        return str(raw[0]) if raw else None
+        # The header as written, unparsed (get_all would run the same failing parser again).
+        raw = [value for key, value in message.raw_items() if key.lower() == name.lower()]
+        return _clean(" ".join(str(raw[0]).split())) if raw else None
 
 
 def _addresses(message: Message, name: str, defects: list[str]) -> list[Address]:
@@ -172,10 +178,14 @@ def _addresses(message: Message, name: str, defects: list[str]) -> list[Address]
         pairs = [(a.display_name, a.addr_spec) for group in header.groups for a in group.addresses]
     except _PARSE_ERRORS:
         defects.append(f"unreadable {name} header")
-        raw = [str(value) for value in message.get_all(name, failobj=[])] if hasattr(message, "get_all") else []
-        pairs = getaddresses(raw)
+        # The header as written, unparsed (get_all would run the same failing parser again).
+        raw = [str(value) for key, value in message.raw_items() if key.lower() == name.lower()]
+        try:
+            pairs = getaddresses(raw)
+        except _PARSE_ERRORS:
+            pairs = []
     for display, addr in pairs:
-        addr = (addr or "").strip()
+        display, addr = _clean(display or ""), _clean((addr or "").strip())
         if "@" in addr and " " not in addr and addr not in {a.address for a in found}:
             found.append(Address(name=(display or "").strip(), address=addr))
         elif addr:
