@@ -149,9 +149,16 @@ def serve(gateway: Gateway, host: str, port: int, log: Callable[[str], None]) ->
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(reply.body)))
             self.end_headers()
-            self.wfile.write(reply.body)
+            if self.command != "HEAD":
+                self.wfile.write(reply.body)
 
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _dispatch
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _dispatch
+
+        def __getattr__(self, name: str) -> Any:
+            # Any other method (TRACE, QUERY, ...) is the gateway's JSON 405, not the stdlib's HTML 501.
+            if name.startswith("do_"):
+                return self._dispatch
+            raise AttributeError(name)
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
             pass

@@ -14,10 +14,18 @@ from pathlib import Path
 
 import pytest
 import schemathesis
+from _pytest.nodeid import coerce_node_id
+from _pytest.nodes import Node
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
 from tests.support.whatsapp import envelope, signed, text_message
+
+if not hasattr(Node, "_nodeid"):
+    # schemathesis' lazy loader (from_fixture) renames the running test through `node._nodeid`, which
+    # pytest 9 replaced with `_id` (a NodeId): give it the attribute it expects.
+    Node._nodeid = property(lambda self: str(self._id),  # type: ignore[attr-defined]
+                            lambda self, value: setattr(self, "_id", coerce_node_id(value)))
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e

@@ -5,10 +5,14 @@ for validation errors, which we follow for our own checks too)."""
 from __future__ import annotations
 
 import json
+import traceback
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 
 from switchboard import errors
 
@@ -64,9 +68,30 @@ def validation_error_response(error: RequestValidationError) -> Response:
                 for e in problems]))
 
 
+def unsupported_content_type_response(_: RequestUnsupportedContentType) -> Response:
+    return json_response(415, error_body("unsupported_media_type", "send the body as application/json", "body"))
+
+
+def _raised_reading_the_body(error: BaseException) -> bool:
+    frames = traceback.extract_tb(error.__traceback__)
+    return any(frame.filename.endswith("openapi_validation.py") for frame in frames)
+
+
+def unreadable_body_response(error: ValueError) -> Response:
+    """Powertools' body parsing raises a bare ValueError for a body that is not UTF-8 or a multipart
+    Content-Type without a boundary: the request's fault (400). A ValueError raised anywhere else is a
+    bug and stays one."""
+    if not _raised_reading_the_body(error):
+        raise error
+    return json_response(400, error_body("unreadable_body", "the body cannot be read as its Content-Type says",
+                                         "body"))
+
+
 def install(app: APIGatewayRestResolver) -> None:
     app.exception_handler(errors.SwitchboardError)(domain_error_response)
     app.exception_handler(RequestValidationError)(validation_error_response)
+    app.exception_handler(RequestUnsupportedContentType)(unsupported_content_type_response)
+    app.exception_handler(ValueError)(unreadable_body_response)
 
     @app.not_found
     def not_found(_: Exception) -> Response:
