@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,6 +42,8 @@ def _start_runtime() -> tuple[subprocess.Popen, str]:
     while time.monotonic() < deadline:
         line = process.stdout.readline()  # type: ignore[union-attr]
         if match := re.search(r"Listening on (http://127\.0\.0\.1:\d+)", line):
+            # Keep reading its output: a full pipe would block the runtime's logging (and its shutdown).
+            threading.Thread(target=process.stdout.read, daemon=True).start()  # type: ignore[union-attr]
             return process, match.group(1)
         if process.poll() is not None:
             break
@@ -57,7 +60,11 @@ def runtime_url() -> Iterator[str]:
     urllib.request.urlopen(urllib.request.Request(f"{url}/webhooks/whatsapp", data=raw, headers=headers))
     yield url
     process.terminate()
-    process.wait(timeout=20)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
