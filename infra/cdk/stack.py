@@ -51,7 +51,7 @@ class SwitchboardStack(Stack):
         ).by_name
         Triggers(self, "Triggers", specs=functions, functions=fns, bus=bus, media=data.media)
         api = Api(self, "Api", specs=functions, functions=fns, user_pool=auth.user_pool)
-        monitoring = Monitoring(self, "Monitoring", queues=queues, key=key)
+        monitoring = Monitoring(self, "Monitoring", queues=queues, key=key, functions=fns)
 
         CfnOutput(self, "ApiUrl", value=api.rest_api.url)
         CfnOutput(self, "UserPoolId", value=auth.user_pool.user_pool_id)
