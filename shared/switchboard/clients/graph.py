@@ -52,14 +52,18 @@ class GraphError(SwitchboardError):
 
 
 class GraphUnreachable(GraphError):
-    """Timeouts and connection failures after urllib3's retries: always retryable."""
+    """Timeouts and connection failures after urllib3's retries. Retryable, except a write whose answer
+    timed out: Meta may have sent that message, and sending again could deliver it twice, so its outcome
+    is reported as unknown instead (``provider_code``)."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, may_have_arrived: bool = False) -> None:
         super().__init__(0, None, message)
+        self.may_have_arrived = may_have_arrived
+        self.provider_code = "outcome_unknown" if may_have_arrived else "unreachable"
 
     @property
     def retryable(self) -> bool:
-        return True
+        return not self.may_have_arrived
 
 
 @cache
@@ -67,7 +71,9 @@ def _session() -> requests.Session:
     session = requests.Session()
     reads = Retry(total=3, connect=3, read=2, status=3, backoff_factor=0.3, allowed_methods={"GET"},
                   status_forcelist=(429, 500, 502, 503, 504), raise_on_status=False, respect_retry_after_header=True)
-    writes = Retry(total=2, connect=2, read=0, status=0, other=0, allowed_methods=frozenset(), backoff_factor=0.2)
+    # Writes: connection failures only (the request never left); read=0 and status=0 keep a POST that may
+    # have reached Meta from being repeated, whatever the method list says.
+    writes = Retry(total=2, connect=2, read=0, status=0, other=0, allowed_methods=None, backoff_factor=0.2)
     session.mount("http://", _MethodAwareAdapter(reads, writes))
     session.mount("https://", _MethodAwareAdapter(reads, writes))
     return session
@@ -94,6 +100,9 @@ class GraphClient:
     def _call(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         try:
             response = _session().request(method, url, headers=self.headers, timeout=TIMEOUT, **kwargs)
+        except requests.ReadTimeout as exc:
+            raise GraphUnreachable(f"Graph API did not answer in time ({method})",
+                                   may_have_arrived=method != "GET") from exc
         except requests.RequestException as exc:
             raise GraphUnreachable(f"Graph API unreachable: {type(exc).__name__}") from exc
         if response.status_code >= 400:
