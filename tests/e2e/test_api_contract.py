@@ -5,13 +5,8 @@ with a body of the documented shape (every refusal names its code, invalid input
 from __future__ import annotations
 
 import os
-import re
-import subprocess
-import sys
-import threading
-import time
+import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import schemathesis
@@ -20,6 +15,7 @@ from _pytest.nodes import Node
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
+from tests.support.runtime import local_runtime, token
 from tests.support.whatsapp import envelope, signed, text_message
 
 if not hasattr(Node, "_nodeid"):
@@ -28,43 +24,16 @@ if not hasattr(Node, "_nodeid"):
     Node._nodeid = property(lambda self: str(self._id),  # type: ignore[attr-defined]
                             lambda self, value: setattr(self, "_id", coerce_node_id(value)))
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
 EXAMPLES = int(os.environ.get("SWITCHBOARD_SCHEMATHESIS_EXAMPLES", "8"))
 
 
-def _start_runtime() -> tuple[subprocess.Popen, str]:
-    env = {**os.environ, "PORT": "0", "PYTHONUNBUFFERED": "1"}
-    env.pop("AWS_ENDPOINT_URL", None)
-    process = subprocess.Popen([sys.executable, "-m", "infra.local"], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()  # type: ignore[union-attr]
-        if match := re.search(r"Listening on (http://127\.0\.0\.1:\d+)", line):
-            # Keep reading its output: a full pipe would block the runtime's logging (and its shutdown).
-            threading.Thread(target=process.stdout.read, daemon=True).start()  # type: ignore[union-attr]
-            return process, match.group(1)
-        if process.poll() is not None:
-            break
-    process.kill()
-    raise RuntimeError("the local runtime did not start")
-
-
 @pytest.fixture(scope="module")
 def runtime_url() -> Iterator[str]:
-    process, url = _start_runtime()
-    import urllib.request
-
-    raw, headers = signed(envelope([text_message(wamid="wamid.CONTRACT")]))
-    urllib.request.urlopen(urllib.request.Request(f"{url}/webhooks/whatsapp", data=raw, headers=headers))
-    yield url
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
+    with local_runtime() as url:
+        raw, headers = signed(envelope([text_message(wamid="wamid.CONTRACT")]))
+        urllib.request.urlopen(urllib.request.Request(f"{url}/webhooks/whatsapp", data=raw, headers=headers))
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -77,9 +46,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 @pytest.fixture(scope="module")
 def admin_header() -> dict[str, str]:
-    output = subprocess.run([sys.executable, "-m", "infra.local.token", "--role", "admin"], cwd=ROOT,
-                            check=True, capture_output=True, text=True).stdout
-    return {"Authorization": f"Bearer {output.strip().splitlines()[-1]}"}
+    return {"Authorization": f"Bearer {token('--role', 'admin')}"}
 
 
 @schema.parametrize()

@@ -8,18 +8,12 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import os
 import re
-import subprocess
-import sys
-import tempfile
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,9 +25,9 @@ from tests.support.inbound import (
     fixture_cases,
     messages_of,
 )
+from tests.support.runtime import local_runtime, token
 from tests.support.whatsapp import envelope, signed, text_message
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
 TOKEN = "demo-access-token"
 # Ids kept as the fixtures have them: the statuses refer to them. Every other message gets its own id.
@@ -95,36 +89,14 @@ def graph() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def runtime(graph: str) -> Iterator[str]:
-    env = {**os.environ, "PORT": "0", "PYTHONUNBUFFERED": "1",
-           "SWITCHBOARD_DEMO_PHONE_NUMBER_ID": FIXTURE_PHONE_NUMBER_ID, "SWITCHBOARD_DEMO_WABA_ID": FIXTURE_WABA_ID,
-           "SWITCHBOARD_DEMO_EXTRA_WHATSAPP_CHANNELS": extra_channels_env(),
-           "SWITCHBOARD_DEMO_ACCESS_TOKEN": TOKEN, "GRAPH_API_BASE_URL": f"{graph}/v25.0"}
-    env.pop("AWS_ENDPOINT_URL", None)
-    with tempfile.TemporaryFile("w+") as log:
-        process = subprocess.Popen([sys.executable, "-m", "infra.local"], cwd=ROOT, env=env, stdout=log,
-                                   stderr=subprocess.STDOUT, text=True)
-        url = None
-        deadline = time.monotonic() + 90
-        while url is None and time.monotonic() < deadline and process.poll() is None:
-            time.sleep(0.2)
-            log.seek(0)
-            if match := re.search(r"Listening on (http://127\.0\.0\.1:\d+)", log.read()):
-                url = match.group(1)
-        log.seek(0)
-        assert url, "the runtime did not start:\n" + log.read()
+    with local_runtime({"SWITCHBOARD_DEMO_PHONE_NUMBER_ID": FIXTURE_PHONE_NUMBER_ID,
+                        "SWITCHBOARD_DEMO_WABA_ID": FIXTURE_WABA_ID,
+                        "SWITCHBOARD_DEMO_EXTRA_WHATSAPP_CHANNELS": extra_channels_env(),
+                        "SWITCHBOARD_DEMO_ACCESS_TOKEN": TOKEN, "GRAPH_API_BASE_URL": f"{graph}/v25.0"}) as url:
         yield url
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:  # a loaded machine: stop the runtime we started, for sure
-            process.kill()
-            process.wait(timeout=30)
 
 
-def _token(*args: str) -> str:
-    output = subprocess.run([sys.executable, "-m", "infra.local.token", *args], cwd=ROOT, check=True,
-                            capture_output=True, text=True).stdout
-    return output.strip().splitlines()[-1]
+_token = token
 
 
 def _post(url: str, body: dict) -> int:

@@ -4,21 +4,15 @@ over real HTTP, the session read back with a token from `make token`'s module.""
 from __future__ import annotations
 
 import json
-import os
-import re
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from tests.support.runtime import local_runtime, token
 from tests.support.whatsapp import envelope, signed, text_message
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
 
 
@@ -33,30 +27,11 @@ def _http(method: str, url: str, body: bytes | None = None, headers: dict[str, s
 
 @pytest.fixture(scope="module")
 def runtime() -> Iterator[str]:
-    env = {**os.environ, "PORT": "0", "PYTHONUNBUFFERED": "1"}
-    env.pop("AWS_ENDPOINT_URL", None)
-    process = subprocess.Popen([sys.executable, "-m", "infra.local"], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = None
-    deadline = time.monotonic() + 60
-    lines = []
-    while time.monotonic() < deadline and url is None:
-        line = process.stdout.readline()  # type: ignore[union-attr]
-        lines.append(line)
-        if match := re.search(r"Listening on (http://127\.0\.0\.1:\d+)", line):
-            url = match.group(1)
-        if process.poll() is not None:
-            break
-    assert url, "the runtime did not start:\n" + "".join(lines)
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
+    with local_runtime() as url:
+        yield url
 
 
-def _token(*args: str) -> str:
-    output = subprocess.run([sys.executable, "-m", "infra.local.token", *args], cwd=ROOT, check=True,
-                            capture_output=True, text=True).stdout
-    return output.strip().splitlines()[-1]
+_token = token
 
 
 def test_a_signed_webhook_shows_up_in_the_inbox_over_http(runtime: str) -> None:

@@ -5,20 +5,16 @@ operators' list through contact_resolution, the bus rule and template_sync, with
 from __future__ import annotations
 
 import json
-import os
-import re
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.runtime import local_runtime, token
+
 WABA = "102290129340398"
 pytestmark = pytest.mark.e2e
 
@@ -38,41 +34,12 @@ def _http(method: str, url: str, body: Any = None, token: str | None = None) -> 
 
 @pytest.fixture(scope="module")
 def runtime() -> Iterator[str]:
-    env = {**os.environ, "PORT": "0", "PYTHONUNBUFFERED": "1"}
-    for name in ("AWS_ENDPOINT_URL", "GRAPH_API_BASE_URL"):
-        env.pop(name, None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "infra.local"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url, lines = None, []
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and url is None:
-        line = process.stdout.readline()  # type: ignore[union-attr]
-        lines.append(line)
-        if match := re.search(r"Listening on (http://127\.0\.0\.1:\d+)", line):
-            url = match.group(1)
-        if process.poll() is not None:
-            break
-    assert url, "the runtime did not start:\n" + "".join(lines)
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
+    with local_runtime() as url:
+        yield url
 
 
 def _token(role: str) -> str:
-    output = subprocess.run(
-        [sys.executable, "-m", "infra.local.token", "--role", role],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return output.strip().splitlines()[-1]
+    return token("--role", role)
 
 
 def _names(runtime: str, token: str, query: str = "") -> list[str]:
