@@ -152,15 +152,11 @@ def _reply_target(services: Services, tenant_id: str, session_id: str, message_i
     query: dict[str, Any] = {"KeyConditionExpression": "pk = :pk AND begins_with(sk, :m)",
                              "FilterExpression": "message_id = :id",
                              "ExpressionAttributeValues": {":pk": partition, ":m": "M#", ":id": message_id}}
-    while True:
-        response = services.table.query(**query)
-        for item in response["Items"]:
-            if item.get("provider_message_id"):
-                return str(item["provider_message_id"])
-            raise InvalidInput("that message has not reached WhatsApp yet", field="reply_to")
-        if not response.get("LastEvaluatedKey"):
-            raise InvalidInput("no such message in this session", field="reply_to")
-        query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+    for item in services.table.query_items(**query):
+        if item.get("provider_message_id"):
+            return str(item["provider_message_id"])
+        raise InvalidInput("that message has not reached WhatsApp yet", field="reply_to")
+    raise InvalidInput("no such message in this session", field="reply_to")
 
 
 def allowed_media_types(services: Services, tenant_id: str) -> list[str] | None:

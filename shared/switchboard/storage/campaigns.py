@@ -237,12 +237,8 @@ class CampaignRepository:
             "KeyConditionExpression": "pk = :p AND begins_with(sk, :r)", "ConsistentRead": True,
             "ProjectionExpression": "#status", "ExpressionAttributeNames": {"#status": "status"},
             "ExpressionAttributeValues": {":p": keys.campaign_partition(tenant_id, campaign_id), ":r": "R#"}}
-        while True:
-            response = self.table.query(**query)
-            tally.update(states.state_of(str(item.get("status", states.PENDING))) for item in response["Items"])
-            if not response.get("LastEvaluatedKey"):
-                break
-            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        tally.update(states.state_of(str(item.get("status", states.PENDING)))
+                     for item in self.table.query_items(**query))
         return {state: tally.get(state, 0) for state in states.RECIPIENT_STATES}
 
     def get_recipient(self, key: dict[str, str]) -> dict[str, Any] | None:

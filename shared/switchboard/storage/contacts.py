@@ -135,13 +135,7 @@ class ContactStore:
                 if p.get("contact_id") == contact["contact_id"]]
 
     def _query_all(self, **query: Any) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        while True:
-            response = self.table.query(**query)
-            items.extend(response["Items"])
-            if not response.get("LastEvaluatedKey"):
-                return items
-            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return list(self.table.query_items(**query))
 
     # Writes ----------------------------------------------------------------------------------------
     def apply(self, *changes: ContactChange, extra: Callable[[Transaction], None] | None = None) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -112,6 +112,15 @@ class Table:
 
     def query(self, **kwargs: Any) -> dict[str, Any]:
         return self._table.query(**kwargs)
+
+    def query_items(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        """Every item a query matches, page after page (read lazily: stop early, read less)."""
+        while True:
+            response = self._table.query(**kwargs)
+            yield from response["Items"]
+            if not response.get("LastEvaluatedKey"):
+                return
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def commit(self, transaction: Transaction) -> None:
         for item in transaction.items:

@@ -79,13 +79,7 @@ class TemplateRepository:
         if name is not None:
             query["KeyConditionExpression"] += " AND begins_with(sk, :name)"
             query["ExpressionAttributeValues"][":name"] = f"{name}#"
-        items: list[dict[str, Any]] = []
-        while True:
-            response = self.table.query(**query)
-            items.extend(response["Items"])
-            if not response.get("LastEvaluatedKey"):
-                return items
-            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return list(self.table.query_items(**query))
 
     def list(
         self,
@@ -155,13 +149,7 @@ class TemplateRepository:
             "KeyConditionExpression": "gsi1pk = :pk",
             "ExpressionAttributeValues": {":pk": keys.WHATSAPP_CHANNELS_INDEX},
         }
-        channels: list[Channel] = []
-        while True:
-            response = self.table.query(**query)
-            channels.extend(Channel.model_validate(strip_keys(i)) for i in response["Items"])
-            if not response.get("LastEvaluatedKey"):
-                return channels
-            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return [Channel.model_validate(strip_keys(i)) for i in self.table.query_items(**query)]
 
     def sync_status(self, tenant_id: str, channel_id: str) -> dict[str, Any] | None:
         item = self.table.get(keys.template_sync_status(tenant_id, channel_id))
