@@ -12,7 +12,13 @@ from tests.support.whatsapp import envelope, signed, text_message
 
 @pytest.fixture
 def metrics_on(monkeypatch):  # noqa: ANN001, ANN201
+    from switchboard.observability import metrics
+
+    # Metrics live per process; earlier tests (run with metrics disabled) may have left counts behind.
+    metrics.clear_metrics()
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    yield
+    metrics.clear_metrics()
 
 
 def _published(output: str) -> dict[str, float]:
