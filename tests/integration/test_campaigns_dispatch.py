@@ -6,27 +6,18 @@ from __future__ import annotations
 import threading
 
 import pytest
-
 from switchboard.services import services
 from switchboard.storage import keys
+
 from tests.support.campaigns import (
     TENANT,
     counts,
     create_campaign,
-    enable_campaigns,
     fire,
     phone_of,
     queued_sends,
     store_contacts,
-    store_template,
 )
-
-
-@pytest.fixture
-def campaigns(aws, demo, monkeypatch):  # noqa: ANN001, ANN201
-    enable_campaigns(monkeypatch)
-    store_template()
-    return aws
 
 
 def test_a_started_campaign_queues_one_message_per_recipient_and_skips_those_it_must(

@@ -7,33 +7,23 @@ import time
 from datetime import timedelta
 
 import boto3
-import pytest
+from switchboard import clock
+from switchboard.campaigns.schedule import zone
+from switchboard.services import services
 
 from infra.declaration import function
 from infra.local import event_rules
 from infra.local.scheduler import LocalScheduler
-from switchboard import clock
-from switchboard.campaigns.schedule import zone
-from switchboard.services import services
 from tests.support.campaigns import (
     counts,
     create_campaign,
-    enable_campaigns,
     fire,
     phone_of,
     queued_sends,
     store_contacts,
-    store_template,
 )
 from tests.support.outbound import run_send_worker, simulator_server
 from tests.support.whatsapp import envelope, signed, text_message
-
-
-@pytest.fixture
-def campaigns(aws, demo, monkeypatch):  # noqa: ANN001, ANN201
-    enable_campaigns(monkeypatch)
-    store_template()
-    return aws
 
 
 def _schedule(campaign_id: str) -> dict | None:

@@ -7,17 +7,11 @@ import json
 import time
 
 import pytest
-
 from switchboard import clock
 from switchboard.services import services
-from tests.support.outbound import run_send_worker, simulator_server
+
+from tests.support.outbound import run_send_worker
 from tests.support.whatsapp import envelope, signed, text_message
-
-
-@pytest.fixture
-def graph(api, demo, monkeypatch):  # noqa: ANN001, ANN201
-    with simulator_server(api.gateway, monkeypatch, status_callbacks=False) as simulator:
-        yield simulator
 
 
 @pytest.fixture

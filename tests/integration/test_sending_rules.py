@@ -5,17 +5,11 @@ from __future__ import annotations
 
 import boto3
 import pytest
-
 from switchboard import clock
 from switchboard.services import services
+
 from tests.support.conversations import TEMPLATE, approved_template, customer_writes
-from tests.support.outbound import queue_counts, run_send_worker, simulator_server
-
-
-@pytest.fixture
-def graph(api, demo, monkeypatch):  # noqa: ANN001, ANN201
-    with simulator_server(api.gateway, monkeypatch, status_callbacks=False) as simulator:
-        yield simulator
+from tests.support.outbound import queue_counts, run_send_worker
 
 
 @pytest.fixture

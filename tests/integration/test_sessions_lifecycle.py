@@ -4,20 +4,14 @@ or an admin), reopens it under the 24-hour rule, and starts new sessions with a 
 from __future__ import annotations
 
 import pytest
-
-from infra.local import tokens
 from switchboard import clock
 from switchboard.domain.channels import Channel
 from switchboard.services import services
 from switchboard.storage import keys
+
+from infra.local import tokens
 from tests.support.conversations import TEMPLATE, approved_template, customer_writes
-from tests.support.outbound import run_send_worker, simulator_server
-
-
-@pytest.fixture
-def graph(api, demo, monkeypatch):  # noqa: ANN001, ANN201
-    with simulator_server(api.gateway, monkeypatch, status_callbacks=False) as simulator:
-        yield simulator
+from tests.support.outbound import run_send_worker
 
 
 @pytest.fixture

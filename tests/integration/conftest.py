@@ -1,0 +1,23 @@
+"""Fixtures several integration modules share: the Graph API simulator, and campaigns switched on."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.campaigns import enable_campaigns, store_template
+from tests.support.outbound import simulator_server
+
+
+@pytest.fixture
+def graph(api, demo, monkeypatch):  # noqa: ANN001, ANN201
+    """The Graph API simulator, without status callbacks (tests drive statuses themselves)."""
+    with simulator_server(api.gateway, monkeypatch, status_callbacks=False) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def campaigns(aws, demo, monkeypatch):  # noqa: ANN001, ANN201
+    """Campaigns enabled (scheduler settings) and an approved template stored."""
+    enable_campaigns(monkeypatch)
+    store_template()
+    return aws
