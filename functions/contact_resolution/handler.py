@@ -12,8 +12,6 @@ from switchboard.whatsapp.envelope import QueuedEvent
 logger = Logger(service="contact_resolution")
 tracer = Tracer(service="contact_resolution")
 metrics.set_default_dimensions(service="contact_resolution")
-# A failed record fails the rest of its group only, so one customer's events stay in order.
-processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 
 
 def record_handler(record: SQSRecord) -> None:
@@ -26,5 +24,8 @@ def record_handler(record: SQSRecord) -> None:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict, context: object) -> dict:
+    # A failed record fails the rest of its group only, so one customer's events stay in order. A processor
+    # per batch: it holds the batch's outcomes, and the local runtime may run batches at once in one process.
+    processor = SqsFifoPartialProcessor(skip_group_on_error=True)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor,
                                     context=context)

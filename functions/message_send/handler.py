@@ -20,8 +20,6 @@ logger = Logger(service="message_send")
 tracer = Tracer(service="message_send")
 metrics.set_default_dimensions(service="message_send")
 app = build_resolver([sending.router])
-# A batch whose every record is retried is reported as such, not raised (Lambda would retry it whole).
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def _is_queue_batch(event: dict[str, Any]) -> bool:
@@ -35,6 +33,10 @@ def _is_queue_batch(event: dict[str, Any]) -> bool:
 def handler(event: dict, context: object) -> dict:
     if _is_queue_batch(event):
         attempts = send_batch(event["Records"], services())
+        # A processor per batch: it holds the batch's outcomes, and the local runtime runs several batches
+        # at once in one process. A batch whose every record is retried is reported as such, not raised
+        # (Lambda would retry it whole).
+        processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
         return process_partial_response(event=event, record_handler=attempts.settle, processor=processor,
                                         context=context)
     return app.resolve(event, context)

@@ -1,5 +1,10 @@
 """moto's server as this machine's AWS, with each request applied atomically.
 
+``MotoProcess`` runs it in a process of its own (the local runtime's AWS): its work then runs beside the
+functions' on the machine's other core, as AWS's runs beside a Lambda's, instead of taking turns with
+them for one interpreter's lock. ``AtomicMotoServer`` runs it on a thread of this process (benchmarks
+that measure their own CPU time beside it).
+
 moto's backends are not safe under concurrent requests (a TransactWriteItems deep-copies tables while
 another thread writes). Real AWS applies each request atomically and interleaves requests; a lock around
 each request gives exactly that, so races between requests (the ones our conditional writes guard
@@ -7,6 +12,10 @@ against) still happen, while moto's own bookkeeping stays consistent."""
 
 from __future__ import annotations
 
+import logging
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterable
 from typing import Any
@@ -15,20 +24,44 @@ from moto.core.botocore_stubber import BotocoreStubber
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from infra.local import moto_speedups
+
 REQUEST_LOCK = threading.RLock()
+
+
+class _Dispatcher(DomainDispatcherApplication):
+    """moto's dispatcher, remembering which backend serves a host (moto lists its package directory on
+    disk to decide, for every request)."""
+
+    def __init__(self) -> None:
+        super().__init__(create_backend_app)
+        self._backends: dict[str | None, Any] = {}
+
+    def get_backend_for_host(self, host: str | None) -> Any:
+        if host not in self._backends:
+            self._backends[host] = super().get_backend_for_host(host)
+        return self._backends[host]
+
+
+class _KeepAliveHandler(MotoRequestHandler):
+    """HTTP/1.1, so boto3's connection pool keeps its connections (HTTP/1.0 closes each after one request,
+    and every call would connect anew)."""
+
+    protocol_version = "HTTP/1.1"
 
 
 class AtomicMotoServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        backup_touched_items_only()
-        app = DomainDispatcherApplication(create_backend_app)
+        moto_speedups.apply()
+        app = _Dispatcher()
 
         def atomic(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
             with REQUEST_LOCK:
+                moto_speedups.begin_request()
                 return list(app(environ, start_response))
 
         self._server: BaseWSGIServer = make_server(host, port, atomic, threaded=True,
-                                                   request_handler=MotoRequestHandler)
+                                                   request_handler=_KeepAliveHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
 
     @property
@@ -45,73 +78,66 @@ class AtomicMotoServer:
         self._thread.join(timeout=5)
 
 
+class MotoProcess:
+    """moto's server in a child process (``python -m infra.local.aws_server``), which prints its endpoint
+    and serves until its standard input closes: when ``stop`` is called, or when this process ends."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
+        self.endpoint = ""
+        self._process: subprocess.Popen[str] | None = None
+
+    def start(self) -> MotoProcess:
+        environment = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        self._process = subprocess.Popen(  # noqa: S603 - our own module, with this interpreter
+            [sys.executable, "-m", "infra.local.aws_server", self.host], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, text=True, env=environment)
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline().strip()
+        if not line.startswith("http://"):
+            self.stop()
+            raise RuntimeError(f"moto's server did not start (it said {line!r})")
+        self.endpoint = line
+        return self
+
+    def stop(self) -> None:
+        if self._process is None:
+            return
+        if self._process.stdin is not None:
+            self._process.stdin.close()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait(timeout=10)
+        if self._process.stdout is not None:
+            self._process.stdout.close()
+        self._process = None
+
+
+def _serve_until_stdin_closes(host: str) -> None:
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = AtomicMotoServer(host).start()
+    print(server.endpoint, flush=True)
+    sys.stdin.read()  # returns at end of file: the parent closed it, or is gone
+    server.stop()
+
+
 def make_in_process_mock_atomic() -> None:
     """The same guarantee for ``mock_aws`` in tests: one request at a time through moto's stubber."""
-    backup_touched_items_only()
+    moto_speedups.apply()
     if getattr(BotocoreStubber, "_switchboard_atomic", False):
         return
     original = BotocoreStubber.__call__
 
     def atomic_call(self: BotocoreStubber, *args: Any, **kwargs: Any) -> Any:
         with REQUEST_LOCK:
+            moto_speedups.begin_request()
             return original(self, *args, **kwargs)
 
     BotocoreStubber.__call__ = atomic_call  # type: ignore[method-assign]
     BotocoreStubber._switchboard_atomic = True  # type: ignore[attr-defined]
 
 
-def backup_touched_items_only() -> None:
-    """Make moto's TransactWriteItems cost what the transaction touches, not the table's size.
-
-    moto backs a transaction up by deep-copying every table it touches, once per item of the transaction,
-    so a 100-item transaction on a table of 30,000 items copies three million items (minutes, for a
-    10,000-recipient campaign). Requests are applied one at a time (REQUEST_LOCK), so backing up just the
-    items the transaction names, and putting them back when it is cancelled, is the same rollback."""
-    import copy
-
-    import moto.dynamodb.models as dynamodb_models
-    from moto.dynamodb.models import DynamoDBBackend
-    from moto.dynamodb.models.dynamo_type import DynamoType
-
-    if getattr(DynamoDBBackend, "_switchboard_item_backups", False):
-        return
-    original = DynamoDBBackend.transact_write_items
-    table_class = dynamodb_models.Table
-
-    class _NoTableCopies:
-        """moto's module-level ``copy``, except that a whole table is not copied (we back up items)."""
-
-        @staticmethod
-        def deepcopy(value: Any, memo: Any = None) -> Any:
-            return value if isinstance(value, table_class) else copy.deepcopy(value, memo)
-
-    def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
-        saved = []
-        for entry in transact_items:
-            operation = next(iter(entry.values()))
-            table = self.tables.get(operation.get("TableName"))
-            source = operation.get("Item") or operation.get("Key") or {}
-            if table is None or table.hash_key_attr not in source or (
-                    table.range_key_attr and table.range_key_attr not in source):
-                continue  # moto refuses it itself
-            hash_value = DynamoType(source[table.hash_key_attr])
-            range_value = DynamoType(source[table.range_key_attr]) if table.range_key_attr else None
-            saved.append((table, hash_value, range_value, copy.deepcopy(table.get_item(hash_value, range_value))))
-        try:
-            original(self, transact_items)
-        except Exception:
-            for table, hash_value, range_value, item in reversed(saved):
-                if range_value is None:
-                    if item is None:
-                        table.items.pop(hash_value, None)
-                    else:
-                        table.items[hash_value] = item
-                elif item is None:
-                    table.items[hash_value].pop(range_value, None)
-                else:
-                    table.items[hash_value][range_value] = item
-            raise
-
-    dynamodb_models.copy = _NoTableCopies  # type: ignore[assignment]
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-    DynamoDBBackend._switchboard_item_backups = True  # type: ignore[attr-defined]
+if __name__ == "__main__":
+    _serve_until_stdin_closes(sys.argv[1] if len(sys.argv) > 1 else "127.0.0.1")

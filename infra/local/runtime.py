@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities import parameters
 
 from infra.declaration import FUNCTIONS, function
 from infra.local import event_rules, resources, scheduler, seed
-from infra.local.aws_server import AtomicMotoServer
+from infra.local.aws_server import MotoProcess
 from infra.local.graph_simulator import GraphSimulator
 from infra.local.graph_simulator import templates as template_simulator
 from infra.local.api_server import Gateway, Reply, json_reply, serve
@@ -60,7 +60,7 @@ class LocalRuntime:
 
     def start(self) -> LocalRuntime:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's server logs every request
-        self.moto = AtomicMotoServer().start()
+        self.moto = MotoProcess().start()
         os.environ.update(_quiet_environment(self.moto.endpoint))
         self.server = serve(self.gateway, self.host, self.requested_port, self.log)
         self.port = self.server.server_address[1]

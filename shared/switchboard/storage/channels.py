@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from typing import Any
 
@@ -13,6 +14,9 @@ from switchboard.storage import keys
 from switchboard.storage.dynamo import Table, Transaction, strip_keys
 
 _CACHE_SECONDS = 60.0
+# Powertools builds its default Secrets Manager provider on first use; concurrent first calls (a batch
+# sent on several threads) would each build one, with its own boto3 client.
+_SECRETS_LOCK = threading.Lock()
 
 
 def verify_token_digest(token: str) -> str:
@@ -89,5 +93,6 @@ class ChannelRepository:
 
 def whatsapp_secrets(channel: Channel) -> WhatsAppSecrets:
     """The channel's credentials from Secrets Manager, cached by Powertools Parameters."""
-    value: Any = parameters.get_secret(channel.secret_name, transform="json", max_age=300)
+    with _SECRETS_LOCK:
+        value: Any = parameters.get_secret(channel.secret_name, transform="json", max_age=300)
     return WhatsAppSecrets.model_validate(value)
