@@ -110,3 +110,46 @@ def test_a_status_before_its_message_is_parked_then_applied(api, demo, process_i
     key = _outbound("wamid.EARLY")
     apply_parked("demo", "wamid.EARLY", services().statuses)
     assert services().table.get(key)["status"] == "delivered"
+
+
+def test_a_status_whose_message_is_recorded_while_it_parks_is_applied_not_lost(demo, monkeypatch) -> None:
+    """The race between a webhook and the send worker: the webhook looks for the provider id just before the
+    worker records it, and parks just after. The park is refused (the alias exists now) and the status goes
+    to the message, instead of waiting in a parked item nobody will read again."""
+    key = _outbound("wamid.RACE")  # the worker's record is in place ...
+    store = services().statuses
+    looked = []
+    real_locate = store.locate
+
+    def stale_first_look(tenant_id: str, provider_message_id: str, consistent: bool = False):  # noqa: ANN202
+        looked.append(consistent)
+        return None if len(looked) == 1 else real_locate(tenant_id, provider_message_id, consistent)
+
+    monkeypatch.setattr(store, "locate", stale_first_look)  # ... but the webhook's first look missed it
+    _deliver("wamid.RACE", "delivered")
+    assert services().table.get(key)["status"] == "delivered"
+    assert store.parked("demo", "wamid.RACE") == []
+    assert looked == [False, True]  # the second look is a consistent read
+
+
+def test_statuses_parked_before_the_send_is_recorded_come_with_it(demo) -> None:
+    """Early statuses wait in one parked item; recording the send sees them (its check of that item fails)
+    and applies them, then drops the item."""
+    from switchboard.outbound.store import OutboundStore
+
+    for state in ("delivered", "sent"):
+        _deliver("wamid.LATE", state)
+    store = services().statuses
+    assert [p["status"] for p in store.parked("demo", "wamid.LATE")] == ["delivered", "sent"]
+    key = {"pk": "T#demo#S#S1", "sk": "M#2026-11-01T00:00:00.000Z#LATE"}
+    message = {**key, "message_id": "LATE", "tenant_id": "demo", "session_id": "S1", "direction": "out",
+               "status": "queued", "status_rank": 0, "statuses": {}, "claim_token": "tok"}
+    services().table.put(message)
+    parked = OutboundStore(services().table).record_sent(message, "tok", "wamid.LATE", "2026-11-01T00:00:01.000Z")
+    assert parked is True
+    from switchboard.inbound.statuses import apply_parked
+
+    apply_parked("demo", "wamid.LATE", store)
+    stored = services().table.get(key)
+    assert stored["status"] == "delivered" and set(stored["statuses"]) == {"sent", "delivered"}
+    assert store.parked("demo", "wamid.LATE") == []

@@ -37,8 +37,11 @@ def apply_status(tenant_id: str, payload: dict[str, Any], store: StatusStore) ->
     at = clock.iso(clock.from_unix(payload["timestamp"])) if payload.get("timestamp") else clock.iso(clock.now())
     location = store.locate(tenant_id, provider_message_id)
     if location is None or not location.get("message_pk"):
-        store.park(tenant_id, provider_message_id, status, payload)
-        return []
+        if store.park(tenant_id, provider_message_id, status, payload):
+            return []
+        location = store.locate(tenant_id, provider_message_id, consistent=True)  # recorded meanwhile
+        if location is None or not location.get("message_pk"):
+            raise LookupError(f"provider id alias of {status} status vanished")
     fields = _status_fields(payload)
     rank = status_rank(status)
     changed = store.advance({"pk": location["message_pk"], "sk": location["message_sk"]}, status, rank, at,
@@ -58,7 +61,9 @@ def apply_status(tenant_id: str, payload: dict[str, Any], store: StatusStore) ->
 def apply_parked(tenant_id: str, provider_message_id: str, store: StatusStore) -> list[DomainEvent]:
     """Apply the statuses that arrived before their message was stored (call after storing it)."""
     events: list[DomainEvent] = []
-    for payload in store.parked(tenant_id, provider_message_id):
+    parked = store.parked(tenant_id, provider_message_id)
+    for payload in parked:
         events.extend(apply_status(tenant_id, payload, store))
-        store.unpark(tenant_id, provider_message_id, payload["status"])
+    if parked:
+        store.unpark(tenant_id, provider_message_id)
     return events

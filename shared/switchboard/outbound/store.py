@@ -9,13 +9,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from switchboard.domain.messages import STATUS_RANK, status_rank
+from switchboard.domain.messages import status_rank
 from switchboard.storage import keys
 from switchboard.storage.dynamo import Table, Transaction, TransactionConflict, is_conditional_failure
 
 CLAIM_FIELDS = ("claim_token", "claim_expires_at")
-# Statuses a webhook may deliver before the send is recorded (parked under the provider id, keys.parked_status).
-PARKABLE = tuple(status for status in STATUS_RANK if status != "queued")
 
 
 class ClaimLost(Exception):
@@ -132,9 +130,8 @@ class OutboundStore:
         if message.get("status_mirrors"):
             alias["status_mirrors"] = message["status_mirrors"]
         tx.put(alias, condition="attribute_not_exists(pk)")
-        if check_parked:
-            for status in PARKABLE:
-                tx.check(keys.parked_status(t, provider_message_id, status), "attribute_not_exists(pk)")
+        if check_parked:  # statuses that overtook us are parked in one item (storage/statuses.py)
+            tx.check(keys.parked_statuses(t, provider_message_id), "attribute_not_exists(pk)")
         self.table.commit(tx)
 
     def record_failed(self, message: dict[str, Any], token: str | None, error: dict[str, Any],

@@ -12,7 +12,7 @@ Layout (pk / sk):
                                                               GSI2: T#t#C#<contact>#SESSIONS / <created>#<id>)
   message               T#t#S#<session_id> / M#<time>#<message_id>
   provider id alias     T#t#PID#<provider message id> / PID   -> session, message sort key
-  parked status         T#t#PID#<provider message id> / PARKED#<status>
+  parked statuses       T#t#PID#<provider message id> / PARKED  one attribute per status that came early
   campaign              T#t#CAMP#<campaign_id> / CAMPAIGN     (GSI1: T#t#CAMPAIGNS / <created>#<id>)
   campaign recipient    T#t#CAMP#<campaign_id> / R#<contact_id>
   campaign message      T#t#C#<contact_id> / M#<time>#<message_id>  (the contact's timeline)
@@ -85,8 +85,8 @@ def provider_id(tenant_id: str, provider_message_id: str) -> dict[str, str]:
     return {PK: f"T#{tenant_id}#PID#{provider_message_id}", SK: "PID"}
 
 
-def parked_status(tenant_id: str, provider_message_id: str, status: str) -> dict[str, str]:
-    return {PK: f"T#{tenant_id}#PID#{provider_message_id}", SK: f"PARKED#{status}"}
+def parked_statuses(tenant_id: str, provider_message_id: str) -> dict[str, str]:
+    return {PK: f"T#{tenant_id}#PID#{provider_message_id}", SK: "PARKED"}
 
 
 def session_note(tenant_id: str, session_id: str, at_iso: str, note_id: str) -> dict[str, str]:

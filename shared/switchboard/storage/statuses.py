@@ -10,18 +10,19 @@ from botocore.exceptions import ClientError
 
 from switchboard import clock
 from switchboard.storage import keys
-from switchboard.storage.dynamo import Table, is_conditional_failure
+from switchboard.storage.dynamo import Table, Transaction, TransactionConflict, is_conditional_failure
 
 PARKED_FOR = timedelta(days=7)
+_PARKED_PREFIX = "status_"
 
 
 class StatusStore:
     def __init__(self, table: Table) -> None:
         self.table = table
 
-    def locate(self, tenant_id: str, provider_message_id: str) -> dict[str, Any] | None:
+    def locate(self, tenant_id: str, provider_message_id: str, consistent: bool = False) -> dict[str, Any] | None:
         """The provider-id alias of a stored message: where its record lives."""
-        return self.table.get(keys.provider_id(tenant_id, provider_message_id))
+        return self.table.get(keys.provider_id(tenant_id, provider_message_id), consistent=consistent)
 
     def advance(self, key: dict[str, str], status: str, rank: int, at_iso: str,
                 extra: dict[str, Any]) -> bool:
@@ -65,21 +66,33 @@ class StatusStore:
                 raise
         return False
 
-    def park(self, tenant_id: str, provider_message_id: str, status: str, payload: dict[str, Any]) -> None:
-        expires = int((clock.now() + PARKED_FOR).timestamp())
-        self.table.put({**keys.parked_status(tenant_id, provider_message_id, status),
-                        "payload": json.dumps(payload), keys.TTL_ATTRIBUTE: expires})
+    def park(self, tenant_id: str, provider_message_id: str, status: str, payload: dict[str, Any]) -> bool:
+        """Keep a status whose message is not recorded yet; False when it was recorded meanwhile (apply the
+        status now). One transaction checks that the provider-id alias is still missing and writes the status
+        into the parked item; the send worker records the alias with a check that nothing is parked, so
+        each early status is either seen by that check or finds the alias (docs/inbound.md)."""
+        tx = Transaction()
+        tx.check(keys.provider_id(tenant_id, provider_message_id), "attribute_not_exists(pk)")
+        tx.update(keys.parked_statuses(tenant_id, provider_message_id),
+                  "SET #status = :payload, #ttl = if_not_exists(#ttl, :expires)",
+                  {":payload": json.dumps(payload), ":expires": int((clock.now() + PARKED_FOR).timestamp())},
+                  {"#status": _PARKED_PREFIX + status, "#ttl": keys.TTL_ATTRIBUTE})
+        try:
+            self.table.commit(tx)
+        except TransactionConflict as conflict:
+            if conflict.failed_at(0):
+                return False
+            raise
+        return True
 
     def parked(self, tenant_id: str, provider_message_id: str) -> list[dict[str, Any]]:
         """The status payloads parked for a provider message id."""
-        response = self.table.query(
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :p)", ConsistentRead=True,
-            ExpressionAttributeValues={":pk": keys.provider_id(tenant_id, provider_message_id)["pk"],
-                                       ":p": "PARKED#"})
-        return [json.loads(item["payload"]) for item in response["Items"]]
+        item = self.table.get(keys.parked_statuses(tenant_id, provider_message_id), consistent=True) or {}
+        return [json.loads(value) for name, value in sorted(item.items()) if name.startswith(_PARKED_PREFIX)]
 
-    def unpark(self, tenant_id: str, provider_message_id: str, status: str) -> None:
-        self.table.delete(keys.parked_status(tenant_id, provider_message_id, status))
+    def unpark(self, tenant_id: str, provider_message_id: str) -> None:
+        """Drop the parked statuses once applied. Nothing can be parked after the alias is recorded."""
+        self.table.delete(keys.parked_statuses(tenant_id, provider_message_id))
 
 
 def _no_statuses_map(exc: ClientError) -> bool:
