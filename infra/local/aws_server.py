@@ -12,11 +12,14 @@ against) still happen, while moto's own bookkeeping stays consistent."""
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -50,15 +53,60 @@ class _KeepAliveHandler(MotoRequestHandler):
     protocol_version = "HTTP/1.1"
 
 
+class _LongPolls:
+    """SQS long polling (``WaitTimeSeconds``) without holding the request lock: moto would wait inside the
+    request, and every other request would wait with it. The receive is tried at once; while it finds
+    nothing, it is tried again whenever a message is sent or made visible again (or every quarter second,
+    for delays and visibility timeouts running out), until the wait is over."""
+
+    _CHANGES = frozenset({"AmazonSQS.SendMessage", "AmazonSQS.SendMessageBatch",
+                          "AmazonSQS.ChangeMessageVisibility", "AmazonSQS.ChangeMessageVisibilityBatch"})
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.changed = threading.Condition()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if target == "AmazonSQS.ReceiveMessage":
+            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            request = json.loads(body or b"{}")
+            wait = float(request.get("WaitTimeSeconds") or 0)
+            if wait > 0:
+                return self._long_poll(environ, start_response, {**request, "WaitTimeSeconds": 0}, wait)
+            environ["wsgi.input"] = io.BytesIO(body)
+        answer = self._atomic(environ, start_response)
+        if target in self._CHANGES:
+            with self.changed:
+                self.changed.notify_all()
+        return answer
+
+    def _atomic(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        with REQUEST_LOCK:
+            moto_speedups.begin_request()
+            return list(self.app(environ, start_response))
+
+    def _long_poll(self, environ: dict[str, Any], start_response: Any, request: dict[str, Any],
+                   wait: float) -> list[bytes]:
+        body = json.dumps(request).encode()
+        deadline = time.monotonic() + wait
+        while True:
+            started: list[Any] = []
+            attempt = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
+            answer = self._atomic(attempt, lambda *args: started.append(args))
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not started[0][0].startswith("200") or json.loads(
+                    b"".join(answer) or b"{}").get("Messages"):
+                start_response(*started[0])
+                return answer
+            with self.changed:
+                self.changed.wait(min(0.25, remaining))
+
+
 class AtomicMotoServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         moto_speedups.apply()
-        app = _Dispatcher()
-
-        def atomic(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-            with REQUEST_LOCK:
-                moto_speedups.begin_request()
-                return list(app(environ, start_response))
+        atomic = _LongPolls(_Dispatcher())
 
         self._server: BaseWSGIServer = make_server(host, port, atomic, threaded=True,
                                                    request_handler=_KeepAliveHandler)

@@ -14,6 +14,7 @@ import boto3
 
 from infra.declaration import FUNCTIONS, Function
 from infra.local.lambdas import invoke
+from infra.local.triggers import LONG_POLL_SECONDS
 
 PREFIX = "switchboard"
 MAX_RECEIVES = 3
@@ -82,14 +83,14 @@ class RulePoller(threading.Thread):
         while not self.stop_event.is_set():
             try:
                 messages = self.sqs.receive_message(
-                    QueueUrl=self.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
-                ).get("Messages", [])
+                    QueueUrl=self.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"],
+                    WaitTimeSeconds=LONG_POLL_SECONDS).get("Messages", [])
             except Exception as exc:  # noqa: BLE001 - the poller survives a broken moto call
                 if not self.stop_event.is_set():
                     self.log(f"{self.spec.name}: receive failed: {exc}")
+                    self.stop_event.wait(0.5)
                 continue
             if not messages:
-                self.stop_event.wait(0.1)  # short polls: a long poll would hold the AWS server's lock
                 continue
             self.busy.set()
             try:

@@ -13,6 +13,10 @@ import boto3
 from infra.declaration import Function
 from infra.local.lambdas import invoke
 
+# Long polls, as Lambda's pollers make them (the local AWS answers one as soon as a message arrives, without
+# holding up other requests: aws_server.py); short enough that a stopping runtime is not kept waiting.
+LONG_POLL_SECONDS = 2
+
 
 def _record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
     return {
@@ -47,17 +51,14 @@ class QueuePoller(threading.Thread):
             try:
                 received = self.sqs.receive_message(
                     QueueUrl=self.queue_url, MaxNumberOfMessages=min(self.spec.queue.batch_size, 10),
-                    AttributeNames=["All"], MessageAttributeNames=["All"])
+                    AttributeNames=["All"], MessageAttributeNames=["All"], WaitTimeSeconds=LONG_POLL_SECONDS)
             except Exception as exc:  # noqa: BLE001 - the poller survives a broken moto call, like Lambda's
                 if not self.stop_event.is_set():
                     self.log(f"{self.spec.name}: receive failed: {exc}")
+                    self.stop_event.wait(0.5)
                 continue
             messages = received.get("Messages", [])
-            if not messages:
-                # Short polls: a long poll would hold the AWS server's request lock (aws_server.py).
-                # Extra pollers of a queue (local_pollers) idle longer: only the first keeps latency low.
-                self.stop_event.wait(0.05 if self.index == 0 else 0.5)
-            else:
+            if messages:
                 self.busy.set()
                 try:
                     self._deliver(messages)
