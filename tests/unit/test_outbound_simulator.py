@@ -102,3 +102,30 @@ def test_status_webhooks_are_signed_with_the_numbers_app_secret() -> None:
     statuses = [json.loads(raw)["entry"][0]["changes"][0]["value"]["statuses"][0] for raw, _ in delivered]
     assert [s["status"] for s in statuses] == ["sent", "delivered", "read"] and {s["id"] for s in statuses} == {wamid}
     assert all(is_valid(raw, headers["X-Hub-Signature-256"], "s3cret") for raw, headers in delivered)
+
+
+def test_status_webhooks_due_together_are_batched_and_a_failed_post_is_tried_again() -> None:
+    """With ``callback_batch`` the statuses due at once share one POST (as Meta aggregates them); a POST the
+    receiver refuses is posted again a second later, so no status is lost."""
+    import time
+
+    posts: list[bytes] = []
+
+    def receiver(raw: bytes, headers: dict) -> None:
+        posts.append(raw)
+        if len(posts) == 1:
+            raise ConnectionError("the webhook endpoint is down")
+
+    sim = GraphSimulator(deliver=receiver,
+                         numbers={"111": {"app_secret": "s3cret", "waba_id": "222", "display_phone_number": "1"}})
+    sim.configure(callback_delays_s=[0.2], callback_batch=50)
+    wamids = {_post(sim, _text(to=f"4207000000{n:02d}"))[1]["messages"][0]["id"] for n in range(5)}
+    deadline = time.monotonic() + 5
+    while sim.callbacks.delivered < 5 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    sim.close()
+    batches = [json.loads(raw)["entry"][0]["changes"][0]["value"]["statuses"] for raw in posts]
+    assert len(batches) == 2  # one batch, refused, then posted again
+    for statuses in batches:
+        assert {s["id"] for s in statuses} == wamids and {s["status"] for s in statuses} == {"sent"}
+    assert sim.callbacks.failures == 5

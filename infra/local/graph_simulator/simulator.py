@@ -73,6 +73,7 @@ class Faults:
     pair_window_s: float = 6.0  # ... within this many seconds (131056 beyond)
     status_callbacks: bool = True
     callback_delays_s: list[float] = field(default_factory=lambda: [0.1, 0.3, 0.6])  # sent, delivered, read
+    callback_batch: int = 1  # statuses due together per webhook POST (Meta: up to 1,000, not guaranteed)
     seed: int | None = None
 
 
@@ -125,6 +126,7 @@ class GraphSimulator:
                 raise ValueError(f"unknown fault settings: {sorted(unknown)}")
             for name, value in changes.items():
                 setattr(self.faults, name, value)
+            self.callbacks.max_batch = max(1, int(self.faults.callback_batch))
             if "seed" in changes:
                 self._random = random.Random(changes["seed"])  # noqa: S311
             return self.faults
@@ -345,22 +347,33 @@ class GraphSimulator:
 
     def status_webhook(self, phone_number_id: str, wamid: str, to: str, status: str,
                        biz_opaque_callback_data: str | None = None) -> tuple[bytes, dict[str, str]]:
+        return self.statuses_webhook(phone_number_id, [{
+            "wamid": wamid, "to": to, "status": status, "biz_opaque_callback_data": biz_opaque_callback_data}])
+
+    def statuses_webhook(self, phone_number_id: str, statuses: list[dict[str, Any]]) -> tuple[bytes, dict[str, str]]:
+        """One signed webhook carrying ``statuses`` ({wamid, to, status, biz_opaque_callback_data}) of a number."""
         number = self._number(phone_number_id)
-        item: dict[str, Any] = {"id": wamid, "status": status, "timestamp": str(int(clock.now().timestamp())),
-                                "recipient_id": to}
-        if biz_opaque_callback_data:
-            item["biz_opaque_callback_data"] = biz_opaque_callback_data
+        items = []
+        for status in statuses:
+            item: dict[str, Any] = {"id": status["wamid"], "status": status["status"],
+                                    "timestamp": str(int(clock.now().timestamp())), "recipient_id": status["to"]}
+            if status.get("biz_opaque_callback_data"):
+                item["biz_opaque_callback_data"] = status["biz_opaque_callback_data"]
+            items.append(item)
         body = {"object": "whatsapp_business_account", "entry": [{"id": number["waba_id"], "changes": [{
             "field": "messages", "value": {"messaging_product": "whatsapp", "metadata": {
                 "display_phone_number": number["display_phone_number"], "phone_number_id": phone_number_id},
-                "statuses": [item]}}]}]}
+                "statuses": items}}]}]}
         raw = json.dumps(body).encode()
         return raw, {"Content-Type": "application/json", "X-Hub-Signature-256": sign(raw, number["app_secret"])}
 
-    def _post_webhook(self, payload: dict) -> None:
-        raw, headers = self.status_webhook(payload["phone_number_id"], payload["wamid"], payload["to"],
-                                           payload["status"], payload.get("biz_opaque_callback_data"))
-        if self._deliver is not None:
-            self._deliver(raw, headers)
-        elif self.webhook_url:
-            requests.post(self.webhook_url, data=raw, headers=headers, timeout=10)
+    def _post_webhook(self, payloads: list[dict]) -> None:
+        by_number: dict[str, list[dict]] = defaultdict(list)
+        for payload in payloads:
+            by_number[payload["phone_number_id"]].append(payload)
+        for phone_number_id, statuses in by_number.items():
+            raw, headers = self.statuses_webhook(phone_number_id, statuses)
+            if self._deliver is not None:
+                self._deliver(raw, headers)
+            elif self.webhook_url:
+                requests.post(self.webhook_url, data=raw, headers=headers, timeout=30).raise_for_status()
