@@ -136,7 +136,12 @@ def _sender_and_id(raw: bytes) -> tuple[str, str | None]:
         found = message_ids(str(headers.get("Message-ID") or ""))
     except (ValueError, TypeError, IndexError, AttributeError):
         found = []
-    return sender, (found[0] if found else None)
+    # Undecodable header bytes come back as lone surrogates, which JSON (the queue's body) cannot carry.
+    return _printable(sender), (_printable(found[0]) if found else None)
+
+
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _email_event(channel: Channel, s3_key: str, sha256: str, sender: str, message_id: str | None,
