@@ -121,3 +121,25 @@ def test_the_worker_knows_the_queues_receive_count() -> None:
 
     outbound = next(q for q in RESOURCES.queues if q.name == "outbound")
     assert worker.MAX_RECEIVES == outbound.max_receive_count
+
+
+def test_a_send_whose_slot_second_has_passed_takes_a_slot_in_the_second_it_goes_out(aws, graph) -> None:
+    """A batch takes its send slots together; a send that goes out after that second is over (a slow claim,
+    a long batch) counts in the second it really goes out, or Meta would see more than the limit there."""
+    messages, bodies = _stored_messages(2)
+    sender = worker.SendWorker(services())
+    now = int(clock.now().timestamp())
+
+    def slots(second: int) -> int:
+        return int((services().table.get(keys.send_rate("demo", "wa-demo", second)) or {}).get("n", 0))
+
+    jobs = [worker.OutboundJob.model_validate_json(body) for body in bodies]
+    # Given one send whose slot is in this second and one whose slot is in a second long gone
+    assert sender.send(jobs[0], message=messages[0], slot_second=now) == "sent"
+    assert slots(now) == 0  # its slot was counted when the batch took it: nothing more
+    clock.advance(5)
+    later = int(clock.now().timestamp())
+    assert sender.send(jobs[1], message=messages[1], slot_second=now) == "sent"
+    # Then the late one took a slot in the second it went out in
+    assert slots(later) == 1
+    assert len(graph.sent) == 2

@@ -1,6 +1,8 @@
 """A channel's throughput across every concurrent worker: one DynamoDB counter per channel and second
 (``ADD n :one`` conditioned on ``n < :limit``, expiring by TTL). A full second means waiting for the
-next one; after ``max_wait_s`` the caller gives the record back to the queue instead."""
+next one; after ``max_wait_s`` the caller gives the record back to the queue instead. A slot is good for
+its second only: a send that is about to go out in a later second takes a slot in that one (the provider
+counts the second in which the request arrives)."""
 
 from __future__ import annotations
 
@@ -18,17 +20,17 @@ class ChannelThroughput:
         self.sleep = sleep
 
     def acquire(self, tenant_id: str, channel_id: str, limit: int, max_wait_s: float = 3.0,
-                count: int = 1) -> bool:
-        """Take ``count`` sends in the current second (waiting for a later one if needed); False when no
-        second had room within ``max_wait_s``."""
+                count: int = 1) -> int | None:
+        """Take ``count`` sends in the current second (waiting for a later one if needed). Returns the
+        second the slots are in; None when no second had room within ``max_wait_s``."""
         waited = 0.0
         while True:
             now = clock.now().timestamp()
             second = int(now)
             if self.store.take_send_slot(tenant_id, channel_id, second, limit, count):
-                return True
+                return second
             pause = (second + 1 - now) + random.uniform(0.0, 0.02)  # noqa: S311 - jitter, not security
             if waited + pause > max_wait_s:
-                return False
+                return None
             self.sleep(pause)
             waited += pause

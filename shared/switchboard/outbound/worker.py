@@ -2,8 +2,9 @@
 
 The claim protocol (docs/sending.md):
 1. Load the message; anything but ``queued`` is done already (a repeated queue record): drop the record.
-2. Take a send slot in the channel's second (ratelimit.py), then claim the message: a conditional update
-   that sets ``claim_token`` (and a lease) only while it is ``queued`` and unclaimed. One worker wins.
+2. Claim the message: a conditional update that sets ``claim_token`` (and a lease) only while it is
+   ``queued`` and unclaimed. One worker wins. Then hold a send slot in the channel's current second
+   (ratelimit.py; a batch takes its slots together, and a send whose second has passed takes a new one).
 3. Call the Graph API (or SES for email).
 4. Success: ``sent`` with the provider id AND the provider-id alias, in one transaction conditioned on
    our claim; then parked statuses are applied and the session's last message shows ``sent``.
@@ -125,10 +126,10 @@ class SendWorker:
         self._events_lock = threading.Lock()
 
     def send(self, job: OutboundJob, receive_count: int = 1, message: dict[str, Any] | None = None,
-             slot_taken: bool = False) -> str:
+             slot_second: int | None = None) -> str:
         """Send one queued message. Returns what happened ("sent", "failed", "done", "missing");
         raises RetryLater or RetriesExhausted for the queue to act on. ``message`` (as loaded) and
-        ``slot_taken`` (a send slot already counted for it) let a batch share its reads."""
+        ``slot_second`` (the second of a send slot already counted for it) let a batch share its reads."""
         message = message if message is not None else self.store.load(job.message_pk, job.message_sk)
         if message is None or message.get("tenant_id") != job.tenant_id:
             logger.warning("queued message not found", message_sk=job.message_sk)
@@ -138,14 +139,15 @@ class SendWorker:
         channel = self.channel_of(message)
         if channel is None:
             return self._fail(message, None, {"code": "channel_gone", "title": "the channel was removed"})
-        if not slot_taken and not self.throughput.acquire(job.tenant_id, channel.channel_id,
-                                                          channel.throughput_mps):
-            count("SendThrottledLocally")
-            raise RetryLater("the channel's throughput is used up", 1, requeue=True)
         token = ids.new_id()
         now_epoch = int(clock.now().timestamp())
         if not self.store.claim(message, token, now_epoch, CLAIM_LEASE_SECONDS):
             return self._claim_refused(job)
+        if slot_second != int(clock.now().timestamp()) and self.throughput.acquire(
+                job.tenant_id, channel.channel_id, channel.throughput_mps) is None:
+            self.store.release(message, token)  # nothing was sent: another worker may take it
+            count("SendThrottledLocally")
+            raise RetryLater("the channel's throughput is used up", 1, requeue=True)
         try:
             provider_id = self._deliver(channel, message)
         except GraphError as error:
@@ -282,15 +284,16 @@ def send_batch(records: list[dict[str, Any]], services: Services) -> BatchAttemp
             parsed[record.message_id] = exc
     jobs = [job for job in parsed.values() if isinstance(job, OutboundJob)]
     loaded = {(m["pk"], m["sk"]): m for m in worker.store.load_many([(j.message_pk, j.message_sk) for j in jobs])}
-    prepaid: set[tuple[str, str]] = set()
+    prepaid: dict[tuple[str, str], int] = {}  # message key -> the second of its send slot
     by_channel: dict[tuple[str, str, int], list[tuple[str, str]]] = {}
     for key, message in loaded.items():
         channel = worker.channel_of(message) if message.get("status") == "queued" else None
         if channel is not None:
             by_channel.setdefault((channel.tenant_id, channel.channel_id, channel.throughput_mps), []).append(key)
     for (tenant_id, channel_id, limit), keys_ in by_channel.items():
-        if worker.throughput.acquire(tenant_id, channel_id, limit, count=len(keys_), max_wait_s=0.0):
-            prepaid.update(keys_)
+        second = worker.throughput.acquire(tenant_id, channel_id, limit, count=len(keys_), max_wait_s=0.0)
+        if second is not None:
+            prepaid.update(dict.fromkeys(keys_, second))
 
     def attempt(raw: dict[str, Any]) -> BaseException | None:
         record = SQSRecord(raw)
@@ -301,7 +304,7 @@ def send_batch(records: list[dict[str, Any]], services: Services) -> BatchAttemp
         key = (job.message_pk, job.message_sk)
         try:
             worker.send(job, int(record.attributes.approximate_receive_count or 1),
-                        message=loaded.get(key) or {}, slot_taken=key in prepaid)
+                        message=loaded.get(key) or {}, slot_second=prepaid.get(key))
         except Exception as exc:  # noqa: BLE001 - each record's failure is reported on its own
             if not isinstance(exc, RetryLater | RetriesExhausted):
                 logger.exception("send attempt failed", message_id=record.message_id)
