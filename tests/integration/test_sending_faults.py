@@ -3,19 +3,18 @@ permanent errors fail at once with Meta's code, nothing stays queued and nothing
 
 from __future__ import annotations
 
-import json
 import os
 import time
 
 import boto3
 import pytest
-
-from switchboard import clock, ids
+from switchboard import clock
 from switchboard.domain.channels import Channel
 from switchboard.outbound import worker
 from switchboard.services import services
 from switchboard.storage import keys
-from tests.support.outbound import queue_counts, run_send_worker, simulator_server
+
+from tests.support.outbound import queue_counts, run_send_worker, simulator_server, stored_messages
 
 
 @pytest.fixture
@@ -23,25 +22,6 @@ def graph(api, demo, monkeypatch):  # noqa: ANN001, ANN201
     monkeypatch.setattr(worker, "MAX_BACKOFF_SECONDS", 1)  # retries within a second, for the test's sake
     with simulator_server(api.gateway, monkeypatch, status_callbacks=False) as simulator:
         yield simulator
-
-
-def _stored_messages(count: int, first_number: int = 420_601_000_000) -> tuple[list[dict], list[str]]:
-    """Messages stored as campaigns store them (no session), and their queue bodies (docs/sending.md)."""
-    now_iso = clock.iso(clock.now())
-    messages = []
-    with boto3.resource("dynamodb").Table(services().table.name).batch_writer() as batch:
-        for i in range(count):
-            message_id = ids.new_id()
-            to = f"+{first_number + i}"
-            item = {"pk": f"T#demo#TEST#{message_id}", "sk": keys.message_sort_key(now_iso, message_id),
-                    "message_id": message_id, "tenant_id": "demo", "channel_id": "wa-demo", "direction": "out",
-                    "kind": "text", "text": f"message {i}", "status": "queued", "status_rank": 0,
-                    "statuses": {"queued": now_iso}, "sent_at": now_iso, "created_at": now_iso,
-                    "graph_payload": json.dumps({"to": to, "type": "text", "text": {"body": f"message {i}"}})}
-            batch.put_item(Item=item)
-            messages.append(item)
-    bodies = [json.dumps({"tenant_id": "demo", "message_pk": m["pk"], "message_sk": m["sk"]}) for m in messages]
-    return messages, bodies
 
 
 def _faster_channel(mps: int) -> None:
@@ -53,7 +33,7 @@ def test_a_thousand_sends_through_faults_end_sent_or_failed_and_none_twice(aws, 
     # Given a channel allowed 400 messages a second, and a Graph API failing one send in five
     _faster_channel(400)
     graph.configure(throughput_mps=400, error_5xx_rate=0.10, throttle_rate=0.10, seed=7)
-    messages, bodies = _stored_messages(int(os.environ.get("N_SENDS", "1000")))
+    messages, bodies = stored_messages(int(os.environ.get("N_SENDS", "1000")))
 
     started = time.monotonic()
     run_send_worker(aws.queue_urls["outbound"], timeout_s=900, backlog=bodies)  # a safety valve, not a target
@@ -78,7 +58,7 @@ def test_a_thousand_sends_through_faults_end_sent_or_failed_and_none_twice(aws, 
 
 def test_a_permanent_error_fails_at_once_with_metas_code(aws, graph) -> None:
     graph.configure(recipient_errors={"420602000000": 131026})
-    [message], bodies = _stored_messages(1, first_number=420_602_000_000)
+    [message], bodies = stored_messages(1, first_number=420_602_000_000)
 
     deliveries = run_send_worker(aws.queue_urls["outbound"], backlog=bodies)
 
@@ -90,7 +70,7 @@ def test_a_permanent_error_fails_at_once_with_metas_code(aws, graph) -> None:
 
 def test_after_the_last_retry_the_message_is_failed_and_its_record_in_the_dlq(aws, graph) -> None:
     graph.configure(error_5xx_rate=1.0)
-    [message], bodies = _stored_messages(1)
+    [message], bodies = stored_messages(1)
 
     deliveries = run_send_worker(aws.queue_urls["outbound"], backlog=bodies)
 
@@ -104,7 +84,7 @@ def test_after_the_last_retry_the_message_is_failed_and_its_record_in_the_dlq(aw
 
 def test_a_worker_that_died_after_calling_meta_does_not_send_again(aws, graph) -> None:
     # Given a message claimed by a worker that stopped before recording the outcome, its lease run out
-    [message], bodies = _stored_messages(1)
+    [message], bodies = stored_messages(1)
     services().table.update({"pk": message["pk"], "sk": message["sk"]},
                             "SET claim_token = :t, claim_expires_at = :e",
                             {":t": "dead-worker", ":e": int(clock.now().timestamp()) - 1})
@@ -126,7 +106,7 @@ def test_the_worker_knows_the_queues_receive_count() -> None:
 def test_a_send_whose_slot_second_has_passed_takes_a_slot_in_the_second_it_goes_out(aws, graph) -> None:
     """A batch takes its send slots together; a send that goes out after that second is over (a slow claim,
     a long batch) counts in the second it really goes out, or Meta would see more than the limit there."""
-    messages, bodies = _stored_messages(2)
+    messages, bodies = stored_messages(2)
     sender = worker.SendWorker(services())
     now = int(clock.now().timestamp())
 

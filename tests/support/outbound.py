@@ -3,12 +3,16 @@ the in-process gateway) and helpers to run the send worker the way Lambda's trig
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import boto3
+from switchboard import clock, ids
+from switchboard.services import services
+from switchboard.storage import keys
 
 from infra.declaration import function
 from infra.local.api_server import Gateway, serve
@@ -77,3 +81,22 @@ def run_send_worker(outbound_url: str, timeout_s: float = 60.0, backlog: list[st
         else:
             time.sleep(0.1)
     raise AssertionError("the outbound queue did not empty in time")
+
+
+def stored_messages(count: int, first_number: int = 420_601_000_000) -> tuple[list[dict], list[str]]:
+    """Messages stored as campaigns store them (no session), and their queue bodies (docs/sending.md)."""
+    now_iso = clock.iso(clock.now())
+    messages = []
+    with boto3.resource("dynamodb").Table(services().table.name).batch_writer() as batch:
+        for i in range(count):
+            message_id = ids.new_id()
+            to = f"+{first_number + i}"
+            item = {"pk": f"T#demo#TEST#{message_id}", "sk": keys.message_sort_key(now_iso, message_id),
+                    "message_id": message_id, "tenant_id": "demo", "channel_id": "wa-demo", "direction": "out",
+                    "kind": "text", "text": f"message {i}", "status": "queued", "status_rank": 0,
+                    "statuses": {"queued": now_iso}, "sent_at": now_iso, "created_at": now_iso,
+                    "graph_payload": json.dumps({"to": to, "type": "text", "text": {"body": f"message {i}"}})}
+            batch.put_item(Item=item)
+            messages.append(item)
+    bodies = [json.dumps({"tenant_id": "demo", "message_pk": m["pk"], "message_sk": m["sk"]}) for m in messages]
+    return messages, bodies

@@ -62,17 +62,26 @@ class OutboundStore:
     def claim(self, message: dict[str, Any], token: str, now_epoch: int, lease_seconds: int) -> bool:
         """Take a queued message for one send attempt. True when this worker won it."""
         try:
-            self.table.update(
-                _key(message), "SET claim_token = :t, claim_expires_at = :exp, attempts = "
-                "if_not_exists(attempts, :zero) + :one",
-                {":t": token, ":exp": now_epoch + lease_seconds, ":zero": 0, ":one": 1, ":queued": "queued"},
-                {"#status": "status"},
-                condition="#status = :queued AND attribute_not_exists(claim_token)")
+            self.table.update(_key(message), *_claim(token, now_epoch + lease_seconds))
             return True
         except ClientError as exc:
             if is_conditional_failure(exc):
                 return False
             raise
+
+    def claim_all(self, claims: list[tuple[dict[str, Any], str]], now_epoch: int, lease_seconds: int) -> bool:
+        """Claim several queued messages (each with its token) in one transaction: all of them, or none
+        (False: one was not queued and unclaimed any more, or the transaction met another; claim them one
+        by one then). The messages must be distinct."""
+        tx = Transaction()
+        for message, token in claims:
+            expression, values, names, condition = _claim(token, now_epoch + lease_seconds)
+            tx.update(_key(message), expression, values, names, condition)
+        try:
+            self.table.commit(tx)
+        except TransactionConflict:
+            return False
+        return True
 
     def release(self, message: dict[str, Any], token: str) -> None:
         """Give a claim back after a retryable failure: nothing was sent."""
@@ -109,9 +118,27 @@ class OutboundStore:
             raise
         return True
 
+    def record_all_sent(self, sends: list[tuple[dict[str, Any], str, str]], at_iso: str) -> bool:
+        """Several sends (message, token, provider id) recorded in one transaction, each as ``record_sent``
+        records it when nothing was parked. False when the transaction was cancelled (a claim lost, a
+        status parked, another transaction): nothing was written, record them one by one."""
+        tx = Transaction()
+        for message, token, provider_message_id in sends:
+            self._sent_items(tx, message, token, provider_message_id, at_iso, check_parked=True)
+        try:
+            self.table.commit(tx)
+        except TransactionConflict:
+            return False
+        return True
+
     def _commit_sent(self, message: dict[str, Any], token: str | None, provider_message_id: str, at_iso: str,
                      check_parked: bool) -> None:
         tx = Transaction()
+        self._sent_items(tx, message, token, provider_message_id, at_iso, check_parked)
+        self.table.commit(tx)
+
+    def _sent_items(self, tx: Transaction, message: dict[str, Any], token: str | None, provider_message_id: str,
+                    at_iso: str, check_parked: bool) -> None:
         values: dict[str, Any] = {":s": "sent", ":r": status_rank("sent"), ":at": at_iso,
                                   ":pid": provider_message_id}
         condition = "status_rank < :r"
@@ -132,7 +159,6 @@ class OutboundStore:
         tx.put(alias, condition="attribute_not_exists(pk)")
         if check_parked:  # statuses that overtook us are parked in one item (storage/statuses.py)
             tx.check(keys.parked_statuses(t, provider_message_id), "attribute_not_exists(pk)")
-        self.table.commit(tx)
 
     def record_failed(self, message: dict[str, Any], token: str | None, error: dict[str, Any],
                       at_iso: str) -> bool:
@@ -193,6 +219,13 @@ class OutboundStore:
             if is_conditional_failure(exc):
                 return False
             raise
+
+
+def _claim(token: str, expires_epoch: int) -> tuple[str, dict[str, Any], dict[str, str], str]:
+    """The claim's update: expression, values, names, condition."""
+    return ("SET claim_token = :t, claim_expires_at = :exp ADD attempts :one",
+            {":t": token, ":exp": expires_epoch, ":one": 1, ":queued": "queued"}, {"#status": "status"},
+            "#status = :queued AND attribute_not_exists(claim_token)")
 
 
 def _key(message: dict[str, Any]) -> dict[str, str]:

@@ -114,6 +114,32 @@ def _failed_event(message: dict[str, Any], error: dict[str, Any]) -> DomainEvent
         "channel_id": message["channel_id"], "error": error})
 
 
+@dataclass(frozen=True)
+class Ready:
+    """A queued message to claim, with its channel."""
+
+    job: OutboundJob
+    message: dict[str, Any]
+    channel: Channel
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A message this worker holds the claim on, ready to go out."""
+
+    message: dict[str, Any]
+    channel: Channel
+    token: str
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """A send the provider accepted, to be recorded."""
+
+    claimed: Claimed
+    provider_id: str
+
+
 class SendWorker:
     """Sends queued messages. Domain events are collected in ``events`` (publish with ``flush``), so a
     batch costs one PutEvents call, not one per message."""
@@ -130,6 +156,11 @@ class SendWorker:
         """Send one queued message. Returns what happened ("sent", "failed", "done", "missing");
         raises RetryLater or RetriesExhausted for the queue to act on. ``message`` (as loaded) and
         ``slot_second`` (the second of a send slot already counted for it) let a batch share its reads."""
+        step = self.claim(job, message)
+        return step if isinstance(step, str) else self.deliver(step, receive_count, slot_second)
+
+    def claimable(self, job: OutboundJob, message: dict[str, Any] | None = None) -> Ready | str:
+        """Step 1: the queued message and its channel, or what happened instead."""
         message = message if message is not None else self.store.load(job.message_pk, job.message_sk)
         if message is None or message.get("tenant_id") != job.tenant_id:
             logger.warning("queued message not found", message_sk=job.message_sk)
@@ -139,12 +170,37 @@ class SendWorker:
         channel = self.channel_of(message)
         if channel is None:
             return self._fail(message, None, {"code": "channel_gone", "title": "the channel was removed"})
+        return Ready(job, message, channel)
+
+    def claim(self, job: OutboundJob, message: dict[str, Any] | None = None) -> Claimed | str:
+        """Steps 1 and 2 up to the claim: the claimed message, or what happened instead."""
+        ready = self.claimable(job, message)
+        if isinstance(ready, str):
+            return ready
         token = ids.new_id()
-        now_epoch = int(clock.now().timestamp())
-        if not self.store.claim(message, token, now_epoch, CLAIM_LEASE_SECONDS):
+        if not self.store.claim(ready.message, token, int(clock.now().timestamp()), CLAIM_LEASE_SECONDS):
             return self._claim_refused(job)
+        return Claimed(ready.message, ready.channel, token)
+
+    def claim_all(self, ready: list[Ready]) -> list[Claimed] | None:
+        """Claim distinct messages in one transaction; None when that was refused (claim each on its own)."""
+        claims = [Claimed(r.message, r.channel, ids.new_id()) for r in ready]
+        if self.store.claim_all([(c.message, c.token) for c in claims], int(clock.now().timestamp()),
+                                CLAIM_LEASE_SECONDS):
+            return claims
+        return None
+
+    def deliver(self, claimed: Claimed, receive_count: int = 1, slot_second: int | None = None) -> str:
+        """The rest: a send slot in the current second (unless ``slot_second`` is it), the call, the outcome."""
+        outcome = self.call(claimed, receive_count, slot_second)
+        return outcome if isinstance(outcome, str) else self._sent(claimed.message, claimed.token,
+                                                                   outcome.provider_id)
+
+    def call(self, claimed: Claimed, receive_count: int = 1, slot_second: int | None = None) -> Delivered | str:
+        """Step 3: the provider's call, in a send slot of the current second; the outcome when it failed."""
+        message, channel, token = claimed.message, claimed.channel, claimed.token
         if slot_second != int(clock.now().timestamp()) and self.throughput.acquire(
-                job.tenant_id, channel.channel_id, channel.throughput_mps) is None:
+                channel.tenant_id, channel.channel_id, channel.throughput_mps) is None:
             self.store.release(message, token)  # nothing was sent: another worker may take it
             count("SendThrottledLocally")
             raise RetryLater("the channel's throughput is used up", 1, requeue=True)
@@ -155,7 +211,20 @@ class SendWorker:
         except Exception:
             self.store.release(message, token)  # e.g. the file could not be read: nothing was sent
             raise
-        return self._sent(message, token, provider_id)
+        return Delivered(claimed, provider_id)
+
+    def deliver_recorded(self, delivered: Delivered) -> str:
+        """Step 4 for one send."""
+        return self._sent(delivered.claimed.message, delivered.claimed.token, delivered.provider_id)
+
+    def record_all(self, delivered: list[Delivered]) -> bool:
+        """Step 4 for several sends in one transaction; False when refused (record each on its own)."""
+        if not self.store.record_all_sent([(d.claimed.message, d.claimed.token, d.provider_id) for d in delivered],
+                                          clock.iso(clock.now())):
+            return False
+        for d in delivered:
+            self.sent_recorded(d.claimed.message, d.provider_id, parked=False)
+        return True
 
     def channel_of(self, message: dict[str, Any]) -> Channel | None:
         channel = self.services.channels.by_id(message["channel_id"])  # cached for a minute per process
@@ -236,6 +305,10 @@ class SendWorker:
         except ClaimLost:
             logger.error("send recorded after the claim was lost", message_id=message["message_id"])
             return "done"
+        return self.sent_recorded(message, provider_id, parked)
+
+    def sent_recorded(self, message: dict[str, Any], provider_id: str, parked: bool) -> str:
+        """After the record: parked statuses, the session's last message, the events."""
         count("MessageSent")
         events = [DomainEvent("message.sent", message["tenant_id"], {
             "message_id": message["message_id"], "session_id": message.get("session_id"),
@@ -272,47 +345,85 @@ class BatchAttempts:
 
 
 def send_batch(records: list[dict[str, Any]], services: Services) -> BatchAttempts:
-    """Send a batch concurrently: one BatchGetItem for its messages, one counter update per channel for
-    its send slots (when the second has room for all of them), one PutEvents for its events."""
+    """Send a batch of queue records: one BatchGetItem for the messages, one transaction for their claims,
+    one counter update per channel for the send slots (taken after the claims, so the sends go out in
+    the slots' second), the calls (concurrently), one transaction recording the sends, one PutEvents.
+    A transaction that is refused (a message claimed elsewhere, a status parked) falls back to each
+    message on its own, and every record's outcome is its own."""
     worker = SendWorker(services)
-    parsed: dict[str, OutboundJob | BaseException] = {}
+    results: dict[str, BaseException | None] = {}
+    receives: dict[str, int] = {}
+    jobs: dict[str, OutboundJob] = {}
     for raw in records:
         record = SQSRecord(raw)
+        results[record.message_id] = None
+        receives[record.message_id] = int(record.attributes.approximate_receive_count or 1)
         try:
-            parsed[record.message_id] = OutboundJob.model_validate_json(record.body)
-        except ValueError as exc:
-            parsed[record.message_id] = exc
-    jobs = [job for job in parsed.values() if isinstance(job, OutboundJob)]
-    loaded = {(m["pk"], m["sk"]): m for m in worker.store.load_many([(j.message_pk, j.message_sk) for j in jobs])}
-    prepaid: dict[tuple[str, str], int] = {}  # message key -> the second of its send slot
-    by_channel: dict[tuple[str, str, int], list[tuple[str, str]]] = {}
-    for key, message in loaded.items():
-        channel = worker.channel_of(message) if message.get("status") == "queued" else None
-        if channel is not None:
-            by_channel.setdefault((channel.tenant_id, channel.channel_id, channel.throughput_mps), []).append(key)
-    for (tenant_id, channel_id, limit), keys_ in by_channel.items():
-        second = worker.throughput.acquire(tenant_id, channel_id, limit, count=len(keys_), max_wait_s=0.0)
-        if second is not None:
-            prepaid.update(dict.fromkeys(keys_, second))
+            jobs[record.message_id] = OutboundJob.model_validate_json(record.body)
+        except ValueError:
+            logger.error("outbound record is not a job", message_id=record.message_id)  # nothing to retry
+    loaded = {(m["pk"], m["sk"]): m for m in worker.store.load_many(
+        list(dict.fromkeys((j.message_pk, j.message_sk) for j in jobs.values())))}
 
-    def attempt(raw: dict[str, Any]) -> BaseException | None:
-        record = SQSRecord(raw)
-        job = parsed[record.message_id]
-        if isinstance(job, BaseException):
-            logger.error("outbound record is not a job", message_id=record.message_id)
-            return None  # nothing to retry: drop it
-        key = (job.message_pk, job.message_sk)
+    def outcome_of(message_ids: list[str], action: Callable[[], Any]) -> Any:
         try:
-            worker.send(job, int(record.attributes.approximate_receive_count or 1),
-                        message=loaded.get(key) or {}, slot_second=prepaid.get(key))
-        except Exception as exc:  # noqa: BLE001 - each record's failure is reported on its own
+            return action()
+        except Exception as exc:  # noqa: BLE001 - reported per record, for the queue to act on
             if not isinstance(exc, RetryLater | RetriesExhausted):
-                logger.exception("send attempt failed", message_id=record.message_id)
-            return exc
-        return None
+                logger.exception("send attempt failed", message_ids=message_ids)
+            for message_id in message_ids:
+                results[message_id] = exc
+            return None
+
+    # 1-2: what can be claimed, claimed together (a message named twice is left to the one-by-one path)
+    ready: dict[str, Ready] = {}
+    alone: list[str] = []
+    for message_id, job in jobs.items():
+        step = outcome_of([message_id], lambda job=job: worker.claimable(
+            job, loaded.get((job.message_pk, job.message_sk)) or {}))
+        if isinstance(step, Ready):
+            if any(r.message is step.message for r in ready.values()):
+                alone.append(message_id)
+            else:
+                ready[message_id] = step
+    claimed: dict[str, Claimed] = {}
+    if len(ready) > 1:
+        together = outcome_of(list(ready), lambda: worker.claim_all(list(ready.values())))
+        if together is not None:
+            claimed.update(zip(ready, together, strict=True))
+        elif all(results[message_id] is None for message_id in ready):
+            alone.extend(ready)
+    else:
+        alone.extend(ready)
 
     with ThreadPoolExecutor(max_workers=min(CONCURRENCY, max(len(records), 1))) as pool:
-        results = list(pool.map(attempt, records))
+        for message_id, step in zip(alone, pool.map(lambda message_id: outcome_of([message_id], lambda: worker.claim(
+                jobs[message_id], loaded.get((jobs[message_id].message_pk, jobs[message_id].message_sk)) or {})),
+                alone), strict=True):
+            if isinstance(step, Claimed):
+                claimed[message_id] = step
+        # 2: the send slots, in the second the calls go out
+        slots: dict[str, int] = {}
+        by_channel: dict[tuple[str, str, int], list[str]] = {}
+        for message_id, step in claimed.items():
+            channel = step.channel
+            by_channel.setdefault((channel.tenant_id, channel.channel_id, channel.throughput_mps), []).append(
+                message_id)
+        for (tenant_id, channel_id, limit), message_ids in by_channel.items():
+            second = worker.throughput.acquire(tenant_id, channel_id, limit, count=len(message_ids),
+                                               max_wait_s=0.0)
+            if second is not None:
+                slots.update(dict.fromkeys(message_ids, second))
+        # 3: the calls
+        calls = list(pool.map(lambda message_id: outcome_of([message_id], lambda: worker.call(
+            claimed[message_id], receives[message_id], slots.get(message_id))), list(claimed)))
+        delivered = {message_id: step for message_id, step in zip(claimed, calls, strict=True)
+                     if isinstance(step, Delivered)}
+        # 4: the records
+        if len(delivered) > 1 and outcome_of(list(delivered), lambda: worker.record_all(list(delivered.values()))):
+            delivered = {}
+        pending = [m for m in delivered if results[m] is None]
+        list(pool.map(lambda message_id: outcome_of([message_id], lambda: worker.deliver_recorded(
+            delivered[message_id])), pending))
     worker.flush()
-    return BatchAttempts({SQSRecord(r).message_id: result for r, result in zip(records, results, strict=True)},
-                         services)
+    return BatchAttempts(results, services)
