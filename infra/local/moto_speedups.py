@@ -15,7 +15,8 @@ DynamoDB
   every attribute value's shape (14 ms for ten items).
 * An update expression is parsed once per distinct text, and a condition expression lexed once (moto
   parsed every update expression twice per request and the parse was half an UpdateItem's time). The
-  parsed tree is only read (moto's validator works on its own copy), the lexed tokens are immutable.
+  parsed tree is only read (moto's validator works on its own copy, which is unpickled from the
+  remembered tree's pickle rather than deep-copied), the lexed tokens are immutable.
 * TransactWriteItems backs up the items it touches, not every table it touches (moto deep-copied each
   table once per item of the transaction: a 100-item transaction on a 30,000-item table copied three
   million items).
@@ -36,6 +37,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import pickle
 from collections import deque
 from datetime import datetime
 from typing import Any
@@ -179,11 +181,13 @@ _DATA_PLANE = frozenset({"GetItem", "BatchGetItem", "Query", "Scan", "PutItem", 
 
 def _dynamodb_expressions_parsed_once() -> None:
     from moto.dynamodb.comparisons import ConditionExpressionParser
+    from moto.dynamodb.parsing import validators
     from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 
     parse_update = UpdateExpressionParser.make.__func__  # type: ignore[attr-defined]
     lex_condition = ConditionExpressionParser._lex_condition_expression
-    updates: dict[str, Any] = {}
+    updates: dict[str, Any] = {}  # remembered trees are never dropped, so their ids stay theirs
+    pickled: dict[int, bytes] = {}
     conditions: dict[str, tuple[Any, ...]] = {}
 
     def make(cls: type, expression: str) -> Any:
@@ -192,7 +196,13 @@ def _dynamodb_expressions_parsed_once() -> None:
             parsed = parse_update(cls, expression)  # errors are raised, and not remembered
             if len(updates) < _EXPRESSIONS_REMEMBERED:
                 updates[expression] = parsed
+                pickled[id(parsed)] = pickle.dumps(parsed)
         return parsed
+
+    def copy_tree(value: Any, memo: Any = None) -> Any:
+        """The validator's own copy of a remembered tree: unpickled (five times faster than deepcopy)."""
+        blob = pickled.get(id(value))
+        return pickle.loads(blob) if blob is not None else copy.deepcopy(value, memo)  # noqa: S301
 
     def lex(self: ConditionExpressionParser) -> Any:
         text = self.condition_expression
@@ -204,6 +214,7 @@ def _dynamodb_expressions_parsed_once() -> None:
         return deque(nodes)
 
     UpdateExpressionParser.make = classmethod(make)  # type: ignore[assignment]
+    validators.deepcopy = copy_tree  # type: ignore[attr-defined]
     ConditionExpressionParser._lex_condition_expression = lex  # type: ignore[method-assign]
 
 

@@ -326,11 +326,12 @@ class Dispatch:
                 except InvalidInput as exc:
                     skips.append(Skip(contact_id, states.SKIP_BAD_PARAMETERS, f"{exc.field}: {exc.message}"))
                     continue
-                sends.append(self._send(campaign, channel, contact_id, wa_id, graph_template, text, now_iso))
+                sends.append(self._send(campaign, channel, contact_id, wa_id, graph_template, text, now_iso,
+                                        recipient.get("added_at")))
         return sends, skips
 
     def _send(self, campaign: dict[str, Any], channel: Channel, contact_id: str, wa_id: str,
-              graph_template: dict[str, Any], text: str, now_iso: str) -> QueuedSend:
+              graph_template: dict[str, Any], text: str, now_iso: str, added_at: str | None) -> QueuedSend:
         t = self.tenant_id
         message_id = message_id_for(self.campaign_id, contact_id)
         recipient_key = keys.campaign_recipient(t, self.campaign_id, contact_id)
@@ -345,7 +346,7 @@ class Dispatch:
         }
         reply_index = {**keys.campaign_reply_index(t, channel.channel_id, contact_id), "campaign_id": self.campaign_id,
                        "recipient_pk": recipient_key["pk"], "recipient_sk": recipient_key["sk"], "queued_at": now_iso}
-        return QueuedSend(contact_id, message, reply_index)
+        return QueuedSend(contact_id, message, reply_index, added_at)
 
     # -- recovery, the end of a run, and later runs ----------------------------------------------------------
     def _recover_unsent(self) -> list[OutgoingMessage]:

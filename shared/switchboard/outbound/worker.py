@@ -51,6 +51,7 @@ PAIR_RATE_LIMIT = 131056
 CLAIM_RECHECK_SECONDS = 10
 MAX_BACKOFF_SECONDS = 900
 CONCURRENCY = 10
+BATCH_SLOT_WAIT_SECONDS = 1.5
 
 
 class OutboundJob(BaseModel):
@@ -410,8 +411,9 @@ def send_batch(records: list[dict[str, Any]], services: Services) -> BatchAttemp
             by_channel.setdefault((channel.tenant_id, channel.channel_id, channel.throughput_mps), []).append(
                 message_id)
         for (tenant_id, channel_id, limit), message_ids in by_channel.items():
+            # a full second: the batch waits for the next one together (one update, not one per message)
             second = worker.throughput.acquire(tenant_id, channel_id, limit, count=len(message_ids),
-                                               max_wait_s=0.0)
+                                               max_wait_s=BATCH_SLOT_WAIT_SECONDS)
             if second is not None:
                 slots.update(dict.fromkeys(message_ids, second))
         # 3: the calls
