@@ -27,6 +27,10 @@ SQS
   attribute dictionary, although what it wanted from it was a setting such as the retention period.
 * A received message's retention is checked against the queue's setting directly (moto rebuilt the
   queue's whole attribute dictionary for every message it returned).
+* A FIFO message whose deduplication id the queue has never seen is added without comparing it with
+  every message in the queue (moto's check is kept, unchanged, for an id seen before); a message is
+  deleted by its receipt handle without scanning every message's handles twice. Both were linear in the
+  queue's depth per message, so a backlog of 20,000 status webhooks took quadratic time.
 
 Requests are applied one at a time (aws_server.REQUEST_LOCK), which the backups and the per-request
 counter cache rely on; ``begin_request`` marks each one.
@@ -63,6 +67,8 @@ def apply() -> None:
     _dynamodb_expressions_parsed_once()
     _sqs_counters_once_per_request()
     _sqs_retention_without_recount()
+    _sqs_fifo_deduplication_indexed()
+    _sqs_delete_by_receipt_handle()
 
 
 # -- DynamoDB ---------------------------------------------------------------------------------------------
@@ -252,3 +258,55 @@ def _cached_counter(name: str, count: Any) -> Any:
         cache[name] = (_generation, value)
         return int(value)
     return counter
+
+
+def _sqs_fifo_deduplication_indexed() -> None:
+    from moto.sqs.models import Queue
+
+    original = Queue.add_message
+
+    def add_message(self: Queue, message: Any) -> None:
+        dedup_id = message.deduplication_id
+        if not (self.fifo_queue and dedup_id):
+            return original(self, message)
+        seen = self.__dict__.setdefault("_speedup_deduplication_ids", set())
+        if dedup_id in seen or self.lambda_event_source_mappings:
+            seen.add(dedup_id)
+            return original(self, message)  # moto's own check against the messages in the queue
+        seen.add(dedup_id)  # never seen: no message in the queue can carry it
+        with self._messages_lock:
+            self._messages.append(message)
+            self._messages_lock.notify_all()
+        return None
+
+    Queue.add_message = add_message  # type: ignore[method-assign]
+
+
+_RECEIVED: dict[str, Any] = {}  # receipt handle -> the message it was given for
+
+
+def _sqs_delete_by_receipt_handle() -> None:
+    from moto.sqs.models import Message, Queue
+
+    mark_received = Message.mark_received
+    original_delete = Queue.delete_message
+
+    def remember(self: Message, *args: Any, **kwargs: Any) -> None:
+        mark_received(self, *args, **kwargs)
+        _RECEIVED[self.receipt_handle] = self  # type: ignore[index]
+
+    def delete_message(self: Queue, receipt_handle: str) -> None:
+        message = _RECEIVED.get(receipt_handle)
+        if message is not None and receipt_handle not in self.deleted_messages:
+            for position, candidate in enumerate(self._messages):
+                if candidate is message:
+                    del self._messages[position]
+                    self.pending_messages.discard(message)
+                    self.deleted_messages.update(message.all_receipt_handles)
+                    for handle in message.all_receipt_handles:
+                        _RECEIVED.pop(handle, None)
+                    return
+        original_delete(self, receipt_handle)  # already deleted, another queue's, or unknown: moto decides
+
+    Message.mark_received = remember  # type: ignore[method-assign]
+    Queue.delete_message = delete_message  # type: ignore[method-assign]

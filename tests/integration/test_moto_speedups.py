@@ -653,6 +653,45 @@ def test_a_fifo_queue_drops_a_duplicate_within_the_window(aws: resources.Created
     assert _counts(url)[:2] == (0, 2)
 
 
+def test_a_deduplication_id_is_checked_against_the_messages_in_the_queue(aws: resources.Created) -> None:
+    """moto's rule, kept: an id is a duplicate while a message with it is in the queue (new ids go in
+    without a scan of the queue; an id seen before gets moto's own check)."""
+    sqs = _sqs()
+    url = aws.queue_urls["inbound"]
+    for n in range(50):
+        sqs.send_message(QueueUrl=url, MessageBody=f"m{n}", MessageGroupId=f"g{n}", MessageDeduplicationId=f"e{n}")
+    sqs.send_message(QueueUrl=url, MessageBody="again", MessageGroupId="g7", MessageDeduplicationId="e7")
+    assert _counts(url)[0] == 50
+    everything = []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        everything += batch
+    assert sorted(m["Body"] for m in everything) == sorted(f"m{n}" for n in range(50))
+    for message in everything:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    sqs.send_message(QueueUrl=url, MessageBody="after", MessageGroupId="g7", MessageDeduplicationId="e7")
+    assert _counts(url)[0] == 1  # moto forgets an id once its message is gone
+
+
+def test_a_message_is_deleted_by_any_of_its_receipt_handles_once(aws: resources.Created) -> None:
+    sqs = _sqs()
+    url = aws.queue_urls["outbound"]
+    for n in range(30):
+        sqs.send_message(QueueUrl=url, MessageBody=f"m{n}")
+    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)["Messages"]
+    again = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    by_body = {m["Body"]: m["ReceiptHandle"] for m in first}
+    old_handle = next(by_body[m["Body"]] for m in again if m["Body"] in by_body)  # received twice
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=old_handle)
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=old_handle)  # deleting twice is not an error
+    for message in again:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    visible, in_flight, _ = _counts(url)
+    assert (visible + in_flight) == 30 - len({m["Body"] for m in again})
+    with pytest.raises(ClientError) as refused:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle="not-a-handle")
+    assert refused.value.response["Error"]["Code"] == "ReceiptHandleIsInvalid"
+
+
 def test_an_unanswered_message_comes_back_then_goes_to_the_dead_letter_queue(aws: resources.Created) -> None:
     sqs, url, dlq = _sqs(), aws.queue_urls["outbound"], aws.dlq_urls["outbound"]
     max_receives = int(json.loads(sqs.get_queue_attributes(
