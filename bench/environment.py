@@ -87,18 +87,6 @@ class LocalAws:
         self.moto.stop()
 
 
-def constant_time_sqs_sends() -> None:
-    """moto's SQS recounts every message of a queue each time it reads a queue attribute, several times
-    per message sent, so its SendMessageBatch slows with the queue's length (170 ms for ten entries at a
-    hundred messages); SQS does not. The benchmarks never read queue depths, so the three counters are
-    made constant here, for our calls and the reference calls alike."""
-    from moto.sqs.models import Queue
-
-    for name in ("approximate_number_of_messages", "approximate_number_of_messages_delayed",
-                 "approximate_number_of_messages_not_visible"):
-        setattr(Queue, name, property(lambda self: 0))
-
-
 def start() -> LocalAws:
     """Start moto's server and point every boto3 client of this process at it. Call before any function
     handler is imported: Powertools' Logger binds stdout when a handler module is imported."""
@@ -107,8 +95,6 @@ def start() -> LocalAws:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
     from infra.local.aws_server import AtomicMotoServer
-
-    constant_time_sqs_sends()
 
     # The benchmarks empty the queues between rounds (moto's FIFO send slows as a queue grows).
     os.environ["MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR"] = "false"

@@ -23,8 +23,9 @@ DynamoDB
 
 SQS
 * The approximate message counters (which count every message of the queue) are computed at most once
-  per request: moto read them several times for every message sent or received, through the queue's
-  attribute dictionary, although what it wanted from it was a setting such as the retention period.
+  per request, all three in one pass: moto read them several times for every message sent or received,
+  through the queue's attribute dictionary, although what it wanted from it was a setting such as the
+  retention period, and each pass asked the clock once per message.
 * A received message's retention is checked against the queue's setting directly (moto rebuilt the
   queue's whole attribute dictionary for every message it returned).
 * A FIFO message whose deduplication id the queue has never seen is added without comparing it with
@@ -229,11 +230,37 @@ _EXPRESSIONS_REMEMBERED = 4096  # distinct expression texts (ours are a few doze
 
 # -- SQS --------------------------------------------------------------------------------------------------
 def _sqs_counters_once_per_request() -> None:
+    from moto.core.utils import unix_time_millis
     from moto.sqs.models import Queue
 
-    for name in ("approximate_number_of_messages", "approximate_number_of_messages_delayed",
-                 "approximate_number_of_messages_not_visible"):
-        setattr(Queue, name, property(_cached_counter(name, getattr(Queue, name).fget)))
+    def counts(self: Queue) -> tuple[int, int, int]:
+        """(visible, not visible, delayed), as moto defines them, in one pass at one moment."""
+        cached = self.__dict__.get("_speedup_counts")
+        if cached is not None and cached[0] == _generation:
+            return cached[1]  # type: ignore[no-any-return]
+        now = unix_time_millis()
+        visible = not_visible = delayed = 0
+        for message in self._messages:
+            is_delayed = now < message.delayed_until
+            delayed += is_delayed
+            if now <= message.visible_at:
+                not_visible += 1
+            elif not is_delayed:
+                visible += 1
+        found = (visible, not_visible, delayed)
+        self.__dict__["_speedup_counts"] = (_generation, found)
+        return found
+
+    def messages(self: Queue) -> list[Any]:
+        """The visible, undelayed messages, judged at one moment (moto asked the clock twice per message)."""
+        now = unix_time_millis()
+        return [m for m in self._messages if now > m.visible_at and not now < m.delayed_until]
+
+    Queue.messages = property(messages)  # type: ignore[assignment]
+    Queue.approximate_number_of_messages = property(lambda self: counts(self)[0])  # type: ignore[assignment]
+    Queue.approximate_number_of_messages_not_visible = property(  # type: ignore[assignment]
+        lambda self: counts(self)[1])
+    Queue.approximate_number_of_messages_delayed = property(lambda self: counts(self)[2])  # type: ignore[assignment]
 
 
 def _sqs_retention_without_recount() -> None:
@@ -246,18 +273,6 @@ def _sqs_retention_without_recount() -> None:
 
     SQSBackend.is_message_valid_based_on_retention_period = (  # type: ignore[method-assign]
         is_message_valid_based_on_retention_period)
-
-
-def _cached_counter(name: str, count: Any) -> Any:
-    def counter(self: Any) -> int:
-        cache = self.__dict__.setdefault("_speedup_counters", {})
-        cached = cache.get(name)
-        if cached is not None and cached[0] == _generation:
-            return int(cached[1])
-        value = count(self)
-        cache[name] = (_generation, value)
-        return int(value)
-    return counter
 
 
 def _sqs_fifo_deduplication_indexed() -> None:
