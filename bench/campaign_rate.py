@@ -109,16 +109,21 @@ def measure(recipients: int = 10_000, rate: int = 80, timeout_s: float = 330.0,
         http.post(f"{runtime.url}/campaigns/{campaign_id}/start", timeout=30).raise_for_status()
         counts: dict[str, int] = {}
         deadline = started + timeout_s
-        # Watch the simulator while sending (counting recipients reads all of them: only at the end).
-        last, last_change = -1, time.monotonic()
+        # Watch the simulator while sending and posting receipts, and the queues while the receipts are
+        # processed (counting recipients reads all of them: only at the end).
+        last: tuple[int, ...] = ()
+        last_change = time.monotonic()
         while time.monotonic() < deadline and time.monotonic() - last_change < 60:
             time.sleep(2.0)
             done = len(runtime.graph.sent)
+            depths = runtime.queue_depths()
+            moved = (done, runtime.graph.callbacks.delivered, depths["inbound"]["visible"],
+                     depths["outbound"]["visible"])
             if progress:
                 progress(f"{time.monotonic() - started:6.1f}s simulator accepted {done} sends, "
-                         f"{runtime.graph.callbacks.pending()} receipts to post, queues {runtime.queue_depths()}")
-            if done != last:
-                last, last_change = done, time.monotonic()
+                         f"{runtime.graph.callbacks.pending()} receipts to post, queues {depths}")
+            if moved != last:
+                last, last_change = moved, time.monotonic()
             if done >= recipients and runtime.graph.callbacks.pending() == 0 and runtime.wait_idle(1.0):
                 break
         while not counts:  # at least once, however long the sending took

@@ -22,7 +22,8 @@ class QueueTrigger:
     queue: str
     batch_size: int = 10
     max_batching_window_s: int = 0
-    local_pollers: int = 1  # the local runtime's concurrent pollers (a standard queue may have several)
+    local_pollers: int = 1  # the local runtime's concurrent pollers (Lambda runs several per queue; a FIFO
+    # queue's pollers take different message groups)
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,7 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(
         name="contact_resolution",
         description="Resolves senders to contacts and sessions, stores messages, applies statuses",
-        queue=QueueTrigger("inbound", batch_size=10),
+        queue=QueueTrigger("inbound", batch_size=10, local_pollers=3),  # message groups in parallel
         # queue:inbound: the media step is queued as its own job (docs/inbound.md)
         uses={"table:data": "readwrite", "bus": "put", "bucket:media": "readwrite", "secrets": "read",
               "queue:inbound": "send"},
