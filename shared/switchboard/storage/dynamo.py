@@ -134,6 +134,18 @@ class Table:
             raise TransactionConflict(reasons) from exc
 
 
+def committed_unless_refused(table: Table, transaction: Transaction, guard: int = 0) -> bool:
+    """Commit; False (nothing written) when the item at ``guard`` failed its condition. Any other
+    cancellation is raised."""
+    try:
+        table.commit(transaction)
+    except TransactionConflict as conflict:
+        if conflict.failed_at(guard):
+            return False
+        raise
+    return True
+
+
 def is_conditional_failure(exc: ClientError) -> bool:
     return exc.response["Error"]["Code"] == "ConditionalCheckFailedException"
 

@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from switchboard import clock
 from switchboard.storage import keys
-from switchboard.storage.dynamo import Table, Transaction, TransactionConflict, is_conditional_failure
+from switchboard.storage.dynamo import Table, Transaction, committed_unless_refused, is_conditional_failure
 
 PARKED_FOR = timedelta(days=7)
 _PARKED_PREFIX = "status_"
@@ -77,13 +77,7 @@ class StatusStore:
                   "SET #status = :payload, #ttl = if_not_exists(#ttl, :expires)",
                   {":payload": json.dumps(payload), ":expires": int((clock.now() + PARKED_FOR).timestamp())},
                   {"#status": _PARKED_PREFIX + status, "#ttl": keys.TTL_ATTRIBUTE})
-        try:
-            self.table.commit(tx)
-        except TransactionConflict as conflict:
-            if conflict.failed_at(0):
-                return False
-            raise
-        return True
+        return committed_unless_refused(self.table, tx)
 
     def parked(self, tenant_id: str, provider_message_id: str) -> list[dict[str, Any]]:
         """The status payloads parked for a provider message id."""

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 from switchboard import clock
 from switchboard.storage import keys
-from switchboard.storage.dynamo import Table, Transaction, TransactionConflict, is_conditional_failure
+from switchboard.storage.dynamo import Table, Transaction, committed_unless_refused, is_conditional_failure
 from switchboard.storage.pagination import Page, query_page
 
 SEEN_FOR = timedelta(days=30)
@@ -32,13 +32,7 @@ class WebhookUpdateStore:
                condition="attribute_not_exists(pk)")
         tx.put({**keys.webhook_update(tenant_id, kind, f"{at_iso}#{event_id}"), "tenant_id": tenant_id,
                 "kind": kind, "event_id": event_id, "received_at": at_iso, **fields})
-        try:
-            self.table.commit(tx)
-        except TransactionConflict as conflict:
-            if conflict.failed_at(0):
-                return False
-            raise
-        return True
+        return committed_unless_refused(self.table, tx)
 
     def list(self, tenant_id: str, kind: str, cursor: str | None, limit: int) -> Page:
         partition = keys.webhook_update(tenant_id, kind, "")["pk"]
