@@ -64,21 +64,29 @@ class _LongPolls:
 
     def __init__(self, app: Any) -> None:
         self.app = app
-        self.changed = threading.Condition()
+        self._queues: dict[str, threading.Condition] = {}  # a queue's URL -> the polls waiting on it
+        self._queues_lock = threading.Lock()
+
+    def _changed(self, queue_url: str) -> threading.Condition:
+        name = queue_url.rsplit("/", 1)[-1]  # the queue's name: clients may spell its URL differently
+        with self._queues_lock:
+            return self._queues.setdefault(name, threading.Condition())
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
-        if target == "AmazonSQS.ReceiveMessage":
+        request: dict[str, Any] = {}
+        if target == "AmazonSQS.ReceiveMessage" or target in self._CHANGES:
             body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            environ["wsgi.input"] = io.BytesIO(body)
             request = json.loads(body or b"{}")
-            wait = float(request.get("WaitTimeSeconds") or 0)
+            wait = float(request.get("WaitTimeSeconds") or 0) if target == "AmazonSQS.ReceiveMessage" else 0
             if wait > 0:
                 return self._long_poll(environ, start_response, {**request, "WaitTimeSeconds": 0}, wait)
-            environ["wsgi.input"] = io.BytesIO(body)
         answer = self._atomic(environ, start_response)
         if target in self._CHANGES:
-            with self.changed:
-                self.changed.notify_all()
+            changed = self._changed(str(request.get("QueueUrl", "")))
+            with changed:
+                changed.notify_all()
         return answer
 
     def _atomic(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
@@ -89,6 +97,7 @@ class _LongPolls:
     def _long_poll(self, environ: dict[str, Any], start_response: Any, request: dict[str, Any],
                    wait: float) -> list[bytes]:
         body = json.dumps(request).encode()
+        changed = self._changed(str(request.get("QueueUrl", "")))
         deadline = time.monotonic() + wait
         while True:
             started: list[Any] = []
@@ -99,8 +108,8 @@ class _LongPolls:
                     b"".join(answer) or b"{}").get("Messages"):
                 start_response(*started[0])
                 return answer
-            with self.changed:
-                self.changed.wait(min(0.25, remaining))
+            with changed:
+                changed.wait(min(0.25, remaining))
 
 
 class AtomicMotoServer:

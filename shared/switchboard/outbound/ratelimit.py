@@ -2,7 +2,9 @@
 (``ADD n :one`` conditioned on ``n < :limit``, expiring by TTL). A full second means waiting for the
 next one; after ``max_wait_s`` the caller gives the record back to the queue instead. A slot is good for
 its second only: a send that is about to go out in a later second takes a slot in that one (the provider
-counts the second in which the request arrives)."""
+counts the second in which the request arrives). A send does not start in the last ``EDGE_S`` of a
+second: it takes a slot in the next one and waits for it, so that the time between taking the slot and
+the request's arrival cannot carry it over into a second that is already full."""
 
 from __future__ import annotations
 
@@ -12,6 +14,14 @@ from collections.abc import Callable
 
 from switchboard import clock
 from switchboard.outbound.store import OutboundStore
+
+
+EDGE_S = 0.15
+
+
+def slot_second(now: float) -> int:
+    """The second a send starting at ``now`` counts in."""
+    return int(now + EDGE_S)
 
 
 class ChannelThroughput:
@@ -26,8 +36,10 @@ class ChannelThroughput:
         waited = 0.0
         while True:
             now = clock.now().timestamp()
-            second = int(now)
+            second = slot_second(now)
             if self.store.take_send_slot(tenant_id, channel_id, second, limit, count):
+                if second > now:  # in the edge of the previous second: start with this one
+                    self.sleep(second - now)
                 return second
             pause = (second + 1 - now) + random.uniform(0.0, 0.02)  # noqa: S311 - jitter, not security
             if waited + pause > max_wait_s:

@@ -37,6 +37,7 @@ from switchboard.domain.channels import Channel
 from switchboard.errors import SwitchboardError
 from switchboard.inbound.statuses import apply_parked
 from switchboard.observability import count
+from switchboard.outbound import ratelimit
 from switchboard.outbound.ratelimit import ChannelThroughput
 from switchboard.outbound.store import ClaimLost, OutboundStore
 from switchboard.services import Services
@@ -200,7 +201,7 @@ class SendWorker:
     def call(self, claimed: Claimed, receive_count: int = 1, slot_second: int | None = None) -> Delivered | str:
         """Step 3: the provider's call, in a send slot of the current second; the outcome when it failed."""
         message, channel, token = claimed.message, claimed.channel, claimed.token
-        if slot_second != int(clock.now().timestamp()) and self.throughput.acquire(
+        if slot_second != ratelimit.slot_second(clock.now().timestamp()) and self.throughput.acquire(
                 channel.tenant_id, channel.channel_id, channel.throughput_mps) is None:
             self.store.release(message, token)  # nothing was sent: another worker may take it
             count("SendThrottledLocally")
