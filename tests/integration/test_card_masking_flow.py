@@ -10,13 +10,13 @@ import re
 from collections.abc import Iterator
 
 import pytest
-import responses
 from boto3.dynamodb.conditions import Key
-
 from switchboard import clock
 from switchboard.services import services
 from switchboard.storage import keys
+
 from tests.support.email import mail, mailgun_post
+from tests.support.outbound import graph_refuses
 from tests.support.whatsapp import envelope, signed, text_message
 
 CARD_SPACES, CARD_DASHES, AMEX = "4111 1111 1111 1111", "5500-0000-0000-0004", "378282246310005"
@@ -29,9 +29,7 @@ CARD_DIGITS = ["4111111111111111", "5500000000000004", "378282246310005"]
 @pytest.fixture(autouse=True)
 def no_graph() -> Iterator[None]:
     """Media lookups for the captioned image answer 404: no request leaves the machine."""
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.add(responses.GET, re.compile(r"https://graph\.facebook\.com/.*"), status=404,
-                 json={"error": {"code": 100, "message": "unknown media"}})
+    with graph_refuses(404, 100, "unknown media"):
         yield
 
 

@@ -8,11 +8,11 @@ import re
 from collections.abc import Iterator
 
 import pytest
-import responses
-
-from infra.declaration import FUNCTIONS
 from switchboard.services import services
 from switchboard.storage import keys
+
+from infra.declaration import FUNCTIONS
+from tests.support.outbound import graph_refuses
 from tests.support.whatsapp import envelope, signed, text_message
 
 CAMPAIGN = {"name": "Spring", "channel_id": "wa-demo", "template": {"name": "spring_sale", "language": "en"}}
@@ -38,9 +38,7 @@ ADMIN_ROUTES: list[tuple[str, str, dict | None]] = [
 @pytest.fixture(autouse=True)
 def no_graph() -> Iterator[None]:
     """Template sync asks Meta: here Meta is down (the admin still gets past the role check)."""
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.add(responses.GET, re.compile(r"https://graph\.facebook\.com/.*"), status=503,
-                 json={"error": {"code": 2, "message": "unavailable"}})
+    with graph_refuses(503, 2, "unavailable"):
         yield
 
 

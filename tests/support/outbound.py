@@ -4,12 +4,14 @@ the in-process gateway) and helpers to run the send worker the way Lambda's trig
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import boto3
+import responses
 from switchboard import clock, ids
 from switchboard.services import services
 from switchboard.storage import keys
@@ -18,6 +20,15 @@ from infra.declaration import function
 from infra.local.api_server import Gateway, serve
 from infra.local.graph_simulator import GraphSimulator
 from infra.local.triggers import deliver
+
+
+@contextmanager
+def graph_refuses(status: int, code: int, message: str) -> Iterator[None]:
+    """Every GET to graph.facebook.com answers Meta's error: no request leaves the machine."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add(responses.GET, re.compile(r"https://graph\.facebook\.com/.*"), status=status,
+                 json={"error": {"code": code, "message": message}})
+        yield
 
 
 @contextmanager

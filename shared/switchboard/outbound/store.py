@@ -11,7 +11,13 @@ from botocore.exceptions import ClientError
 
 from switchboard.domain.messages import status_rank
 from switchboard.storage import keys
-from switchboard.storage.dynamo import Table, Transaction, TransactionConflict, is_conditional_failure
+from switchboard.storage.dynamo import (
+    Table,
+    Transaction,
+    TransactionConflict,
+    committed_unless_refused,
+    is_conditional_failure,
+)
 
 CLAIM_FIELDS = ("claim_token", "claim_expires_at")
 
@@ -77,11 +83,7 @@ class OutboundStore:
         for message, token in claims:
             expression, values, names, condition = _claim(token, now_epoch + lease_seconds)
             tx.update(_key(message), expression, values, names, condition)
-        try:
-            self.table.commit(tx)
-        except TransactionConflict:
-            return False
-        return True
+        return committed_unless_refused(self.table, tx, guard=None)
 
     def release(self, message: dict[str, Any], token: str) -> None:
         """Give a claim back after a retryable failure: nothing was sent."""
@@ -125,11 +127,7 @@ class OutboundStore:
         tx = Transaction()
         for message, token, provider_message_id in sends:
             self._sent_items(tx, message, token, provider_message_id, at_iso, check_parked=True)
-        try:
-            self.table.commit(tx)
-        except TransactionConflict:
-            return False
-        return True
+        return committed_unless_refused(self.table, tx, guard=None)
 
     def _commit_sent(self, message: dict[str, Any], token: str | None, provider_message_id: str, at_iso: str,
                      check_parked: bool) -> None:

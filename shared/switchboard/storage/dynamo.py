@@ -134,13 +134,13 @@ class Table:
             raise TransactionConflict(reasons) from exc
 
 
-def committed_unless_refused(table: Table, transaction: Transaction, guard: int = 0) -> bool:
-    """Commit; False (nothing written) when the item at ``guard`` failed its condition. Any other
-    cancellation is raised."""
+def committed_unless_refused(table: Table, transaction: Transaction, guard: int | None = 0) -> bool:
+    """Commit; False (nothing written) when the item at ``guard`` failed its condition (any other
+    cancellation is raised), or, with ``guard`` None, when the transaction was cancelled at all."""
     try:
         table.commit(transaction)
     except TransactionConflict as conflict:
-        if conflict.failed_at(guard):
+        if guard is None or conflict.failed_at(guard):
             return False
         raise
     return True
