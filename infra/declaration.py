@@ -15,6 +15,9 @@ class Route:
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
     path: str  # API Gateway form: /sessions/{session_id}
     auth: bool = True  # operator routes need a JWT; webhooks are verified by signature in code
+    # Which API Gateway serves it: the REST API (operators: Cognito authorizer, gateway responses, per-client
+    # throttling) or an HTTP API (webhooks: their own throttle budget, a third of REST's price per request).
+    api: Literal["rest", "http"] = "rest"
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,18 @@ RESOURCES = Resources(
         Queue("outbound", fifo=False, visibility_timeout_s=90, max_receive_count=5, local_visibility_timeout_s=30),
     ),
 )
+
+# The browser origins allowed to call the operator API (CORS), declared once for the CDK stack (context
+# `cors_origins`, comma-separated) and the local runtime (SWITCHBOARD_CORS_ORIGINS). Never `*`: the API takes
+# credentials (a bearer token).
+CORS_ORIGINS_DEFAULT = ("http://localhost:5173", "http://127.0.0.1:5173")
+
+
+def cors_origins(configured: str | None) -> tuple[str, ...]:
+    """The origins from a comma-separated setting, or the defaults when it is unset or empty."""
+    origins = tuple(origin.strip().rstrip("/") for origin in (configured or "").split(",") if origin.strip())
+    return origins or CORS_ORIGINS_DEFAULT
+
 
 # Environment variable each resource is handed to a function under (switchboard.config reads them).
 ENVIRONMENT_OF = {
