@@ -151,8 +151,9 @@ def test_a_blocked_senders_messages_are_kept_suppressed_outside_the_inbox(
     post(api, _text("420600111222", "wamid.BL1", "first"))
     process_inbound()
     session = api.call("GET", "/sessions", token=operator_token)[1]["items"][0]
-    pointer = keys.thread("demo", "wa-fixtures", "420600111222")
-    services().table.update(pointer, "SET blocked_until = :u", {":u": "forever"})
+    blocked = api.call("POST", f"/contacts/{session['contact_id']}/block", {"duration": "forever"},
+                       token=operator_token)
+    assert blocked[0] == 200
 
     post(api, _text("420600111222", "wamid.BL2", "spam"))
     process_inbound()

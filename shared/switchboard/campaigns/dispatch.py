@@ -38,6 +38,7 @@ from switchboard.campaigns.schedule import at_expression, next_fire
 from switchboard.clients.eventbus import DomainEvent
 from switchboard.clients.scheduler import ScheduleSpec
 from switchboard.clients.sqs import OutgoingMessage
+from switchboard.domain import blocks
 from switchboard.domain.channels import Channel
 from switchboard.errors import Conflict, InvalidInput
 from switchboard.services import Services
@@ -74,11 +75,6 @@ def message_id_for(campaign_id: str, contact_id: str) -> str:
         digest, rem = divmod(digest, 32)
         chars.append(_ALPHABET[rem])
     return "".join(chars)
-
-
-def is_blocked(contact: dict[str, Any], now_iso: str) -> bool:
-    until = contact.get("blocked_until")
-    return bool(until) and (until == "forever" or str(until) > now_iso)
 
 
 def whatsapp_id(contact: dict[str, Any], channel_id: str) -> str | None:
@@ -313,7 +309,7 @@ class Dispatch:
             wa_id = addresses.get(contact_id)
             if contact is None:
                 skips.append(Skip(contact_id, states.SKIP_NO_CONTACT, "the contact does not exist"))
-            elif is_blocked(contact, now_iso):
+            elif blocks.is_blocked(contact.get("blocked_until"), clock.parse_iso(now_iso)):
                 skips.append(Skip(contact_id, states.SKIP_BLOCKED, "the contact is blocked"))
             elif wa_id is None:
                 skips.append(Skip(contact_id, states.SKIP_NO_PHONE, "the contact has no WhatsApp number"))

@@ -22,6 +22,7 @@ from switchboard.contacts.models import (
     ContactPatch,
     IdentifierIn,
 )
+from switchboard.domain import blocks
 from switchboard.errors import ConcurrentUpdate, Conflict, InvalidInput, NotFound
 from switchboard.storage import keys
 from switchboard.storage.contact_search import ContactSearchStore, Source
@@ -108,7 +109,7 @@ class Directory:
         page = self.finder.candidates(tenant_id, source, cursor, limit)
         now = clock.now()
         found = [c for c in page.contacts
-                 if search.matches(c, terms, filters, rules.is_blocked(c.get("blocked_until"), now))]
+                 if search.matches(c, terms, filters, blocks.is_blocked(c.get("blocked_until"), now))]
         return found, page.cursor
 
     def history(self, tenant_id: str, contact_id: str, q: str | None) -> list[dict[str, Any]]:

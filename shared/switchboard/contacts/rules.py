@@ -91,10 +91,6 @@ def block_until(choice: BlockFor, now: datetime, until: datetime | None = None) 
     return clock.iso(until)
 
 
-def is_blocked(blocked_until: str | None, now: datetime) -> bool:
-    return bool(blocked_until) and (blocked_until == "forever" or clock.parse_iso(blocked_until) > now)
-
-
 def changes(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
     """What changed between two versions of a contact: ``[{field, old, new}]``."""
     found = []

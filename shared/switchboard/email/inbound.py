@@ -24,7 +24,7 @@ from typing import Any
 from switchboard import clock, ids
 from switchboard.clients.eventbus import DomainEvent
 from switchboard.clients.media_store import MediaStore
-from switchboard.domain import pii, sessions
+from switchboard.domain import blocks, pii, sessions
 from switchboard.domain.channels import Channel
 from switchboard.email import contacts, mime, threads
 from switchboard.email.mime import Address, ParsedEmail
@@ -35,7 +35,7 @@ from switchboard.inbound.statuses import apply_status
 from switchboard.observability import count
 from switchboard.services import Services
 from switchboard.storage import keys
-from switchboard.storage.contacts import profile_item, search_index_items
+from switchboard.storage.contacts import block_guard, profile_item, search_index_items
 from switchboard.storage.dynamo import Transaction, TransactionConflict
 from switchboard.whatsapp.envelope import QueuedEvent
 
@@ -117,7 +117,8 @@ def store_inbound_email(event: QueuedEvent, channel: Channel, services: Services
             fields = _email_fields(parsed, own_id, event.payload["s3_key"], event.tenant_id, files, media)
         known = str(session["contact_id"]) if session else (choice.contact_id if choice else None)
         now = clock.now()
-        blocked = bool(known) and _is_blocked(store.contact(event.tenant_id, str(known)), now)
+        blocked = bool(known) and blocks.is_blocked(
+            (store.contact(event.tenant_id, str(known)) or {}).get("blocked_until"), now)
         plan = _plan(event, channel, parsed, own_id, session, choice, fields, now, blocked)
         try:
             store.commit(plan.transaction)
@@ -196,11 +197,6 @@ class _Plan:
     outcome: EmailOutcome
 
 
-def _is_blocked(contact: dict[str, Any] | None, now: datetime) -> bool:
-    until = (contact or {}).get("blocked_until")
-    return bool(until) and (until == "forever" or clock.parse_iso(str(until)) > now)
-
-
 def _plan(event: QueuedEvent, channel: Channel, parsed: ParsedEmail, own_id: str,
           session: dict[str, Any] | None, choice: contacts.ContactChoice | None,
           email_fields: dict[str, Any], now: datetime, blocked: bool = False) -> _Plan:
@@ -255,12 +251,9 @@ def _plan(event: QueuedEvent, channel: Channel, parsed: ParsedEmail, own_id: str
                 "value": address, "tenant_id": t}, condition="attribute_not_exists(pk)")
         for entry in search_index_items(new_contact):
             tx.put(entry)
-    elif blocked:
+    else:  # the block decided on is still the contact's (a block follows the contact, docs/contacts.md)
         tx.update(keys.contact(t, contact_id), "SET last_activity_at = :now", {":now": now_iso},
-                  condition="attribute_exists(pk)")
-    else:
-        tx.update(keys.contact(t, contact_id), "SET last_activity_at = :now", {":now": now_iso},
-                  condition="attribute_exists(pk) AND (attribute_not_exists(blocked_until) OR blocked_until < :now)")
+                  condition=f"attribute_exists(pk) AND {block_guard(blocked)}")
     if blocked:
         events.append(DomainEvent("message.received", t, {
             "message_id": message_id, "session_id": None, "contact_id": contact_id, "channel_id": channel_id,

@@ -9,6 +9,7 @@ number, a concurrent resolve or block) cancels the transaction; we read again an
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import time
@@ -19,12 +20,13 @@ from typing import Any
 
 from switchboard import clock, ids
 from switchboard.clients.eventbus import DomainEvent
-from switchboard.domain import messages, pii, sessions
+from switchboard.domain import blocks, messages, pii, sessions
 from switchboard.domain.channels import Channel
 from switchboard.domain.phones import wa_id_to_e164
 from switchboard.errors import ConcurrentUpdate
 from switchboard.storage import keys
 from switchboard.storage.conversations import (
+    ContactChanged,
     ConversationStore,
     DuplicateMessage,
     InboundRecord,
@@ -85,11 +87,6 @@ class Outcome:
     contact_id: str
     duplicate: bool = False
     events: list[DomainEvent] = field(default_factory=list)
-
-
-def _is_blocked(pointer: dict[str, Any] | None, now: datetime) -> bool:
-    until = (pointer or {}).get("blocked_until")
-    return bool(until) and (until == "forever" or clock.parse_iso(until) > now)
 
 
 def _json_safe(value: Any) -> Any:
@@ -195,7 +192,10 @@ def plan_inbound(event: QueuedEvent, channel: Channel, sender: Sender, view: Thr
         events.append(DomainEvent("contact.created", t, {"contact_id": contact_id, "source": "whatsapp"}))
     claims = [i for i in identifiers if i not in view.owners]
 
-    blocked = _is_blocked(pointer, now)
+    # A block follows the contact: its profile decides once read; until then the pointer's copy is the
+    # guess, and the contact's write in the transaction checks the guess (ContactChanged: read, plan again).
+    block_source = view.contact if view.contact is not None else (pointer or {})
+    blocked = new_contact is None and blocks.is_blocked(block_source.get("blocked_until"), now)
     session_id: str | None = pointer.get("session_id") if pointer else None
     status = pointer.get("session_status") if pointer else None
     if blocked:
@@ -214,8 +214,9 @@ def plan_inbound(event: QueuedEvent, channel: Channel, sender: Sender, view: Thr
     message = _message_item(event, session_id, contact_id, now, suppressed=blocked)
     last_message = {"message_id": message["message_id"], "text": message["text"][:_PREVIEW_CHARS],
                     "direction": "in", "kind": message["kind"], "at": message["sent_at"]}
+    inbound_at = clock.iso(customer_wrote_at(message["sent_at"], now, pointer))
     summary = {"last_message": last_message, "last_activity_at": now_iso,
-               "gsi1sk": f"{now_iso}#{session_id}", "last_inbound_at": now_iso}
+               "gsi1sk": f"{now_iso}#{session_id}", "last_inbound_at": inbound_at}
     new_session = None
     if mode == "new":
         new_session = {
@@ -231,8 +232,10 @@ def plan_inbound(event: QueuedEvent, channel: Channel, sender: Sender, view: Thr
         events.append(DomainEvent("session.reopened", t, {"session_id": session_id, "by": "customer"}))
 
     pointer_fields: dict[str, Any] = {"contact_id": contact_id}
+    if view.contact is not None:  # the pointer's copy of the block follows the profile (None: removed)
+        pointer_fields["blocked_until"] = view.contact.get("blocked_until")
     if not blocked:
-        pointer_fields.update(session_id=session_id, session_status=sessions.OPEN, last_inbound_at=now_iso)
+        pointer_fields.update(session_id=session_id, session_status=sessions.OPEN, last_inbound_at=inbound_at)
     if pointer is None:
         pointer_fields.update(tenant_id=t, channel_id=event.channel_id, address=address)
     record = InboundRecord(
@@ -241,13 +244,22 @@ def plan_inbound(event: QueuedEvent, channel: Channel, sender: Sender, view: Thr
         claim_identifiers=claims, session_mode=mode, session_id=session_id, new_session=new_session,
         session_summary=summary, pointer_seen=pointer, pointer_fields=pointer_fields,
         alias_addresses=[a for a in sender.addresses() if a != address and a not in view.addresses_seen],
-        target_update=_target_update(event, message, view.target, contact_id),
+        target_update=_target_update(event, message, view.target, contact_id), contact_blocked=blocked,
     )
     _plan_number_change(event, record, view, pointer)
     events.append(DomainEvent("message.received", t, {
         "message_id": message["message_id"], "session_id": session_id, "contact_id": contact_id,
         "channel_id": event.channel_id, "kind": message["kind"], "suppressed": blocked}))
     return record, events
+
+
+def customer_wrote_at(sent_at_iso: str, now: datetime, pointer: dict[str, Any] | None) -> datetime:
+    """Where the customer-service window starts: the message's time as Meta stamped it, capped at our
+    receipt (a clock ahead of ours opens no longer window), and never before the customer's latest
+    message on the thread (a redelivered old message does not close a window a newer one opened)."""
+    at = min(clock.parse_iso(sent_at_iso), now)
+    latest = (pointer or {}).get("last_inbound_at")
+    return max(at, clock.parse_iso(latest)) if latest else at
 
 
 def _plan_number_change(event: QueuedEvent, record: InboundRecord, view: ThreadView,
@@ -296,14 +308,21 @@ def _lookup_identifiers(sender: Sender, event: QueuedEvent) -> list[tuple[str, s
 def store_inbound_message(event: QueuedEvent, channel: Channel, store: ConversationStore) -> Outcome:
     """Store one inbound message exactly once, with its contact and session."""
     sender = Sender.of(event)
+    read_contact = False  # the profile is read only once its block turned out not to be the pointer's
     for _ in range(_ATTEMPTS):
         view = store.look_up(event.tenant_id, event.channel_id, _lookup_addresses(sender, event),
                              _lookup_identifiers(sender, event), messages.target_provider_id(event.payload))
+        known = view.known_contact_id(sender.identifiers())
+        if read_contact and known:
+            view = dataclasses.replace(view, contact=store.contact(event.tenant_id, known))
         record, events = plan_inbound(event, channel, sender, view, clock.now())
         try:
             store.record(record)
         except DuplicateMessage:
             return Outcome(record.message["message_id"], record.session_id, record.contact_id, duplicate=True)
+        except ContactChanged:
+            read_contact = True
+            continue
         except TransactionConflict:
             time.sleep(random.uniform(0.005, 0.05))
             continue

@@ -31,6 +31,16 @@ CONTACT_WRITABLE = ("attribute_exists(pk) AND attribute_not_exists(merging_into)
                     "AND attribute_not_exists(erasing)")
 
 
+def block_guard(blocked: bool) -> str:
+    """The condition (with ``:now``, ``clock.iso`` of the decision's time) that a profile is still blocked,
+    or still not blocked, as ``domain.blocks.is_blocked`` decided. ``blocked_until`` is always stored as
+    ``clock.iso`` or ``"forever"``, whose string order is their time order ("forever" sorts after every
+    year), so the comparison DynamoDB makes agrees with the datetime comparison the domain made."""
+    if blocked:
+        return "blocked_until > :now"
+    return "(attribute_not_exists(blocked_until) OR blocked_until <= :now)"
+
+
 def list_index_fields(contact: dict[str, Any]) -> dict[str, str]:
     """The GSI keys of a profile: every contact in the tenant's list (by creation), blocked ones in
     the sparse blocked index."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from switchboard.storage import keys
-from switchboard.storage.contacts import CONTACT_WRITABLE, list_index_fields, search_index_items
+from switchboard.storage.contacts import CONTACT_WRITABLE, block_guard, list_index_fields, search_index_items
 from switchboard.storage.dynamo import Table, Transaction, TransactionConflict
 
 # Search entries of a new contact written with it; the rest of the 100-item transaction is the message's.
@@ -40,6 +40,7 @@ class ThreadView:
     pointer_address: str | None = None
     addresses_seen: frozenset[str] = frozenset()
     target: dict[str, Any] | None = None
+    contact: dict[str, Any] | None = None  # the profile, read only after the contact's block was not as guessed
 
     def known_contact_id(self, identifiers: list[tuple[str, str]]) -> str | None:
         if self.pointer:
@@ -73,6 +74,7 @@ class InboundRecord:
     moved_pointer: dict[str, Any] | None = None  # a number change: the pointer's new item (new address)
     target_update: TargetUpdate | None = None  # a reaction, edit or revoke applied to its message
     contact_additions: dict[str, list[Any]] = field(default_factory=dict)  # list attributes to extend
+    contact_blocked: bool = False  # what the plan took the contact's block to be; the write checks it
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,11 @@ class TargetUpdate:
 
 class DuplicateMessage(Exception):
     """The provider id was stored before: a redelivery. Nothing was written."""
+
+
+class ContactChanged(TransactionConflict):
+    """The contact's write was refused: its block is not what the plan took it to be (or it is being
+    merged or erased). Read the profile and plan again."""
 
 
 class ConversationStore:
@@ -123,6 +130,10 @@ class ConversationStore:
                 canonical = alias if pointer is not None else None
         return ThreadView(pointer, owners, canonical, frozenset(pointers), target)
 
+    def contact(self, tenant_id: str, contact_id: str) -> dict[str, Any] | None:
+        """The sender's profile (its block), read when a planned write found the block not as guessed."""
+        return self.table.get(keys.contact(tenant_id, contact_id), consistent=True)
+
     def record(self, record: InboundRecord) -> None:
         """Write the message and everything it changes, atomically.
 
@@ -135,6 +146,7 @@ class ConversationStore:
                         "message_pk": record.message["pk"], "direction": "in", "contact_id": record.contact_id},
                        condition="attribute_not_exists(pk)")
         tx.put(record.message, condition="attribute_not_exists(pk)")
+        contact_at = -1
         if record.new_contact is not None:
             tx.put({**record.new_contact, **list_index_fields(record.new_contact)},
                    condition="attribute_not_exists(pk)")
@@ -145,7 +157,9 @@ class ConversationStore:
             for i, (name, additions) in enumerate(record.contact_additions.items()):
                 expression += f", {name} = list_append(if_not_exists({name}, :empty), :add{i})"
                 values.update({":empty": [], f":add{i}": additions})
-            tx.update(keys.contact(t, record.contact_id), expression, values, condition=CONTACT_WRITABLE)
+            # The block lives on the profile: the message is suppressed, or not, as the profile still says.
+            contact_at = tx.update(keys.contact(t, record.contact_id), expression, values,
+                                   condition=f"{CONTACT_WRITABLE} AND {block_guard(record.contact_blocked)}")
         for kind, value in record.claim_identifiers:
             tx.put({**keys.identifier(t, kind, value), "contact_id": record.contact_id, "kind": kind,
                     "value": value, "tenant_id": t}, condition="attribute_not_exists(pk)")
@@ -166,6 +180,8 @@ class ConversationStore:
         except TransactionConflict as conflict:
             if conflict.failed_at(alias):
                 raise DuplicateMessage(record.provider_message_id) from conflict
+            if record.new_contact is None and conflict.failed_at(contact_at):
+                raise ContactChanged(conflict.reasons) from conflict
             raise
 
     @staticmethod
@@ -202,12 +218,16 @@ class ConversationStore:
     def _pointer_write(tx: Transaction, record: InboundRecord) -> None:
         key = keys.thread(record.tenant_id, record.channel_id, record.address)
         if record.pointer_seen is None:
-            tx.put({**key, **record.pointer_fields}, condition="attribute_not_exists(pk)")
+            tx.put({**key, **{k: v for k, v in record.pointer_fields.items() if v is not None}},
+                   condition="attribute_not_exists(pk)")
             return
         fields = dict(record.pointer_fields)
         names = {f"#f{i}": name for i, name in enumerate(fields)}
-        values: dict[str, Any] = {f":f{i}": value for i, value in enumerate(fields.values())}
-        expression = "SET " + ", ".join(f"#f{i} = :f{i}" for i in range(len(fields)))
+        values: dict[str, Any] = {f":f{i}": value for i, value in enumerate(fields.values()) if value is not None}
+        expression = "SET " + ", ".join(f"#f{i} = :f{i}" for i, v in enumerate(fields.values()) if v is not None)
+        removed = [f"#f{i}" for i, v in enumerate(fields.values()) if v is None]  # e.g. a block that ended
+        if removed:
+            expression += " REMOVE " + ", ".join(removed)
         conditions = []
         for i, name in enumerate(GUARDED_POINTER_FIELDS):
             names[f"#g{i}"] = name

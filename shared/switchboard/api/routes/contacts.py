@@ -31,6 +31,7 @@ from switchboard.contacts.models import (
     NoteIn,
 )
 from switchboard.contacts.search import Filters
+from switchboard.domain import blocks
 from switchboard.errors import InvalidInput
 from switchboard.services import services
 
@@ -46,7 +47,7 @@ Time = Annotated[datetime | None, Query(description="ISO-8601 with a zone")]
 
 
 def view(item: dict) -> ContactView:
-    return ContactView.of(item, rules.is_blocked(item.get("blocked_until"), clock.now()))
+    return ContactView.of(item, blocks.is_blocked(item.get("blocked_until"), clock.now()))
 
 
 def _iso(value: datetime | None, field: str) -> str | None:

@@ -1,0 +1,115 @@
+"""The inbox rules that one owner per stored entity makes true (issue 14), each through the API: blocks
+follow the contact onto every channel, every identifier is searchable however it was added, the session
+carries its inbox columns and ticks, and the 24-hour window runs from Meta's timestamp."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import timedelta
+from collections.abc import Iterator
+
+import pytest
+import responses
+
+from switchboard import clock
+from switchboard.services import services
+from switchboard.storage import keys
+from tests.support.email import mail, mailgun_post
+from tests.support.inbound import FIXTURE_PHONE_NUMBER_ID, post, seed_fixture_channels
+from tests.support.whatsapp import DEMO_PHONE_NUMBER_ID, envelope, text_message
+
+PHONE = "420777123456"
+
+
+@pytest.fixture
+def channels(demo) -> None:  # noqa: ANN001
+    seed_fixture_channels()
+
+
+@pytest.fixture(autouse=True)
+def no_graph() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add(responses.GET, re.compile(r"https://graph\.facebook\.com/.*"), status=404, json={})
+        yield mock
+
+
+def _text(sender: str, wamid: str, body: str = "hello", phone_number_id: str = FIXTURE_PHONE_NUMBER_ID,
+          at: float | None = None, user_id: str | None = None) -> dict:
+    stamp = int(clock.now().timestamp() if at is None else at)
+    return envelope([text_message(sender=sender, wamid=wamid, body=body, timestamp=stamp, user_id=user_id)],
+                    phone_number_id=phone_number_id)
+
+
+def _sessions(api, token) -> list[dict]:  # noqa: ANN001
+    return api.call("GET", "/sessions?limit=100", token=token)[1]["items"]
+
+
+def _suppressed(contact_id: str) -> list[str]:
+    items = services().table.query(
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :m)",
+        ExpressionAttributeValues={":pk": keys.contact("demo", contact_id)["pk"], ":m": "M#"})["Items"]
+    return [i["text"] for i in items if i.get("suppressed")]
+
+
+# -- blocks follow the contact -----------------------------------------------------------------------
+
+def test_a_blocked_contact_writing_on_a_whatsapp_number_it_never_used_stays_out_of_the_inbox(
+        api, channels, process_inbound, operator_token) -> None:
+    post(api, _text(PHONE, "wamid.NEW1", "first, on the fixtures number"))
+    process_inbound()
+    (session,) = _sessions(api, operator_token)
+    assert api.call("POST", f"/contacts/{session['contact_id']}/block", {"duration": "forever"},
+                    token=operator_token)[0] == 200
+
+    post(api, _text(PHONE, "wamid.NEW2", "spam on the other number", phone_number_id=DEMO_PHONE_NUMBER_ID))
+    process_inbound()
+
+    assert [s["session_id"] for s in _sessions(api, operator_token)] == [session["session_id"]]
+    assert _suppressed(session["contact_id"]) == ["spam on the other number"]
+
+    # unblocked, the contact reaches the inbox on that number (its pointer's copy of the block follows)
+    api.call("DELETE", f"/contacts/{session['contact_id']}/block", token=operator_token)
+    post(api, _text(PHONE, "wamid.NEW3", "after the unblock", phone_number_id=DEMO_PHONE_NUMBER_ID))
+    process_inbound()
+    assert {s["last_message"]["text"] for s in _sessions(api, operator_token)} == {
+        "first, on the fixtures number", "after the unblock"}
+
+
+def test_a_blocked_contacts_first_mail_and_first_whatsapp_message_are_both_suppressed(
+        api, channels, process_inbound, operator_token) -> None:
+    status, contact = api.call("POST", "/contacts", {"name": "Jana", "phones": [f"+{PHONE}"],
+                                                     "emails": ["jana@example.com"]}, token=operator_token)
+    assert status == 201
+    api.call("POST", f"/contacts/{contact['contact_id']}/block", {"duration": "next_week"}, token=operator_token)
+
+    post(api, _text(PHONE, "wamid.BLK1", "whatsapp while blocked"))
+    body, headers = mailgun_post(mail(sender="Jana <jana@example.com>", text="mail while blocked"))
+    assert api.call("POST", "/webhooks/email/mail-demo", body, headers=headers)[0] == 200
+    process_inbound()
+
+    assert _sessions(api, operator_token) == []
+    assert sorted(t.strip() for t in _suppressed(contact["contact_id"])) == ["mail while blocked",
+                                                                             "whatsapp while blocked"]
+
+
+# -- the customer-service window starts when the customer wrote ------------------------------------
+
+def test_a_webhook_redelivered_25_hours_late_leaves_free_text_refused(
+        api, channels, process_inbound, operator_token) -> None:
+    post(api, _text(PHONE, "wamid.LATE", "written yesterday", at=time.time() - 25 * 3600))
+    process_inbound()
+    (session,) = _sessions(api, operator_token)
+
+    status, error = api.call("POST", f"/sessions/{session['session_id']}/messages", {"text": "Sorry!"},
+                             token=operator_token)
+
+    assert status == 409
+    assert error["code"] == "window_closed"
+
+    # a newer message opens the window; the old one redelivered after it does not close it again
+    post(api, _text(PHONE, "wamid.FRESH", "written just now"))
+    post(api, _text(PHONE, "wamid.OLD", "written yesterday", at=time.time() - 26 * 3600))
+    process_inbound()
+    shown = api.call("GET", f"/sessions/{session['session_id']}", token=operator_token)[1]
+    assert clock.parse_iso(shown["window_expires_at"]) > clock.now() + timedelta(hours=23)
