@@ -113,3 +113,32 @@ def test_a_webhook_redelivered_25_hours_late_leaves_free_text_refused(
     process_inbound()
     shown = api.call("GET", f"/sessions/{session['session_id']}", token=operator_token)[1]
     assert clock.parse_iso(shown["window_expires_at"]) > clock.now() + timedelta(hours=23)
+
+
+# -- every identifier is searchable however it was added --------------------------------------------
+
+def _found(api, token, q: str) -> list[str]:  # noqa: ANN001
+    status, page = api.call("GET", f"/contacts?q={q}", token=token)
+    assert status == 200
+    return [c["contact_id"] for c in page["items"]]
+
+
+def test_an_identity_the_inbound_path_adds_to_a_known_contact_is_found_by_search(
+        api, channels, process_inbound, operator_token) -> None:
+    post(api, _text(PHONE, "wamid.ID1", "first, by number"))
+    process_inbound()
+    (session,) = _sessions(api, operator_token)
+
+    post(api, _text(PHONE, "wamid.ID2", "now with my business-scoped id", user_id="CZ.1349120865530274"))
+    process_inbound()
+
+    assert _found(api, operator_token, "1349120865530274") == [session["contact_id"]]
+
+
+def test_a_business_scoped_id_an_operator_adds_is_found_by_search(api, demo, operator_token) -> None:
+    contact = api.call("POST", "/contacts", {"name": "Petr"}, token=operator_token)[1]
+    status, _ = api.call("POST", f"/contacts/{contact['contact_id']}/identifiers",
+                         {"kind": "bsuid", "value": "CZ.998877665544"}, token=operator_token)
+    assert status in (200, 201)
+
+    assert _found(api, operator_token, "998877665544") == [contact["contact_id"]]

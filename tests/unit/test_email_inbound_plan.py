@@ -87,7 +87,7 @@ def test_an_unblocked_contact_is_written_only_if_no_block_came_in_meanwhile() ->
     plan = _plan(session=_session("open"))
 
     (contact,) = [u for u in _writes(plan)["Update"] if u["Key"]["sk"] == "PROFILE"]
-    assert "blocked_until < :now" in contact["ConditionExpression"]
+    assert "blocked_until <= :now" in contact["ConditionExpression"]
 
 
 class _Media:

@@ -107,8 +107,8 @@ def test_a_later_message_with_both_ids_joins_the_bsuid_thread_and_aliases_the_ph
 def test_a_number_change_claims_the_new_number_and_moves_the_pointer() -> None:
     payload = _payload("system", "phone_number_change")
     pointer = {"contact_id": "C1", "session_id": "S1", "session_status": "open"}
-    view = ThreadView(pointer, {("wa", "972987654321"): "C1"}, pointer_address="972987654321",
-                      addresses_seen=frozenset({"972987654321"}))
+    view = ThreadView(pointer, {("wa", "972987654321"): "C1", ("phone", "+972987654321"): "C1"},
+                      pointer_address="972987654321", addresses_seen=frozenset({"972987654321"}))
     record, _ = plan_inbound(_event(payload), CHANNEL, Sender.of(_event(payload)), view, NOW)
     assert ("wa", "972912345678") in record.claim_identifiers
     assert ("phone", "+972912345678") in record.claim_identifiers

@@ -59,12 +59,16 @@ def attribute_token(name: str, value: Any) -> str:
 
 
 def contact_words(contact: dict[str, Any]) -> list[str]:
-    """The words a contact is found by, most telling first (name, phones, emails)."""
+    """The words a contact is found by, most telling first (name, phones, emails, then its channel
+    identities: WhatsApp ids, business-scoped user ids and other kinds), so every identifier of a contact
+    is findable however it was added (identifying attributes have their own exact entries)."""
     found: list[str] = words(contact.get("name") or "")
     for number in contact.get("phones") or []:
         found += phone_forms(number)
     for address in contact.get("emails") or []:
         found += words(address)
+    for identity in contact.get("identities") or []:
+        found += words(str(identity.get("value") or ""))
     return list(dict.fromkeys(found))
 
 

@@ -191,6 +191,14 @@ def plan_inbound(event: QueuedEvent, channel: Channel, sender: Sender, view: Thr
         }
         events.append(DomainEvent("contact.created", t, {"contact_id": contact_id, "source": "whatsapp"}))
     claims = [i for i in identifiers if i not in view.owners]
+    additions: dict[str, list[Any]] = {}
+    if new_contact is None:  # a known contact gains the ids it came with: on its profile, so searchable
+        for kind, value in claims:
+            if kind == "phone":
+                additions.setdefault("phones", []).append(value)
+            else:
+                additions.setdefault("identities", []).append({"kind": kind, "value": value,
+                                                               "channel_id": event.channel_id})
 
     # A block follows the contact: its profile decides once read; until then the pointer's copy is the
     # guess, and the contact's write in the transaction checks the guess (ContactChanged: read, plan again).
@@ -245,6 +253,7 @@ def plan_inbound(event: QueuedEvent, channel: Channel, sender: Sender, view: Thr
         session_summary=summary, pointer_seen=pointer, pointer_fields=pointer_fields,
         alias_addresses=[a for a in sender.addresses() if a != address and a not in view.addresses_seen],
         target_update=_target_update(event, message, view.target, contact_id), contact_blocked=blocked,
+        contact_additions=additions,
     )
     _plan_number_change(event, record, view, pointer)
     events.append(DomainEvent("message.received", t, {
@@ -273,10 +282,10 @@ def _plan_number_change(event: QueuedEvent, record: InboundRecord, view: ThreadV
     fresh = [i for i in [("wa", new_wa_id), ("phone", new_phone)] if i[1] and i not in view.owners]
     record.claim_identifiers.extend((kind, str(value)) for kind, value in fresh)
     if new_phone and ("phone", new_phone) in fresh:
-        record.contact_additions["phones"] = [new_phone]
+        record.contact_additions.setdefault("phones", []).append(new_phone)
     if ("wa", new_wa_id) in fresh:
-        record.contact_additions["identities"] = [{"kind": "wa", "value": new_wa_id,
-                                                   "channel_id": event.channel_id}]
+        record.contact_additions.setdefault("identities", []).append({"kind": "wa", "value": new_wa_id,
+                                                                     "channel_id": event.channel_id})
     if new_wa_id in view.addresses_seen or record.pointer_seen is None:
         return  # the new number already has a thread (or the sender had none): nothing to move
     moved = {**(pointer or {}), **record.pointer_fields, **keys.thread(record.tenant_id, record.channel_id, new_wa_id),

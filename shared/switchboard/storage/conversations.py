@@ -21,6 +21,7 @@ from switchboard.storage.dynamo import Table, Transaction, TransactionConflict
 
 # Search entries of a new contact written with it; the rest of the 100-item transaction is the message's.
 _CONTACT_SEARCH_ENTRIES = 60
+_GAINED_SEARCH_ENTRIES = 30  # of identifiers a known contact gains (a BSUID, a changed number)
 SessionMode = Literal["existing", "reopen", "new", "none"]
 # What an inbound decision depends on; a change to any of them since the read cancels the write.
 GUARDED_POINTER_FIELDS = ("contact_id", "session_id", "session_status", "blocked_until")
@@ -160,6 +161,10 @@ class ConversationStore:
             # The block lives on the profile: the message is suppressed, or not, as the profile still says.
             contact_at = tx.update(keys.contact(t, record.contact_id), expression, values,
                                    condition=f"{CONTACT_WRITABLE} AND {block_guard(record.contact_blocked)}")
+            if record.contact_additions:  # the ids it gained are searchable like the operator's
+                gained = {"tenant_id": t, "contact_id": record.contact_id, **record.contact_additions}
+                for entry in search_index_items(gained, limit=_GAINED_SEARCH_ENTRIES):
+                    tx.put(entry)
         for kind, value in record.claim_identifiers:
             tx.put({**keys.identifier(t, kind, value), "contact_id": record.contact_id, "kind": kind,
                     "value": value, "tenant_id": t}, condition="attribute_not_exists(pk)")
