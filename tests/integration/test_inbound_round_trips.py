@@ -56,4 +56,36 @@ def test_two_round_trips_per_message_and_per_status(dynamodb_calls: list[str]) -
     assert new_contact == ["BatchGetItem", "TransactWriteItems"]
     assert known_contact == ["BatchGetItem", "TransactWriteItems"]
     assert known_with_new_bsuid == ["BatchGetItem", "TransactWriteItems"]
-    assert a_status == ["GetItem", "UpdateItem"]
+    assert a_status == ["BatchGetItem", "UpdateItem"]  # the alias and the thread pointer in one read
+
+
+def _status(wamid: str, state: str, recipient: str = "420777555000") -> QueuedEvent:
+    return QueuedEvent(kind="status", tenant_id="demo", channel_id="wa-demo", event_id=f"{wamid}:{state}", group="g",
+                       field="messages", waba_id="w", payload=status(wamid, state, recipient=recipient))
+
+
+def test_a_status_of_the_sessions_last_message_costs_one_more_update_and_only_then(dynamodb_calls) -> None:
+    process_event(_message("wamid.RT9"), services())
+    pointer = services().table.get(keys.thread("demo", "wa-demo", "420777555000"))
+    session_id = pointer["session_id"]
+    for wamid, message_id in (("wamid.LAST", "M-LAST"), ("wamid.EARLIER", "M-EARLIER")):
+        message_key = {"pk": keys.session_partition("demo", session_id), "sk": f"M#1#{message_id}"}
+        services().table.put({**message_key, "message_id": message_id, "status": "sent", "status_rank": 1,
+                              "statuses": {"sent": "t"}})
+        services().table.put({**keys.provider_id("demo", wamid), "message_pk": message_key["pk"],
+                              "message_sk": message_key["sk"], "session_id": session_id, "message_id": message_id})
+    services().table.update(keys.thread("demo", "wa-demo", "420777555000"), "SET last_message_id = :m",
+                            {":m": "M-LAST"})
+    services().table.update(keys.session("demo", session_id), "SET last_message = :l",
+                            {":l": {"message_id": "M-LAST", "text": "ok", "direction": "out", "kind": "text",
+                                    "at": "t", "status": "sent", "status_rank": 1}})
+    dynamodb_calls.clear()
+    process_event(_status("wamid.LAST", "delivered"), services())
+    when_last = list(dynamodb_calls)
+    dynamodb_calls.clear()
+    process_event(_status("wamid.EARLIER", "delivered"), services())
+    when_not_last = list(dynamodb_calls)
+
+    assert when_last == ["BatchGetItem", "UpdateItem", "UpdateItem"]
+    assert when_not_last == ["BatchGetItem", "UpdateItem"]
+    assert services().table.get(keys.session("demo", session_id))["last_message"]["status"] == "delivered"

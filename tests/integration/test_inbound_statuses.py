@@ -125,7 +125,12 @@ def test_a_status_whose_message_is_recorded_while_it_parks_is_applied_not_lost(d
         looked.append(consistent)
         return None if len(looked) == 1 else real_locate(tenant_id, provider_message_id, consistent)
 
+    def stale_first_look_in_thread(tenant_id: str, provider_message_id: str, channel_id: str, recipient: str):  # noqa: ANN202
+        looked.append(False)
+        return None, None
+
     monkeypatch.setattr(store, "locate", stale_first_look)  # ... but the webhook's first look missed it
+    monkeypatch.setattr(store, "locate_in_thread", stale_first_look_in_thread)
     _deliver("wamid.RACE", "delivered")
     assert services().table.get(key)["status"] == "delivered"
     assert store.parked("demo", "wamid.RACE") == []

@@ -17,7 +17,9 @@ from switchboard.services import services
 from switchboard.storage import keys
 from tests.support.email import mail, mailgun_post
 from tests.support.inbound import FIXTURE_PHONE_NUMBER_ID, post, seed_fixture_channels
+from tests.support.outbound import run_send_worker
 from tests.support.whatsapp import DEMO_PHONE_NUMBER_ID, envelope, text_message
+from tests.support.whatsapp import status as status_of
 
 PHONE = "420777123456"
 
@@ -142,3 +144,79 @@ def test_a_business_scoped_id_an_operator_adds_is_found_by_search(api, demo, ope
     assert status in (200, 201)
 
     assert _found(api, operator_token, "998877665544") == [contact["contact_id"]]
+
+
+# -- the session carries its inbox columns, ticks included --------------------------------------------
+
+def _session(api, token, session_id: str) -> dict:  # noqa: ANN001
+    return next(s for s in _sessions(api, token) if s["session_id"] == session_id)
+
+
+def test_the_session_list_shows_who_where_who_replied_and_the_last_messages_ticks(
+        api, aws, graph, process_inbound, operator_token) -> None:
+    post(api, _text(PHONE, "wamid.TICK1", "Do you ship to Brno?", phone_number_id=DEMO_PHONE_NUMBER_ID))
+    process_inbound()
+    (session,) = _sessions(api, operator_token)
+    sid = session["session_id"]
+    status, sent = api.call("POST", f"/sessions/{sid}/messages", {"text": "Yes, tomorrow"}, token=operator_token)
+    assert status == 202
+    run_send_worker(aws.queue_urls["outbound"])
+    (ours,) = [m for m in api.call("GET", f"/sessions/{sid}/messages", token=operator_token)[1]["items"]
+               if m["direction"] == "out"]
+
+    post(api, envelope(statuses=[status_of(ours["provider_message_id"], "delivered", recipient=PHONE),
+                                 status_of(ours["provider_message_id"], "read", recipient=PHONE)]))
+    process_inbound()
+
+    shown = _session(api, operator_token, sid)
+    assert shown["last_message"]["status"] == "read"
+    assert shown["contact_name"] == "Sheena Nelson"
+    assert shown["channel_display"] == "15550783881"
+    assert shown["last_replied_by"] == ours["operator_id"]
+
+    # once the customer answered, a late status of our message leaves the session's last message alone
+    post(api, _text(PHONE, "wamid.TICK2", "Thanks", phone_number_id=DEMO_PHONE_NUMBER_ID))
+    process_inbound()
+    post(api, envelope(statuses=[status_of(ours["provider_message_id"], "failed", recipient=PHONE, error_code=131026)]))
+    process_inbound()
+    assert _session(api, operator_token, sid)["last_message"].get("status") is None
+
+
+def test_the_contact_name_on_sessions_follows_rename_merge_unlink_link_and_anonymisation(
+        api, demo, process_inbound, operator_token, admin_token) -> None:
+    post(api, _text(PHONE, "wamid.NAME1", "from A", phone_number_id=DEMO_PHONE_NUMBER_ID))
+    post(api, _text("420777999888", "wamid.NAME2", "from B", phone_number_id=DEMO_PHONE_NUMBER_ID))
+    process_inbound()
+    by_text = {s["last_message"]["text"]: s for s in _sessions(api, operator_token)}
+    a, b = by_text["from A"], by_text["from B"]
+
+    api.call("PATCH", f"/contacts/{a['contact_id']}", {"name": "Jana Nováková"}, token=operator_token)
+    assert _session(api, operator_token, a["session_id"])["contact_name"] == "Jana Nováková"
+
+    status, _ = api.call("POST", f"/contacts/{a['contact_id']}/merge", {"contact_id": b["contact_id"]},
+                         token=admin_token)
+    assert status == 200
+    assert _session(api, operator_token, b["session_id"])["contact_name"] == "Jana Nováková"
+
+    api.call("DELETE", f"/sessions/{b['session_id']}/contact", token=operator_token)
+    assert _session(api, operator_token, b["session_id"])["contact_name"] == "+420777999888"
+
+    api.call("PUT", f"/sessions/{b['session_id']}/contact", {"contact_id": a["contact_id"]}, token=operator_token)
+    assert _session(api, operator_token, b["session_id"])["contact_name"] == "Jana Nováková"
+
+    api.call("POST", f"/contacts/{a['contact_id']}/anonymize", token=admin_token)
+    assert {_session(api, operator_token, s)["contact_name"] for s in (a["session_id"], b["session_id"])} == {
+        "Anonymous"}
+
+
+def test_a_known_contacts_new_session_shows_the_directorys_name(
+        api, channels, process_inbound, operator_token) -> None:
+    post(api, _text(PHONE, "wamid.DIR1", "first"))
+    process_inbound()
+    contact_id = _sessions(api, operator_token)[0]["contact_id"]
+    api.call("PATCH", f"/contacts/{contact_id}", {"name": "Jana"}, token=operator_token)
+
+    post(api, _text(PHONE, "wamid.DIR2", "on another number", phone_number_id=DEMO_PHONE_NUMBER_ID))
+    process_inbound()
+
+    assert {s["contact_name"] for s in _sessions(api, operator_token)} == {"Jana"}

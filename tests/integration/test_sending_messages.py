@@ -53,7 +53,7 @@ def test_an_operator_reply_is_sent_once_and_its_ticks_move(api, aws, graph, conv
     process_inbound()
     read = _messages(api, sid, operator_token)[-1]
     assert read["status"] == "read" and set(read["statuses"]) == {"queued", "sent", "delivered", "read"}
-    assert api.call("GET", f"/sessions/{sid}", token=operator_token)[1]["last_message"]["status"] == "sent"
+    assert api.call("GET", f"/sessions/{sid}", token=operator_token)[1]["last_message"]["status"] == "read"
 
 
 def test_a_status_that_arrived_before_the_send_was_recorded_is_applied(api, aws, graph, conversation,

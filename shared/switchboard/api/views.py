@@ -53,6 +53,10 @@ class SessionView(BaseModel):
     contact_blocked_until: str | None = None  # the contact's block, "forever" or when it ends
     reopened_at: str | None = None
     subject: str | None = None  # email sessions: the thread's subject
+    # The inbox list's columns (kept true after a rename, merge, link, unlink or anonymisation)
+    contact_name: str | None = None
+    channel_display: str | None = None  # the channel's display number, or the mailbox's address
+    last_replied_by: str | None = None  # the operator who wrote the last reply
 
     @classmethod
     def of(cls, item: dict[str, Any]) -> SessionView:

@@ -29,6 +29,7 @@ from switchboard.storage.contact_search import ContactSearchStore, Source
 from switchboard.storage.contacts import ContactChange, ContactStore
 from switchboard.storage.dynamo import Transaction
 from switchboard.storage.history import HistoryStore, history_item
+from switchboard.storage.sessions import SessionColumns
 
 _ATTEMPTS = 5
 IDEMPOTENCY_SECONDS = 24 * 3600
@@ -286,17 +287,9 @@ class Directory:
             return Edit(after, entries=[entry(kind, by, text=text)], extra=extra, events=[event])
 
         contact = self.edit(tenant_id, contact_id, by, change, kind=None)
-        self._mark_sessions(tenant_id, contact_id, until)
+        # The block is shown on the contact's sessions too (display only; the profile enforces it).
+        SessionColumns(self.contacts.table).show_contact(tenant_id, contact_id, contact)
         return contact
-
-    def _mark_sessions(self, tenant_id: str, contact_id: str, until: str | None) -> None:
-        """The block is shown on the contact's sessions too (display only; the pointers enforce it)."""
-        for session in self.contacts.sessions_of(tenant_id, contact_id):
-            key = keys.session(tenant_id, session["session_id"])
-            if until:
-                self.contacts.table.update(key, "SET contact_blocked_until = :u", {":u": until})
-            else:
-                self.contacts.table.update(key, "REMOVE contact_blocked_until")
 
     def edit(self, tenant_id: str, contact_id: str, by: str, decide: Callable[[dict[str, Any]], Edit],
              identifying: set[str] | None = None, kind: str | None = "updated") -> dict[str, Any]:
@@ -323,6 +316,8 @@ class Directory:
                                                   extra=edit.extra))
             except ConcurrentUpdate:
                 continue
+            if (before.get("name") or None) != (after.get("name") or None):  # the inbox shows the new name
+                SessionColumns(self.contacts.table).show_contact(tenant_id, contact_id, after)
             events = list(edit.events)
             if diff:
                 events.append(DomainEvent("contact.updated", tenant_id, {

@@ -22,6 +22,7 @@ from switchboard.storage.contact_moves import ContactMoves
 from switchboard.storage.contacts import ContactChange
 from switchboard.storage.dynamo import Transaction
 from switchboard.storage.history import history_item
+from switchboard.storage.sessions import SessionColumns
 
 _ATTEMPTS = 5
 
@@ -68,6 +69,8 @@ def link(services: Services, tenant_id: str, session_id: str, target_id: str | N
         except ConcurrentUpdate:
             continue
         _relabel_messages(services, tenant_id, session_id, new_contact_id, old_id)
+        # the session (and its thread) shows the contact it is now with
+        SessionColumns(services.table).show_contact(tenant_id, new_contact_id, destination)
         events = [DomainEvent("contact.updated", tenant_id,
                               {"contact_id": c.contact_id, "fields": ["sessions"]})
                   for c in changes if c.before is not None]

@@ -34,6 +34,7 @@ from switchboard.storage.contact_moves import ContactMoves
 from switchboard.storage.contacts import ContactChange
 from switchboard.storage.dynamo import TransactionConflict
 from switchboard.storage.history import history_item
+from switchboard.storage.sessions import SessionColumns
 
 _ATTEMPTS = 6
 
@@ -117,7 +118,9 @@ def _complete(services: Services, moves: ContactMoves, tenant_id: str, target_id
         return _finished(services, tenant_id, target_id, source_id)  # a concurrent run finished it
     services.bus.publish([DomainEvent("contact.merged", tenant_id, {"contact_id": target_id,
                                                                     "merged_contact_id": source_id})])
-    return store.get(tenant_id, target_id) or target
+    merged = store.get(tenant_id, target_id) or target
+    SessionColumns(services.table).show_contact(tenant_id, target_id, merged)  # B's sessions show A's name
+    return merged
 
 
 def _merge_profile(services: Services, moves: ContactMoves, tenant_id: str, target_id: str,

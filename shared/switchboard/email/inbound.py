@@ -37,6 +37,7 @@ from switchboard.services import Services
 from switchboard.storage import keys
 from switchboard.storage.contacts import block_guard, profile_item, search_index_items
 from switchboard.storage.dynamo import Transaction, TransactionConflict
+from switchboard.storage.sessions import inbox_columns
 from switchboard.whatsapp.envelope import QueuedEvent
 
 _ATTEMPTS = 8
@@ -117,9 +118,10 @@ def store_inbound_email(event: QueuedEvent, channel: Channel, services: Services
             fields = _email_fields(parsed, own_id, event.payload["s3_key"], event.tenant_id, files, media)
         known = str(session["contact_id"]) if session else (choice.contact_id if choice else None)
         now = clock.now()
-        blocked = bool(known) and blocks.is_blocked(
-            (store.contact(event.tenant_id, str(known)) or {}).get("blocked_until"), now)
-        plan = _plan(event, channel, parsed, own_id, session, choice, fields, now, blocked)
+        profile = store.contact(event.tenant_id, str(known)) if known else None
+        blocked = blocks.is_blocked((profile or {}).get("blocked_until"), now)
+        plan = _plan(event, channel, parsed, own_id, session, choice, fields, now, blocked,
+                     (profile or {}).get("name"))
         try:
             store.commit(plan.transaction)
         except TransactionConflict as conflict:
@@ -199,7 +201,8 @@ class _Plan:
 
 def _plan(event: QueuedEvent, channel: Channel, parsed: ParsedEmail, own_id: str,
           session: dict[str, Any] | None, choice: contacts.ContactChoice | None,
-          email_fields: dict[str, Any], now: datetime, blocked: bool = False) -> _Plan:
+          email_fields: dict[str, Any], now: datetime, blocked: bool = False,
+          contact_name: str | None = None) -> _Plan:
     """What one inbound email writes, from what the store said. No I/O.
 
     Mail from a blocked contact is kept (in the contact's partition, ``suppressed``) and reaches no
@@ -274,6 +277,7 @@ def _plan(event: QueuedEvent, channel: Channel, parsed: ParsedEmail, own_id: str
             "status": sessions.OPEN, "created_at": now_iso, "unread_count": 1, "unanswered": True, "tags": [],
             "last_message": last_message, "last_activity_at": now_iso, "last_inbound_at": now_iso,
             "subject": threads.thread_subject(parsed.subject), "email_thread": thread,
+            **inbox_columns(new_contact["name"] if new_contact else contact_name, channel),
         }, condition="attribute_not_exists(pk)")
         events.append(DomainEvent("session.created", t, {"session_id": session_id, "contact_id": contact_id,
                                                           "channel_id": channel_id}))

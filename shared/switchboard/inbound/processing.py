@@ -33,7 +33,7 @@ def process_event(event: QueuedEvent, services: Services) -> list[DomainEvent]:
                                                              job.dedup_id)])
         events = outcome.events
     elif event.kind == "status":
-        events = apply_status(event.tenant_id, event.payload, services.statuses)
+        events = apply_status(event.tenant_id, event.payload, services.statuses, event.channel_id)
         count("StatusApplied" if events else "StatusParkedOrStale")
     elif event.kind == "media":
         events = fetch_media(event, services)

@@ -34,6 +34,7 @@ from switchboard.storage.conversations import (
     ThreadView,
 )
 from switchboard.storage.dynamo import TransactionConflict
+from switchboard.storage.sessions import inbox_columns
 from switchboard.whatsapp.envelope import QueuedEvent
 
 _ATTEMPTS = 8
@@ -226,8 +227,14 @@ def plan_inbound(event: QueuedEvent, channel: Channel, sender: Sender, view: Thr
     summary = {"last_message": last_message, "last_activity_at": now_iso,
                "gsi1sk": f"{now_iso}#{session_id}", "last_inbound_at": inbound_at}
     new_session = None
+    # The inbox shows the directory's name: the new contact's, the profile's when read, else the pointer's copy.
+    if new_contact is not None or view.contact is not None:
+        contact_name = (new_contact or view.contact or {}).get("name")
+    else:
+        contact_name = (pointer or {}).get("contact_name")
     if mode == "new":
         new_session = {
+            **inbox_columns(contact_name, channel),
             **keys.session(t, session_id or ""), keys.GSI1_PK: keys.sessions_index(t),
             keys.GSI2_PK: keys.contact_sessions_index(t, contact_id), keys.GSI2_SK: f"{now_iso}#{session_id}",
             "session_id": session_id, "tenant_id": t, "channel_id": event.channel_id,
@@ -242,8 +249,11 @@ def plan_inbound(event: QueuedEvent, channel: Channel, sender: Sender, view: Thr
     pointer_fields: dict[str, Any] = {"contact_id": contact_id}
     if view.contact is not None:  # the pointer's copy of the block follows the profile (None: removed)
         pointer_fields["blocked_until"] = view.contact.get("blocked_until")
+    if contact_name and (new_contact is not None or view.contact is not None):
+        pointer_fields["contact_name"] = contact_name  # what the thread's next new session is shown under
     if not blocked:
-        pointer_fields.update(session_id=session_id, session_status=sessions.OPEN, last_inbound_at=inbound_at)
+        pointer_fields.update(session_id=session_id, session_status=sessions.OPEN, last_inbound_at=inbound_at,
+                              last_message_id=message["message_id"])
     if pointer is None:
         pointer_fields.update(tenant_id=t, channel_id=event.channel_id, address=address)
     record = InboundRecord(
@@ -322,7 +332,9 @@ def store_inbound_message(event: QueuedEvent, channel: Channel, store: Conversat
         view = store.look_up(event.tenant_id, event.channel_id, _lookup_addresses(sender, event),
                              _lookup_identifiers(sender, event), messages.target_provider_id(event.payload))
         known = view.known_contact_id(sender.identifiers())
-        if read_contact and known:
+        # A known contact new on this channel, or whose block was not as its pointer said: read its profile
+        # (its block and its name), one more round trip. A known thread and a new sender stay at two.
+        if known and (read_contact or view.pointer is None):
             view = dataclasses.replace(view, contact=store.contact(event.tenant_id, known))
         record, events = plan_inbound(event, channel, sender, view, clock.now())
         try:

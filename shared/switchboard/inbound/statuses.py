@@ -9,6 +9,7 @@ from typing import Any
 from switchboard import clock
 from switchboard.clients.eventbus import DomainEvent
 from switchboard.domain.messages import status_rank
+from switchboard.storage.sessions import SessionColumns
 from switchboard.storage.statuses import StatusStore
 
 
@@ -29,13 +30,22 @@ def _status_fields(payload: dict[str, Any]) -> dict[str, Any]:
     return extra
 
 
-def apply_status(tenant_id: str, payload: dict[str, Any], store: StatusStore) -> list[DomainEvent]:
+def apply_status(tenant_id: str, payload: dict[str, Any], store: StatusStore,
+                 channel_id: str | None = None) -> list[DomainEvent]:
     """Apply one status webhook; park it when its message is not stored yet. Records listed in the
-    alias's ``status_mirrors`` (campaign recipients) move forward the same way, one update each."""
+    alias's ``status_mirrors`` (campaign recipients) move forward the same way, one update each. The
+    session's last message follows the ticks: one more update, only while the message is the last one
+    (the recipient's thread pointer, read with the alias, names it; without a thread, e.g. email, the
+    conditional update is tried whenever the message is in a session)."""
     provider_message_id = payload["id"]
     status = payload["status"]
     at = clock.iso(clock.from_unix(payload["timestamp"])) if payload.get("timestamp") else clock.iso(clock.now())
-    location = store.locate(tenant_id, provider_message_id)
+    recipient = payload.get("recipient_id") or payload.get("recipient_user_id")
+    pointer = None
+    if channel_id and recipient:
+        location, pointer = store.locate_in_thread(tenant_id, provider_message_id, channel_id, str(recipient))
+    else:
+        location = store.locate(tenant_id, provider_message_id)
     if location is None or not location.get("message_pk"):
         if store.park(tenant_id, provider_message_id, status, payload):
             return []
@@ -51,11 +61,25 @@ def apply_status(tenant_id: str, payload: dict[str, Any], store: StatusStore) ->
         store.advance({"pk": mirror["pk"], "sk": mirror["sk"]}, status, rank, at, mirror_fields)
     if not changed:
         return []
+    if _maybe_last(location, pointer):
+        SessionColumns(store.table).last_status(tenant_id, location["session_id"], location["message_id"],
+                                                status, rank)
     detail = {"provider_message_id": provider_message_id, "session_id": location.get("session_id"),
               "status": status, "at": at}
     if "error" in fields:
         detail["error"] = fields["error"]
     return [DomainEvent("message.status_changed", tenant_id, detail)]
+
+
+def _maybe_last(location: dict[str, Any], pointer: dict[str, Any] | None) -> bool:
+    """Whether the session's last message may be this one: the thread pointer says so, or there is none
+    to ask (then the session's own condition decides)."""
+    if not location.get("session_id") or not location.get("message_id"):
+        return False
+    if pointer is None or pointer.get("alias_of"):
+        return True
+    return (pointer.get("session_id") == location["session_id"]
+            and pointer.get("last_message_id") == location["message_id"])
 
 
 def apply_parked(tenant_id: str, provider_message_id: str, store: StatusStore) -> list[DomainEvent]:

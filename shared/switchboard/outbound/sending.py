@@ -23,6 +23,7 @@ from switchboard.services import Services
 from switchboard.storage import keys
 from switchboard.storage.attachments import AttachmentStore
 from switchboard.storage.dynamo import Transaction, TransactionConflict
+from switchboard.storage.sessions import pointer_last_message
 
 _PREVIEW_CHARS = 200
 IDEMPOTENCY_DAYS = 1
@@ -67,7 +68,7 @@ def message_record(tenant_id: str, channel_id: str, outgoing: Outgoing, session_
 
 def last_message_of(message: dict[str, Any]) -> dict[str, Any]:
     return {"message_id": message["message_id"], "text": message["text"][:_PREVIEW_CHARS], "direction": "out",
-            "kind": message["kind"], "at": message["sent_at"], "status": "queued"}
+            "kind": message["kind"], "at": message["sent_at"], "status": "queued", "status_rank": 0}
 
 
 def session_summary_update(tx: Transaction, tenant_id: str, session: dict[str, Any], message: dict[str, Any],
@@ -79,6 +80,9 @@ def session_summary_update(tx: Transaction, tenant_id: str, session: dict[str, A
     values: dict[str, Any] = {":last": last_message_of(message), ":now": now_iso, ":false": False,
                               ":gsk": f"{now_iso}#{session['session_id']}", ":seen": session["status"]}
     expression = "SET last_message = :last, last_activity_at = :now, gsi1sk = :gsk, unanswered = :false"
+    if message.get("operator_id"):  # the inbox shows who replied last
+        expression += ", last_replied_by = :by"
+        values[":by"] = message["operator_id"]
     if new_status:
         expression += ", #status = :new"
         values[":new"] = new_status
@@ -224,6 +228,8 @@ def send_in_session(services: Services, caller: Caller, session_id: str, request
                              caller.operator_id, clock.iso(now))
     staging = Staging(message, idempotency_item(t, idempotency_key, print_, message) if idempotency_key else None)
     session_summary_update(staging.transaction, t, session, message)
+    if pointer is not None and not pointer.get("alias_of"):
+        pointer_last_message(staging.transaction, t, channel.channel_id, session["address"], message["message_id"])
     return commit_and_enqueue(services, staging, t, idempotency_key, print_)
 
 

@@ -18,6 +18,7 @@ from switchboard.storage.dynamo import (
     committed_unless_refused,
     is_conditional_failure,
 )
+from switchboard.storage.sessions import SessionColumns
 
 CLAIM_FIELDS = ("claim_token", "claim_expires_at")
 
@@ -192,14 +193,9 @@ class OutboundStore:
         """The session's last message shows the send's outcome, if it still is the last message."""
         if not message.get("session_id"):
             return
-        try:
-            self.table.update(keys.session(message["tenant_id"], message["session_id"]),
-                              "SET last_message.#status = :s", {":s": status, ":m": message["message_id"]},
-                              {"#status": "status"},
-                              condition="attribute_exists(pk) AND last_message.message_id = :m")
-        except ClientError as exc:
-            if not is_conditional_failure(exc):
-                raise
+        # forward only, like the message: a "delivered" webhook that overtook the worker stays shown
+        SessionColumns(self.table).last_status(message["tenant_id"], message["session_id"], message["message_id"],
+                                               status, status_rank(status))
 
     # -- throughput -----------------------------------------------------------------------------------
     def take_send_slot(self, tenant_id: str, channel_id: str, epoch_second: int, limit: int,

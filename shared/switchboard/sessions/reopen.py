@@ -76,13 +76,17 @@ def reopen(services: Services, caller: Caller, session_id: str, request: ReopenR
     if message is not None:
         values[":last"] = last_message_of(message)
         values[":false"] = False
-        expression += ", last_message = :last, unanswered = :false"
+        expression += ", last_message = :last, unanswered = :false, last_replied_by = :by"
     tx.update(keys.session(t, session_id), expression + " REMOVE resolved_at, outcome, resolution_note", values,
               {"#status": "status"}, condition="#status = :resolved")
     if pointer is not None:
+        pointer_values = {":new": new_status, ":sid": session_id}
+        pointer_set = "SET session_status = :new"
+        if message is not None:  # the template is the session's last message (its ticks follow it)
+            pointer_set += ", last_message_id = :m"
+            pointer_values[":m"] = message["message_id"]
         tx.update(keys.thread(t, session["channel_id"], session["address"]),
-                  "SET session_status = :new REMOVE resolved_at", {":new": new_status, ":sid": session_id},
-                  condition="session_id = :sid")
+                  pointer_set + " REMOVE resolved_at", pointer_values, condition="session_id = :sid")
     try:
         if message is not None:
             staging = Staging(message, idempotency_item(t, idempotency_key, print_, message)

@@ -30,6 +30,7 @@ from switchboard.services import Services
 from switchboard.storage import keys
 from switchboard.storage.contacts import profile_item, search_index_items
 from switchboard.storage.dynamo import Transaction
+from switchboard.storage.sessions import inbox_columns
 
 _ATTEMPTS = 5
 
@@ -101,7 +102,9 @@ def start_session(services: Services, caller: Caller, request: StartSessionReque
             for entry in search_index_items(contact, limit=40):  # the directory's search (docs/contacts.md)
                 tx.put(entry)
             events.append(DomainEvent("contact.created", t, {"contact_id": contact_id, "source": "operator"}))
+            contact_name = phone
         else:
+            contact_name = (services.table.get(keys.contact(t, contact_id)) or {}).get("name")
             tx.update(keys.contact(t, contact_id), "SET last_activity_at = :now", {":now": now_iso},
                       condition="attribute_exists(pk)")
         for kind, value in identifiers:
@@ -117,11 +120,12 @@ def start_session(services: Services, caller: Caller, request: StartSessionReque
             "session_id": session_id, "tenant_id": t, "channel_id": channel.channel_id, "contact_id": contact_id,
             "address": address, "status": sessions.AWAITING_CUSTOMER, "operator_id": caller.operator_id,
             "created_at": now_iso, "last_activity_at": now_iso, "unread_count": 0, "unanswered": False,
-            "tags": [], "last_message": last_message_of(message), "started_by": caller.operator_id}
+            "tags": [], "last_message": last_message_of(message), "started_by": caller.operator_id,
+            "last_replied_by": caller.operator_id, **inbox_columns(contact_name, channel)}
         if pointer and pointer.get("last_inbound_at"):
             session["last_inbound_at"] = pointer["last_inbound_at"]
         tx.put(session, condition="attribute_not_exists(pk)")
-        _pointer_write(tx, t, channel.channel_id, address, contact_id, session_id, pointer)
+        _pointer_write(tx, t, channel.channel_id, address, contact_id, session_id, pointer, message["message_id"])
         staging = Staging(message, idempotency_item(t, idempotency_key, print_, message) if idempotency_key
                           else None, tx)
         try:
@@ -141,14 +145,15 @@ def start_session(services: Services, caller: Caller, request: StartSessionReque
 
 
 def _pointer_write(tx: Transaction, tenant_id: str, channel_id: str, address: str, contact_id: str,
-                   session_id: str, pointer: dict[str, Any] | None) -> None:
+                   session_id: str, pointer: dict[str, Any] | None, message_id: str) -> None:
     key = keys.thread(tenant_id, channel_id, address)
     if pointer is None:
         tx.put({**key, "tenant_id": tenant_id, "channel_id": channel_id, "address": address,
-                "contact_id": contact_id, "session_id": session_id, "session_status": sessions.AWAITING_CUSTOMER},
-               condition="attribute_not_exists(pk)")
+                "contact_id": contact_id, "session_id": session_id, "session_status": sessions.AWAITING_CUSTOMER,
+                "last_message_id": message_id}, condition="attribute_not_exists(pk)")
         return
-    values: dict[str, Any] = {":sid": session_id, ":st": sessions.AWAITING_CUSTOMER, ":c": contact_id}
+    values: dict[str, Any] = {":sid": session_id, ":st": sessions.AWAITING_CUSTOMER, ":c": contact_id,
+                              ":m": message_id}
     condition = "attribute_exists(pk)"
     for i, name in enumerate(("session_id", "session_status", "contact_id")):
         if pointer.get(name) is None:
@@ -156,5 +161,6 @@ def _pointer_write(tx: Transaction, tenant_id: str, channel_id: str, address: st
         else:
             values[f":seen{i}"] = pointer[name]
             condition += f" AND {name} = :seen{i}"
-    tx.update(key, "SET session_id = :sid, session_status = :st, contact_id = :c REMOVE resolved_at", values,
+    tx.update(key, "SET session_id = :sid, session_status = :st, contact_id = :c, last_message_id = :m "
+              "REMOVE resolved_at", values,
               condition=condition)

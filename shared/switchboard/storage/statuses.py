@@ -24,6 +24,17 @@ class StatusStore:
         """The provider-id alias of a stored message: where its record lives."""
         return self.table.get(keys.provider_id(tenant_id, provider_message_id), consistent=consistent)
 
+    def locate_in_thread(self, tenant_id: str, provider_message_id: str, channel_id: str,
+                         recipient: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """The alias and the recipient's thread pointer, in one BatchGetItem (the round trip ``locate``
+        makes): the pointer names the session's last message, so a status touches the session only when
+        its message is still the last one."""
+        alias_key = keys.provider_id(tenant_id, provider_message_id)
+        found = self.table.get_many([alias_key, keys.thread(tenant_id, channel_id, recipient)])
+        alias = next((i for i in found if i["pk"] == alias_key["pk"] and i["sk"] == alias_key["sk"]), None)
+        pointer = next((i for i in found if i["sk"] == "PTR"), None)
+        return alias, pointer
+
     def advance(self, key: dict[str, str], status: str, rank: int, at_iso: str,
                 extra: dict[str, Any]) -> bool:
         """Move the record at ``key`` (a message, or a record mirroring its status) to ``status`` if that is
