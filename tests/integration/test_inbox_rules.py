@@ -12,9 +12,12 @@ from collections.abc import Iterator
 import pytest
 import responses
 
+from infra.declaration import function
+from infra.local import event_rules
 from switchboard import clock
 from switchboard.services import services
 from switchboard.storage import keys
+from tests.support.campaigns import create_campaign, fire, phone_of, store_contacts
 from tests.support.email import mail, mailgun_post
 from tests.support.inbound import FIXTURE_PHONE_NUMBER_ID, post, seed_fixture_channels
 from tests.support.outbound import run_send_worker
@@ -220,3 +223,32 @@ def test_a_known_contacts_new_session_shows_the_directorys_name(
     process_inbound()
 
     assert {s["contact_name"] for s in _sessions(api, operator_token)} == {"Jana"}
+
+
+# -- every message we send is on the customer's timeline, a campaign's included -------------------------
+
+def test_a_campaign_message_is_once_on_each_recipients_timeline_and_above_the_reply_it_got(
+        api, campaigns, admin_token, operator_token, process_inbound) -> None:
+    ids = store_contacts(2)
+    rules = event_rules.create_rules(services().settings.need("event_bus_name"))
+    cid = create_campaign(api, admin_token, ids)["campaign_id"]
+    api.call("POST", f"/campaigns/{cid}/start", token=admin_token)
+    api.call("POST", f"/campaigns/{cid}/start", token=admin_token)
+    fire(cid)
+    fire(cid)  # the schedule's double trigger
+
+    for contact_id in ids:
+        timeline = api.call("GET", f"/contacts/{contact_id}/history", token=operator_token)[1]["items"]
+        sent = [e for e in timeline if e["kind"] == "message"]
+        assert len(sent) == 1
+        assert sent[0]["text"].startswith("Hi Customer")
+
+    clock.advance(60)  # a minute later, the customer answers
+    post(api, envelope([text_message(sender=phone_of(1).lstrip("+"), body="What is X1?",
+                                     timestamp=int(clock.now().timestamp()))]))
+    process_inbound()
+    event_rules.drain(function("campaign_dispatch"), rules["campaign_dispatch"])
+    (session,) = api.call("GET", f"/sessions?contact_id={ids[1]}", token=operator_token)[1]["items"]
+    messages = api.call("GET", f"/sessions/{session['session_id']}/messages", token=operator_token)[1]["items"]
+    assert [(m["direction"], m["text"].split(",")[0]) for m in messages] == [("out", "Hi Customer 1"),
+                                                                             ("in", "What is X1?")]

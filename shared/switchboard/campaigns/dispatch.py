@@ -428,4 +428,5 @@ def record_reply(services: Services, detail: dict[str, Any]) -> str | None:
     if not detail.get("contact_id") or not detail.get("channel_id") or not detail.get("tenant_id"):
         return None
     at = str(detail.get("at") or clock.iso(clock.now()))
-    return services.campaigns.mark_replied(detail["tenant_id"], detail["channel_id"], detail["contact_id"], at)
+    return services.campaigns.mark_replied(detail["tenant_id"], detail["channel_id"], detail["contact_id"], at,
+                                           detail.get("session_id"))

@@ -125,6 +125,17 @@ class Directory:
                                   details={"status": session.get("status"),
                                            "last_activity_at": session.get("last_activity_at")})
                             | {"at": session["created_at"]})
+        for message in self.history_store.messages(tenant_id, contact_id, HISTORY_LIMIT):
+            # what we sent the customer outside a session (a campaign's template), as the customer saw it
+            outbound = message.get("direction") == "out"
+            timeline.append(entry("message", by="campaign" if message.get("campaign_id") else
+                                  ("operator" if outbound else "customer"), text=message.get("text"),
+                                  channel_id=message.get("channel_id"),
+                                  details={"message_id": message.get("message_id"),
+                                           "direction": message.get("direction"), "status": message.get("status"),
+                                           "campaign_id": message.get("campaign_id"),
+                                           "suppressed": message.get("suppressed")})
+                            | {"at": message.get("sent_at") or message["sk"].split("#")[1]})
         terms = search.words(q or "")
         if terms:
             timeline = [e for e in timeline

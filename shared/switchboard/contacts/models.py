@@ -119,7 +119,8 @@ class HistoryEntry(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     kind: str = Field(description="created, updated, identifier_added, identifier_removed, merged, blocked, "
-                                  "unblocked, note, session_linked, session_unlinked, anonymized, session")
+                                  "unblocked, note, session_linked, session_unlinked, anonymized, session, "
+                                  "message (sent outside a session, e.g. by a campaign, or kept while blocked)")
     at: str
     by: str | None = None
     changes: list[Change] = []

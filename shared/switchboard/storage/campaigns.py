@@ -23,11 +23,20 @@ from botocore.exceptions import BotoCoreError, ClientError
 from switchboard.campaigns import states
 from switchboard.errors import Conflict, NotFound
 from switchboard.storage import keys
-from switchboard.storage.dynamo import Table, Transaction, TransactionConflict, is_conditional_failure
+from switchboard.storage.dynamo import (
+    Table,
+    Transaction,
+    TransactionConflict,
+    committed_unless_refused,
+    is_conditional_failure,
+)
 from switchboard.storage.pagination import Page, decode_cursor, encode_cursor
 
 _MAX_TRANSACTION_ITEMS = 100
 _CONFLICT_ATTEMPTS = 6
+
+
+_CLAIM_FIELDS = ("claim_token", "claim_expires_at")
 
 
 @dataclass(frozen=True)
@@ -333,22 +342,45 @@ class CampaignRepository:
                                        change.added_at))
         return ours
 
-    def mark_replied(self, tenant_id: str, channel_id: str, contact_id: str, at_iso: str) -> str | None:
+    def mark_replied(self, tenant_id: str, channel_id: str, contact_id: str, at_iso: str,
+                     session_id: str | None = None) -> str | None:
         """Mark the contact's latest campaign recipient on the channel as replied (forward only: only a
-        recipient whose message was queued before the reply). Returns the campaign id, or None."""
+        recipient whose message was queued before the reply), and show the campaign's message in the
+        session the reply is in, above it. Returns the campaign id, or None."""
         index = self.table.get(keys.campaign_reply_index(tenant_id, channel_id, contact_id), consistent=True)
         if index is None:
             return None
         try:
-            self.table.update(
+            recipient = self.table.update(
                 {"pk": index["recipient_pk"], "sk": index["recipient_sk"]},
                 "SET #status = :replied, status_rank = :rank, statuses.#replied = :at, replied_at = :at",
                 {":replied": states.REPLIED, ":rank": states.RANK_REPLIED, ":at": at_iso,
                  ":queued": states.RANK_QUEUED},
                 {"#status": "status", "#replied": states.REPLIED},
-                condition="status_rank >= :queued AND status_rank < :rank AND queued_at <= :at")
+                condition="status_rank >= :queued AND status_rank < :rank AND queued_at <= :at",
+                return_values="ALL_NEW")
         except ClientError as exc:
             if not is_conditional_failure(exc):
                 raise
             return None
+        if session_id and recipient.get("message_pk"):
+            self._show_in_session(tenant_id, session_id, {"pk": recipient["message_pk"],
+                                                          "sk": recipient["message_sk"]})
         return str(index["campaign_id"])
+
+    def _show_in_session(self, tenant_id: str, session_id: str, message_key: dict[str, str]) -> None:
+        """A copy of the campaign message in the reply's session (same sort key: its time, so above the
+        reply), once; its ticks follow the original's (a status mirror on its provider-id alias). The
+        original stays on the contact's timeline, the one entry its history shows."""
+        message = self.table.get(message_key, consistent=True)
+        if message is None:
+            return
+        copy = {k: v for k, v in message.items() if k not in ("status_mirrors", "graph_payload", *_CLAIM_FIELDS)}
+        copy.update(pk=keys.session_partition(tenant_id, session_id), session_id=session_id, copy_of=message_key)
+        tx = Transaction()
+        tx.put(copy, condition="attribute_not_exists(pk)")
+        if message.get("provider_message_id"):
+            tx.update(keys.provider_id(tenant_id, str(message["provider_message_id"])),
+                      "SET status_mirrors = list_append(if_not_exists(status_mirrors, :none), :copy)",
+                      {":none": [], ":copy": [{"pk": copy["pk"], "sk": copy["sk"]}]}, condition="attribute_exists(pk)")
+        committed_unless_refused(self.table, tx, guard=None)

@@ -35,6 +35,14 @@ class HistoryStore:
             ExpressionAttributeValues={":pk": keys.contact(tenant_id, contact_id)["pk"], ":h": "H#"})
         return response["Items"]
 
+    def messages(self, tenant_id: str, contact_id: str, limit: int) -> list[dict[str, Any]]:
+        """The newest ``limit`` messages kept under the contact itself: what campaigns sent it, and what it
+        wrote while blocked (``M#<time>#<id>``: one item per message, so one entry each)."""
+        response = self.table.query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :m)", ScanIndexForward=False, Limit=limit,
+            ExpressionAttributeValues={":pk": keys.contact(tenant_id, contact_id)["pk"], ":m": "M#"})
+        return response["Items"]
+
     def sessions(self, tenant_id: str, contact_id: str, limit: int) -> list[dict[str, Any]]:
         """The newest ``limit`` sessions of a contact, every channel (GSI2)."""
         response = self.table.query(
