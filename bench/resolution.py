@@ -3,7 +3,8 @@
 Webhooks put the events on the inbound FIFO queue (not metered); the queue is then drained the way
 Lambda's event source mapping drains it, batches of up to ten, into the real handler, with the meter on
 the function's clients. Three populations: first messages of new senders, second messages of the same
-senders (a known contact with an open session), and delivery statuses of our outbound messages. A
+senders (a known contact with an open session), and delivery statuses of our outbound messages (of one
+that is no longer the session's last message, and of one that is: its session then follows the tick). A
 second, unmetered pass times the handler per message (the meter's read-backs would slow it)."""
 
 from __future__ import annotations
@@ -114,9 +115,11 @@ def drain(env: LocalAws, queue: str = "inbound", function_name: str = "contact_r
             raise RuntimeError(f"{function_name} failed {len(failed)} records")
 
 
-def outbound_messages(env: LocalAws, recipients: list[str]) -> list[tuple[str, str]]:
+def outbound_messages(env: LocalAws, recipients: list[str], last: bool = False) -> list[tuple[str, str]]:
     """Messages we sent to each recipient (in the session of their last inbound message), as the send
-    path records them: the message in the session, its provider-id alias, status "sent"."""
+    path records them: the message in the session, its provider-id alias, status "sent". With ``last``,
+    the message is the session's last one (the session's summary and the thread pointer name it, as the
+    send path writes them); without, the customer's message after it is."""
     from switchboard import clock, ids
     from switchboard.services import services
     from switchboard.storage import keys
@@ -137,7 +140,12 @@ def outbound_messages(env: LocalAws, recipients: list[str]) -> list[tuple[str, s
                    "statuses": {"queued": now, "sent": now}, "sent_at": now, "created_at": now,
                    "provider_message_id": wamid})
         table.put({**keys.provider_id(tenant, wamid), "session_id": session_id, "direction": "out",
-                   "message_pk": message_key["pk"], "message_sk": message_key["sk"]})
+                   "message_pk": message_key["pk"], "message_sk": message_key["sk"], "message_id": message_id})
+        if last:
+            table.update(keys.session(tenant, session_id), "SET last_message = :l", {":l": {
+                "message_id": message_id, "text": "Your order ships today.", "direction": "out", "kind": "text",
+                "at": now, "status": "sent", "status_rank": 1}})
+            table.update(keys.thread(tenant, channel, recipient), "SET last_message_id = :m", {":m": message_id})
         sent.append((wamid, recipient))
     return sent
 
@@ -189,7 +197,9 @@ def measure(env: LocalAws, senders: int = 30) -> dict[str, Any]:
     metered("new_contact", lambda: post_messages(env, people), senders)
     metered("known_contact", lambda: post_messages(env, people), senders)
     outbound = outbound_messages(env, people)
-    metered("status", lambda: post_statuses(env, outbound, "delivered"), senders)
+    metered("status", lambda: post_statuses(env, outbound, "delivered"), senders)  # not the last message
+    outbound = outbound_messages(env, people, last=True)
+    metered("status_last", lambda: post_statuses(env, outbound, "delivered"), senders)  # the session's last
 
     # the timed pass: other senders, calls counted and timed but no read-backs
     timing: dict[str, Any] = {}

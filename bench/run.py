@@ -201,7 +201,8 @@ def summarize(d: dict[str, Any], errors: dict[str, str]) -> tuple[dict[str, Any]
     cr = d.get("contact_resolution") or {}
     for kind, key, bound in (("known_contact", "ddb_requests_per_message_known", 2),
                              ("new_contact", "ddb_requests_per_message_new", 4),
-                             ("status", "ddb_requests_per_status", 2)):
+                             ("status", "ddb_requests_per_status", 2),
+                             ("status_last", "ddb_requests_per_status_last", 3)):
         figures = cr.get(kind) or {}
         keys[key] = figures.get("ddb_requests")
         keys[key.replace("ddb_requests", "ddb_rru")] = figures.get("read_units")
