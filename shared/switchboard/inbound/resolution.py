@@ -342,6 +342,8 @@ def store_inbound_message(event: QueuedEvent, channel: Channel, store: Conversat
         except DuplicateMessage:
             return Outcome(record.message["message_id"], record.session_id, record.contact_id, duplicate=True)
         except ContactChanged:
+            if read_contact:  # read and still refused: a merge or an erase is under way, or a block again
+                time.sleep(random.uniform(0.005, 0.05))
             read_contact = True
             continue
         except TransactionConflict:
