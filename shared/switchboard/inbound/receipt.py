@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from switchboard import clock
@@ -9,6 +12,7 @@ from switchboard.clients.sqs import OutgoingMessage, Queue
 from switchboard.domain.channels import Channel
 from switchboard.errors import BadSignature, UnknownChannel
 from switchboard.storage.channels import ChannelRepository, whatsapp_secrets
+from switchboard.storage.webhook_updates import WebhookUpdateStore
 from switchboard.whatsapp import signature
 from switchboard.whatsapp.envelope import Entry, QueuedEvent, parse_envelope, split_change
 
@@ -26,18 +30,47 @@ def verify_subscription(mode: str | None, token: str | None, challenge: str | No
     return challenge
 
 
+class UnknownNumber(UnknownChannel):
+    """A change names a phone number no channel serves. ``account`` is a channel of the business account
+    the entry names, if we have one: the refusal is recorded in its tenant, for admins to see."""
+
+    def __init__(self, phone_number_id: str, field: str, account: Channel | None) -> None:
+        super().__init__(f"no channel serves phone_number_id {phone_number_id}")
+        self.phone_number_id = phone_number_id
+        self.field = field
+        self.account = account
+
+
 def _channel_for(entry: Entry, field: str, value: dict, channels: ChannelRepository) -> Channel:
+    """When a change names a number, only that number routes it: a reply must leave from the number the
+    customer wrote to. The business account routes only the fields that carry no number (template and
+    account updates)."""
     metadata = value.get("metadata") if isinstance(value, dict) else None
     phone_number_id = metadata.get("phone_number_id") if isinstance(metadata, dict) else None
-    channel = channels.by_phone_number_id(str(phone_number_id)) if phone_number_id else None
-    channel = channel or channels.by_waba_id(entry.id)
+    if phone_number_id:
+        channel = channels.by_phone_number_id(str(phone_number_id))
+        if channel is None:
+            raise UnknownNumber(str(phone_number_id), field, channels.by_waba_id(entry.id))
+        return channel
+    channel = channels.by_waba_id(entry.id)
     if channel is None:
         raise UnknownChannel(f"no channel for '{field}' update of account {entry.id}")
     return channel
 
 
+def refused_number_report(raw: bytes, signature_header: str, refused: UnknownNumber) -> dict | None:
+    """What admins see of a refused number (``GET /webhook-errors``): only for a body signed with the
+    business account's own app secret, so nobody else can write into a tenant's list."""
+    account = refused.account
+    if account is None or not signature.is_valid(raw, signature_header, whatsapp_secrets(account).app_secret):
+        return None
+    return {"tenant_id": account.tenant_id, "channel_id": account.channel_id, "waba_id": account.waba_id,
+            "field": refused.field, "phone_number_id": refused.phone_number_id,
+            "digest": hashlib.sha256(raw).hexdigest()}
+
+
 def receive_whatsapp(raw: bytes, signature_header: str | None, channels: ChannelRepository,
-                     queue: Queue) -> Receipt:
+                     queue: Queue, report: Callable[[dict], None] | None = None) -> Receipt:
     """Verify (401 without a signature, 403 with a wrong one), validate (400), queue (5xx on failure).
 
     The signature is checked with the app secret of every channel the body names, before anything is
@@ -49,7 +82,12 @@ def receive_whatsapp(raw: bytes, signature_header: str | None, channels: Channel
     routed: list[tuple[Entry, object, Channel]] = []
     for entry in envelope.entry:
         for change in entry.changes:
-            routed.append((entry, change, _channel_for(entry, change.field, change.value, channels)))
+            try:
+                routed.append((entry, change, _channel_for(entry, change.field, change.value, channels)))
+            except UnknownNumber as refused:
+                if report is not None and (seen := refused_number_report(raw, signature_header, refused)):
+                    report(seen)
+                raise
     checked: set[str] = set()
     for _, _, channel in routed:
         if channel.secret_name in checked:
@@ -66,3 +104,18 @@ def receive_whatsapp(raw: bytes, signature_header: str | None, channels: Channel
         queue.send_all([OutgoingMessage(event.model_dump_json(exclude_none=True), event.group_id,
                                         event.dedup_id) for event in events])
     return Receipt(queued=len(events))
+
+
+def record_refused_number(store: WebhookUpdateStore) -> Callable[[dict], None]:
+    """Keep a refused number among the tenant's webhook errors (kind ``errors``, code ``unknown_channel``);
+    Meta's redeliveries of the same body are one entry."""
+
+    def record(report: dict) -> None:
+        error = {"code": "unknown_channel", "title": f"no channel serves phone_number_id {report['phone_number_id']}",
+                 "details": "the webhook was refused with 403; add the number as a channel to receive it"}
+        payload = {"phone_number_id": report["phone_number_id"], "field": report["field"]}
+        store.record(report["tenant_id"], "errors", f"unknown_channel:{report['digest']}", clock.iso(clock.now()),
+                     {"field": report["field"], "channel_id": report["channel_id"], "waba_id": report["waba_id"],
+                      "payload": json.dumps(payload), "errors": json.dumps([error])})
+
+    return record

@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
 from switchboard.api.errors import error_body, json_response
 from switchboard.errors import BadSignature, InvalidInput, QueueUnavailable, UnknownChannel
-from switchboard.inbound.receipt import receive_whatsapp, verify_subscription
+from switchboard.inbound.receipt import receive_whatsapp, record_refused_number, verify_subscription
 from switchboard.observability import count
 from switchboard.services import services
 
@@ -40,11 +40,13 @@ def whatsapp_updates() -> Response:
     event = router.current_event
     try:
         receipt = receive_whatsapp(raw_body(event), event.headers.get("x-hub-signature-256"),
-                                   services().channels, services().inbound_queue)
+                                   services().channels, services().inbound_queue,
+                                   record_refused_number(services().webhook_updates))
     except BadSignature as exc:
         count("WebhookBadSignature")
         return json_response(401 if exc.missing else 403, error_body(exc.code, exc.message))
     except UnknownChannel as exc:
+        count("WebhookUnknownChannel")
         return json_response(403, error_body(exc.code, exc.message))
     except InvalidInput as exc:
         count("WebhookInvalidBody")
