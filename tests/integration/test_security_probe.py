@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
+import boto3
+import pytest
+
 from tests.support.whatsapp import DEMO_WABA_ID, envelope, signed, text_message
 
 
@@ -50,3 +55,122 @@ def test_an_account_update_without_a_number_still_routes_by_account(api, demo, a
     raw, headers = signed(body)
 
     assert api.call("POST", "/webhooks/whatsapp", raw, headers=headers)[0] == 200
+
+
+# -- email replies: refused at the API, or sent; never accepted and left queued ------------------------------
+EMAIL_WEBHOOK = "/webhooks/email/mail-demo"
+
+
+def _email_session(api, process_inbound, token: str, sender: str = "alice@example.com") -> str:  # noqa: ANN001
+    from tests.support.email import mail, mailgun_post
+
+    body, headers = mailgun_post(mail(sender=sender, subject="Broken zipper"))
+    assert api.call("POST", EMAIL_WEBHOOK, body, headers=headers)[0] == 200
+    process_inbound()
+    sessions = api.call("GET", "/sessions?channel_id=mail-demo", token=token)[1]["items"]
+    return next(s["session_id"] for s in sessions if s.get("address", sender) == sender)
+
+
+def _upload(api, session_id: str, token: str, content: bytes = b"%PDF-1.4 label") -> str:  # noqa: ANN001
+    import boto3
+    from switchboard.services import services
+
+    status, upload = api.call("POST", f"/sessions/{session_id}/attachments",
+                              {"filename": "label.pdf", "content_type": "application/pdf", "size": len(content)},
+                              token=token)
+    assert status == 200, upload
+    boto3.client("s3").put_object(Bucket=services().settings.media_bucket_name, Key=upload["key"], Body=content,
+                                  ContentType="application/pdf")
+    return upload["key"]
+
+
+def _send_all(aws) -> None:  # noqa: ANN001
+    from infra.declaration import function
+    from infra.local.triggers import drain
+
+    drain(function("message_send"), aws.queue_urls["outbound"])
+
+
+def _message(api, session_id: str, message_id: str, token: str) -> dict:  # noqa: ANN001
+    items = api.call("GET", f"/sessions/{session_id}/messages", token=token)[1]["items"]
+    return next(m for m in items if m["message_id"] == message_id)
+
+
+@pytest.mark.parametrize("subject", ["Hi\r\nBcc: victim@example.com", "Hi\nthere", "Hi\u2028there",
+                                     "Hi\u0085there"])
+def test_a_subject_that_breaks_the_header_line_is_422_naming_it(api, demo, aws, process_inbound, operator_token,
+                                                                subject) -> None:
+    session_id = _email_session(api, process_inbound, operator_token)
+
+    status, body = api.call("POST", f"/sessions/{session_id}/messages", {"text": "Hello", "subject": subject},
+                            token=operator_token)
+
+    assert status == 422
+    assert "subject" in json.dumps(body["errors"])
+
+
+def test_an_operators_own_upload_is_attached_and_sent(api, demo, aws, process_inbound, operator_token) -> None:
+    session_id = _email_session(api, process_inbound, operator_token)
+    key = _upload(api, session_id, operator_token)
+
+    status, accepted = api.call("POST", f"/sessions/{session_id}/messages",
+                                {"text": "Here is a label", "attachments": [{"key": key}]}, token=operator_token)
+    _send_all(aws)
+
+    assert status == 202
+    assert _message(api, session_id, accepted["message_id"], operator_token)["status"] == "sent"
+
+
+def test_another_sessions_upload_is_refused_naming_the_attachment(api, demo, aws, process_inbound,
+                                                                  operator_token) -> None:
+    mine = _email_session(api, process_inbound, operator_token, "alice@example.com")
+    theirs = _email_session(api, process_inbound, operator_token, "bob@example.com")
+    key = _upload(api, theirs, operator_token)
+
+    status, body = api.call("POST", f"/sessions/{mine}/messages",
+                            {"text": "Here", "attachments": [{"key": key}]}, token=operator_token)
+
+    assert status == 422
+    assert body["field"] == "attachments.0.key"
+
+
+def test_a_customers_raw_mail_cannot_be_attached(api, demo, aws, process_inbound, operator_token) -> None:
+    from switchboard.services import services
+
+    session_id = _email_session(api, process_inbound, operator_token)
+    raw_keys = [o["Key"] for o in boto3.client("s3").list_objects_v2(
+        Bucket=services().settings.media_bucket_name)["Contents"] if o["Key"].endswith(".eml")]
+
+    status, body = api.call("POST", f"/sessions/{session_id}/messages",
+                            {"text": "Here", "attachments": [{"key": raw_keys[0]}]}, token=operator_token)
+
+    assert status == 422
+    assert body["field"] == "attachments.0.key"
+
+
+def test_an_email_whose_record_reaches_the_dlq_is_failed_with_the_reason(api, demo, aws, process_inbound,
+                                                                         operator_token) -> None:
+    from switchboard.services import services
+
+    session_id = _email_session(api, process_inbound, operator_token)
+    key = _upload(api, session_id, operator_token)
+    accepted = api.call("POST", f"/sessions/{session_id}/messages",
+                        {"text": "Here is a label", "attachments": [{"key": key}]}, token=operator_token)[1]
+    # the file disappears after the reply was accepted: every attempt fails on our side
+    boto3.client("s3").delete_object(Bucket=services().settings.media_bucket_name, Key=key)
+    sqs = boto3.client("sqs")
+    sqs.set_queue_attributes(QueueUrl=aws.queue_urls["outbound"], Attributes={"VisibilityTimeout": "0"})
+
+    for _ in range(10):
+        _send_all(aws)
+
+    stored = _message(api, session_id, accepted["message_id"], operator_token)
+    assert stored["status"] == "failed"
+    assert "gave up after 5 attempts" in stored["error"]["title"]
+    assert _depth(aws.dlq_urls["outbound"]) == 1
+
+
+def _depth(url: str) -> int:
+    attributes = boto3.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=[
+        "ApproximateNumberOfMessages"])["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"])
