@@ -174,3 +174,32 @@ def _depth(url: str) -> int:
     attributes = boto3.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=[
         "ApproximateNumberOfMessages"])["Attributes"]
     return int(attributes["ApproximateNumberOfMessages"])
+
+
+# -- large events: stored, or refused with 413 before the 200; never accepted and lost ----------------------
+def test_a_300_kb_event_is_refused_with_413_and_nothing_queued(api, demo, aws) -> None:
+    raw, headers = signed(envelope([text_message(body="x" * 300_000)]))
+
+    status, body = api.call("POST", "/webhooks/whatsapp", raw, headers=headers)
+
+    assert status == 413
+    assert body["code"] == "payload_too_large"
+    assert _inbound_depth(aws) == 0
+
+
+def test_a_body_just_under_10_mb_is_413_not_503(api, demo, aws) -> None:
+    raw, headers = signed(envelope([text_message(body="x" * (10 * 1024 * 1024 - 2_000))]))
+
+    assert api.call("POST", "/webhooks/whatsapp", raw, headers=headers)[0] == 413
+
+
+def test_an_event_just_under_the_limit_is_stored(api, demo, aws, process_inbound, operator_token) -> None:
+    from switchboard.inbound.receipt import MAX_EVENT_BYTES
+
+    raw, headers = signed(envelope([text_message(body="x" * (MAX_EVENT_BYTES - 2_000))]))
+
+    assert api.call("POST", "/webhooks/whatsapp", raw, headers=headers)[0] == 200
+    process_inbound()
+    (session,) = api.call("GET", "/sessions", token=operator_token)[1]["items"]
+    (message,) = api.call("GET", f"/sessions/{session['session_id']}/messages", token=operator_token)[1]["items"]
+    assert len(message["text"]) == MAX_EVENT_BYTES - 2_000

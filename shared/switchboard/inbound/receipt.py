@@ -10,11 +10,17 @@ from dataclasses import dataclass
 from switchboard import clock
 from switchboard.clients.sqs import OutgoingMessage, Queue
 from switchboard.domain.channels import Channel
-from switchboard.errors import BadSignature, UnknownChannel
+from switchboard.errors import BadSignature, PayloadTooLarge, UnknownChannel
 from switchboard.storage.channels import ChannelRepository, whatsapp_secrets
 from switchboard.storage.webhook_updates import WebhookUpdateStore
 from switchboard.whatsapp import signature
 from switchboard.whatsapp.envelope import Entry, QueuedEvent, parse_envelope, split_change
+
+
+# One queued event, as JSON: what the inbound worker can store in one DynamoDB item (400 KB, holding the
+# text, the payload and its rendering). Meta's events are a few KB (a text is at most 4,096 characters);
+# a bigger one is refused with 413 before anything is queued (docs/inbound.md).
+MAX_EVENT_BYTES = 100_000
 
 
 @dataclass(frozen=True)
@@ -100,9 +106,15 @@ def receive_whatsapp(raw: bytes, signature_header: str | None, channels: Channel
     for entry, change, channel in routed:
         events.extend(split_change(entry, change, channel.tenant_id, channel.channel_id,  # type: ignore[arg-type]
                                    received_at))
+    bodies = [event.model_dump_json(exclude_none=True) for event in events]
+    for event, body in zip(events, bodies, strict=True):
+        if len(body.encode()) > MAX_EVENT_BYTES:
+            # Refused before anything is queued (all or none), never answered 200 and then lost.
+            raise PayloadTooLarge(f"event {event.event_id} is {len(body.encode()) // 1024} KB; one event is at most "
+                                  f"{MAX_EVENT_BYTES // 1000} KB")
     if events:
-        queue.send_all([OutgoingMessage(event.model_dump_json(exclude_none=True), event.group_id,
-                                        event.dedup_id) for event in events])
+        queue.send_all([OutgoingMessage(body, event.group_id, event.dedup_id)
+                        for event, body in zip(events, bodies, strict=True)])
     return Receipt(queued=len(events))
 
 

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.router import Router
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
 from switchboard.api.errors import error_body, json_response
-from switchboard.errors import BadSignature, InvalidInput, QueueUnavailable, UnknownChannel
+from switchboard.errors import BadSignature, InvalidInput, PayloadTooLarge, QueueUnavailable, UnknownChannel
 from switchboard.inbound.receipt import receive_whatsapp, record_refused_number, verify_subscription
 from switchboard.observability import count
 from switchboard.services import services
@@ -51,6 +51,9 @@ def whatsapp_updates() -> Response:
     except InvalidInput as exc:
         count("WebhookInvalidBody")
         return json_response(400, error_body(exc.code, exc.message, exc.field))
+    except PayloadTooLarge as exc:
+        count("WebhookEventTooLarge")
+        return json_response(413, error_body(exc.code, exc.message))
     except QueueUnavailable as exc:
         count("WebhookQueueFailed")
         return json_response(503, error_body(exc.code, "events could not be queued; retry"))
