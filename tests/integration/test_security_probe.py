@@ -203,3 +203,48 @@ def test_an_event_just_under_the_limit_is_stored(api, demo, aws, process_inbound
     (session,) = api.call("GET", "/sessions", token=operator_token)[1]["items"]
     (message,) = api.call("GET", f"/sessions/{session['session_id']}/messages", token=operator_token)[1]["items"]
     assert len(message["text"]) == MAX_EVENT_BYTES - 2_000
+
+
+# -- Mailgun posts are for this mailbox --------------------------------------------------------------------
+def test_a_signed_post_addressed_to_another_mailbox_is_406_and_not_stored(api, demo, aws) -> None:
+    from tests.support.email import mail, multipart_form, signed_fields
+
+    fields = signed_fields(mail(to="sales@other.example"))
+    fields["recipient"] = b"sales@other.example"
+    body, headers = multipart_form(fields)
+
+    status, reply = api.call("POST", EMAIL_WEBHOOK, body, headers=headers)
+
+    assert status == 406
+    assert _inbound_depth(aws) == 0
+
+
+def test_a_post_to_a_declared_alias_is_taken(api, demo, aws) -> None:
+    from switchboard.domain.channels import Channel
+    from switchboard.services import services
+    from tests.support.email import mail, multipart_form, signed_fields
+
+    channel = services().channels.get("demo", "mail-demo")
+    services().channels.save(Channel.model_validate({**channel.model_dump(), "aliases": ["help@demo.example"]}))
+    fields = signed_fields(mail(to="help@demo.example"))
+    fields["recipient"] = b"help@demo.example"
+
+    assert api.call("POST", EMAIL_WEBHOOK, *_form(fields))[0] == 200
+
+
+def test_a_post_without_recipient_is_judged_by_its_to_header(api, demo, aws) -> None:
+    from tests.support.email import DEMO_MAILBOX, mail, signed_fields
+
+    ours = signed_fields(mail(to=f"Support <{DEMO_MAILBOX.replace('@', '+S1@')}>"))
+    theirs = signed_fields(mail(to="someone@else.example"))
+    del ours["recipient"], theirs["recipient"]
+
+    assert api.call("POST", EMAIL_WEBHOOK, *_form(ours))[0] == 200
+    assert api.call("POST", EMAIL_WEBHOOK, *_form(theirs))[0] == 406
+
+
+def _form(fields: dict[str, bytes]) -> tuple[bytes, None, dict[str, str]]:
+    from tests.support.email import multipart_form
+
+    body, headers = multipart_form(fields)
+    return body, None, headers
