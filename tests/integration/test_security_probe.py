@@ -248,3 +248,59 @@ def _form(fields: dict[str, bytes]) -> tuple[bytes, None, dict[str, str]]:
 
     body, headers = multipart_form(fields)
     return body, None, headers
+
+
+# -- the local server ------------------------------------------------------------------------------------
+@pytest.fixture
+def server(aws):  # noqa: ANN001, ANN201
+    import threading
+
+    from infra.local.api_server import Gateway, serve
+
+    running = serve(Gateway(), "127.0.0.1", 0, lambda _line: None)
+    threading.Thread(target=running.serve_forever, daemon=True).start()
+    yield running.server_address[1]
+    running.shutdown()
+    running.server_close()
+
+
+def _raw_request(port: int, head: bytes) -> tuple[int, dict[str, str], bytes]:
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+        connection.sendall(head)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    status_line, _, rest = received.partition(b"\r\n")
+    header_block, _, body = rest.partition(b"\r\n\r\n")
+    headers = dict(line.decode().split(": ", 1) for line in header_block.split(b"\r\n") if b": " in line)
+    return int(status_line.split()[1]), headers, body
+
+
+def test_a_negative_content_length_is_400_at_once(server) -> None:
+    status, _, body = _raw_request(server, b"POST /webhooks/whatsapp HTTP/1.1\r\nHost: x\r\n"
+                                           b"Content-Length: -1\r\n\r\n")
+
+    assert status == 400
+    assert json.loads(body)["code"] == "bad_request"
+
+
+def test_headers_over_the_limit_get_our_json_error(server) -> None:
+    many = b"".join(b"X-Filler-%d: y\r\n" % i for i in range(150))
+    status, headers, body = _raw_request(server, b"GET /sessions HTTP/1.1\r\nHost: x\r\n" + many + b"\r\n")
+
+    assert status == 431
+    assert headers["Content-Type"] == "application/json"
+    assert json.loads(body)["code"] == "request_header_fields_too_large"
+
+
+def test_an_access_token_is_refused_as_the_cognito_authorizer_would(api, demo) -> None:
+    import jwt
+
+    from infra.local import tokens
+
+    claims = jwt.decode(tokens.issue("demo", "admin"), options={"verify_signature": False})
+    access = jwt.encode({**claims, "token_use": "access"}, tokens.signing_key(), algorithm="HS256")
+
+    assert api.call("GET", "/sessions", token=access)[0] == 401
