@@ -36,7 +36,7 @@ from switchboard.clients.sqs import OutgoingMessage
 from switchboard.domain.channels import Channel
 from switchboard.errors import InvalidInput, NotFound, SwitchboardError
 from switchboard.inbound.statuses import apply_parked
-from switchboard.observability import count
+from switchboard.observability import carrying_metrics, count
 from switchboard.outbound import ratelimit
 from switchboard.outbound.ratelimit import ChannelThroughput
 from switchboard.outbound.store import ClaimLost, OutboundStore
@@ -425,8 +425,8 @@ def send_batch(records: list[dict[str, Any]], services: Services) -> BatchAttemp
         alone.extend(ready)
 
     with ThreadPoolExecutor(max_workers=min(CONCURRENCY, max(len(records), 1))) as pool:
-        for message_id, step in zip(alone, pool.map(lambda message_id: outcome_of([message_id], lambda: worker.claim(
-                jobs[message_id], loaded.get((jobs[message_id].message_pk, jobs[message_id].message_sk)) or {})),
+        for message_id, step in zip(alone, pool.map(carrying_metrics(lambda message_id: outcome_of([message_id], lambda: worker.claim(
+                jobs[message_id], loaded.get((jobs[message_id].message_pk, jobs[message_id].message_sk)) or {}))),
                 alone), strict=True):
             if isinstance(step, Claimed):
                 claimed[message_id] = step
@@ -444,16 +444,16 @@ def send_batch(records: list[dict[str, Any]], services: Services) -> BatchAttemp
             if second is not None:
                 slots.update(dict.fromkeys(message_ids, second))
         # 3: the calls
-        calls = list(pool.map(lambda message_id: outcome_of([message_id], lambda: worker.call(
-            claimed[message_id], receives[message_id], slots.get(message_id))), list(claimed)))
+        calls = list(pool.map(carrying_metrics(lambda message_id: outcome_of([message_id], lambda: worker.call(
+            claimed[message_id], receives[message_id], slots.get(message_id)))), list(claimed)))
         delivered = {message_id: step for message_id, step in zip(claimed, calls, strict=True)
                      if isinstance(step, Delivered)}
         # 4: the records
         if len(delivered) > 1 and outcome_of(list(delivered), lambda: worker.record_all(list(delivered.values()))):
             delivered = {}
         pending = [m for m in delivered if results[m] is None]
-        list(pool.map(lambda message_id: outcome_of([message_id], lambda: worker.deliver_recorded(
-            delivered[message_id])), pending))
+        list(pool.map(carrying_metrics(lambda message_id: outcome_of([message_id], lambda: worker.deliver_recorded(
+            delivered[message_id]))), pending))
     # The last receive of a record that failed for any other reason: its message is failed, not left queued.
     for message_id, outcome in results.items():
         if outcome is not None and not isinstance(outcome, RetryLater | RetriesExhausted) and \
