@@ -304,3 +304,34 @@ def test_an_access_token_is_refused_as_the_cognito_authorizer_would(api, demo) -
     access = jwt.encode({**claims, "token_use": "access"}, tokens.signing_key(), algorithm="HS256")
 
     assert api.call("GET", "/sessions", token=access)[0] == 401
+
+
+# -- visually identical emails --------------------------------------------------------------------------
+@pytest.mark.parametrize("lookalike", ["ａｌｉｃｅ@example.com", "\u0430lice@example.com", "a\ufb00y@example.com"])
+def test_a_lookalike_address_is_a_new_contact_flagged_as_a_possible_duplicate(api, demo, operator_token,
+                                                                               lookalike) -> None:
+    original = "affy@example.com" if "\ufb00" in lookalike else "alice@example.com"
+    existing = api.call("POST", "/contacts", {"name": "Alice", "emails": [original]}, token=operator_token)[1]
+
+    status, contact = api.call("POST", "/contacts", {"name": "Alice?", "emails": [lookalike]}, token=operator_token)
+
+    assert status == 201
+    stored = api.call("GET", f"/contacts/{contact['contact_id']}", token=operator_token)[1]
+    assert stored["possible_duplicate_of"] == existing["contact_id"]
+
+
+def test_the_plain_address_after_a_lookalike_is_flagged_too(api, demo, operator_token) -> None:
+    cyrillic = api.call("POST", "/contacts", {"name": "A", "emails": ["\u0430lice@example.com"]},
+                        token=operator_token)[1]
+
+    plain = api.call("POST", "/contacts", {"name": "B", "emails": ["alice@example.com"]}, token=operator_token)[1]
+
+    assert plain["possible_duplicate_of"] == cyrillic["contact_id"]
+
+
+def test_a_different_address_is_not_flagged(api, demo, operator_token) -> None:
+    api.call("POST", "/contacts", {"name": "Alice", "emails": ["alice@example.com"]}, token=operator_token)
+
+    other = api.call("POST", "/contacts", {"name": "Alicia", "emails": ["alicia@example.com"]}, token=operator_token)[1]
+
+    assert other["possible_duplicate_of"] is None

@@ -15,6 +15,7 @@ from typing import Any
 from switchboard import clock, ids
 from switchboard.clients.eventbus import DomainEvent, EventBus
 from switchboard.contacts import rules, search
+from switchboard.domain.lookalikes import email_skeleton
 from switchboard.contacts.models import (
     AttributeDefinition,
     BlockIn,
@@ -33,6 +34,7 @@ from switchboard.storage.tenants import TenantSettingsStore
 _ATTEMPTS = 5
 IDEMPOTENCY_SECONDS = 24 * 3600
 HISTORY_LIMIT = 200
+LOOKALIKE_CANDIDATES = 50
 
 
 @dataclass
@@ -151,6 +153,8 @@ class Directory:
                    "updated_at": now_iso, "last_activity_at": now_iso,
                    **normalised(data.model_dump(), definitions, country=self.country(tenant_id))}
         identifying = {d["name"] for d in definitions if d.get("identifying")}
+        if lookalike := self.lookalike_of(tenant_id, contact["emails"]):
+            contact["possible_duplicate_of"] = lookalike
         created = history_item(tenant_id, contact_id, now_iso, entry("created", by))
         request = None
         if idempotency_key:
@@ -173,6 +177,21 @@ class Directory:
         self.bus.publish([DomainEvent("contact.created", tenant_id,
                                       {"contact_id": contact_id, "source": "api"})])
         return contact, True
+
+    def lookalike_of(self, tenant_id: str, emails: list[str]) -> str | None:
+        """An existing contact with an address that looks like one of ``emails`` but is another mailbox
+        (full-width letters, a Cyrillic а, a ligature): one index page per address, no scan."""
+        for address in emails:
+            wanted = email_skeleton(address)
+            local_words = search.words(wanted.rpartition("@")[0])
+            if not local_words:
+                continue
+            token = search.driving_token(local_words)
+            page = self.finder.candidates(tenant_id, Source("token", token=token), None, LOOKALIKE_CANDIDATES)
+            for candidate in page.contacts:
+                if any(other != address and email_skeleton(other) == wanted for other in candidate.get("emails") or []):
+                    return str(candidate["contact_id"])
+        return None
 
     def _replay(self, tenant_id: str, idempotency_key: str, fingerprint: str) -> dict[str, Any] | None:
         previous = self.contacts.table.get(keys.contact_request(tenant_id, idempotency_key), consistent=True)

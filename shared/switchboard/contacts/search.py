@@ -20,6 +20,8 @@ from typing import Any
 
 import phonenumbers
 
+from switchboard.domain.lookalikes import email_skeleton
+
 PREFIX_CAP = 12
 MIN_PHONE_DIGITS = 3
 # A transaction holds at most 100 items; a contact's index entries stay well under that.
@@ -65,6 +67,7 @@ def contact_words(contact: dict[str, Any]) -> list[str]:
         found += phone_forms(number)
     for address in contact.get("emails") or []:
         found += words(address)
+        found += words(email_skeleton(address))  # "аlice@" (Cyrillic а) is found as alice too
     return list(dict.fromkeys(found))
 
 
