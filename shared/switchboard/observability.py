@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 
 NAMESPACE = "Switchboard"
@@ -45,6 +46,8 @@ class FunctionMetrics(Metrics):
                 return flushed(event, context, *args, **kwargs)
             finally:
                 _current.reset(token)
+                if is_metrics_disabled():  # Powertools keeps what it does not publish: drop it
+                    self.provider.clear_metrics()
 
         return handler
 
