@@ -189,9 +189,12 @@ STATUS_CASES = {("message_status", c) for c in ("sent", "delivered", "read", "pl
 
 def _with_served_sha256(message: dict) -> None:
     """Meta's webhook carries the sha256 of the file it serves; the fixtures' are placeholders."""
-    media = message.get(message.get("type", ""))
-    if isinstance(media, dict) and media.get("sha256") and media.get("id"):
-        media["sha256"] = base64.b64encode(hashlib.sha256(media_content(str(media["id"]))).digest()).decode()
+    for value in message.values():  # the media object, also inside an edit's new version
+        if isinstance(value, dict):
+            if value.get("sha256") and value.get("id"):
+                value["sha256"] = base64.b64encode(hashlib.sha256(media_content(str(value["id"]))).digest()).decode()
+            else:
+                _with_served_sha256(value)
 
 
 def test_every_fixture_case_is_accepted_and_stored_as_the_right_record(runtime: str) -> None:
