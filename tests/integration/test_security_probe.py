@@ -335,3 +335,18 @@ def test_a_different_address_is_not_flagged(api, demo, operator_token) -> None:
     other = api.call("POST", "/contacts", {"name": "Alicia", "emails": ["alicia@example.com"]}, token=operator_token)[1]
 
     assert other["possible_duplicate_of"] is None
+
+
+def test_mail_from_a_lookalike_address_creates_a_contact_flagged_as_a_possible_duplicate(
+        api, demo, aws, process_inbound, operator_token) -> None:
+    from tests.support.email import mail, mailgun_post
+
+    existing = api.call("POST", "/contacts", {"name": "Alice", "emails": ["alice@example.com"]},
+                        token=operator_token)[1]
+    body, headers = mailgun_post(mail(sender="Alice <\u0430lice@example.com>"))
+    api.call("POST", EMAIL_WEBHOOK, body, headers=headers)
+    process_inbound()
+
+    (session,) = api.call("GET", "/sessions?channel_id=mail-demo", token=operator_token)[1]["items"]
+    contact = api.call("GET", f"/contacts/{session['contact_id']}", token=operator_token)[1]
+    assert contact["possible_duplicate_of"] == existing["contact_id"]
