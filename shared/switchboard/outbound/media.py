@@ -3,7 +3,6 @@ allow-list, and where an upload lives in the bucket (always under its tenant).""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from switchboard.domain.uploads import belongs_to, issued_for, upload_key  # noqa: F401 - where they were

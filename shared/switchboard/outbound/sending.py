@@ -161,8 +161,7 @@ def _reply_target(services: Services, tenant_id: str, session_id: str, message_i
 
 def allowed_media_types(services: Services, tenant_id: str) -> list[str] | None:
     """The tenant's own list of file types (``allowed_media_types`` on ``T#t`` / ``SETTINGS``), if any."""
-    settings = services.table.get({"pk": keys.tenant(tenant_id), "sk": "SETTINGS"})
-    allowed = (settings or {}).get("allowed_media_types")
+    allowed = services.tenants.get(tenant_id).get("allowed_media_types")
     return [str(t) for t in allowed] if allowed else None
 
 

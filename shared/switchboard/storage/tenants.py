@@ -1,6 +1,6 @@
 """A tenant's settings (one item, ``T#<tenant>`` / ``SETTINGS``): its default country, which reads the
 national phone numbers operators type, and its own list of allowed file types. Reads are cached per
-process for a minute, as channels are: every contact write and search asks for the country."""
+process for a minute, as channels are: every contact write and every file sent asks for them."""
 
 from __future__ import annotations
 
