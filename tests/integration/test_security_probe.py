@@ -350,3 +350,27 @@ def test_mail_from_a_lookalike_address_creates_a_contact_flagged_as_a_possible_d
     (session,) = api.call("GET", "/sessions?channel_id=mail-demo", token=operator_token)[1]["items"]
     contact = api.call("GET", f"/contacts/{session['contact_id']}", token=operator_token)[1]
     assert contact["possible_duplicate_of"] == existing["contact_id"]
+
+
+def test_a_whatsapp_send_that_fails_before_the_call_on_every_receive_ends_failed(api, demo, aws,
+                                                                                monkeypatch) -> None:
+    from botocore.exceptions import ClientError
+    from switchboard.outbound.store import OutboundStore
+    from switchboard.services import services
+    from tests.support.outbound import run_send_worker, stored_messages
+
+    def throttled(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "UpdateItem")
+
+    monkeypatch.setattr(OutboundStore, "claim", throttled)
+    monkeypatch.setattr(OutboundStore, "claim_all", throttled)
+    boto3.client("sqs").set_queue_attributes(QueueUrl=aws.queue_urls["outbound"],
+                                             Attributes={"VisibilityTimeout": "0"})
+    [message], bodies = stored_messages(1)
+
+    run_send_worker(aws.queue_urls["outbound"], backlog=bodies)
+
+    stored = services().table.get({"pk": message["pk"], "sk": message["sk"]})
+    assert stored["status"] == "failed"
+    assert stored["error"]["code"] == "send_error"
+    assert _depth(aws.dlq_urls["outbound"]) == 1
