@@ -11,12 +11,12 @@ from typing import Any
 from aws_lambda_powertools import Logger, Tracer
 
 from switchboard.campaigns.dispatch import dispatch, record_reply
-from switchboard.observability import metrics
+from switchboard.observability import function_metrics
 from switchboard.services import services
 
 logger = Logger(service="campaign_dispatch")
 tracer = Tracer(service="campaign_dispatch")
-metrics.set_default_dimensions(service="campaign_dispatch")
+metrics = function_metrics("campaign_dispatch")
 
 MESSAGE_RECEIVED = "message.received"
 

@@ -5,13 +5,13 @@ from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, proce
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from switchboard.inbound.processing import process_event
-from switchboard.observability import metrics
+from switchboard.observability import function_metrics
 from switchboard.services import services
 from switchboard.whatsapp.envelope import QueuedEvent
 
 logger = Logger(service="contact_resolution")
 tracer = Tracer(service="contact_resolution")
-metrics.set_default_dimensions(service="contact_resolution")
+metrics = function_metrics("contact_resolution")
 
 
 def record_handler(record: SQSRecord) -> None:

@@ -12,13 +12,13 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 
 from switchboard.api.app import build_resolver
 from switchboard.api.routes import sending
-from switchboard.observability import metrics
+from switchboard.observability import function_metrics
 from switchboard.outbound.worker import send_batch
 from switchboard.services import services
 
 logger = Logger(service="message_send")
 tracer = Tracer(service="message_send")
-metrics.set_default_dimensions(service="message_send")
+metrics = function_metrics("message_send")
 app = build_resolver([sending.router])
 
 

@@ -15,11 +15,11 @@ from switchboard.api.routes import (
     templates,
     webhook_errors,
 )
-from switchboard.observability import metrics
+from switchboard.observability import function_metrics
 
 logger = Logger(service="operator_api")
 tracer = Tracer(service="operator_api")
-metrics.set_default_dimensions(service="operator_api")
+metrics = function_metrics("operator_api")
 app = build_resolver([sessions.router, session_actions.router, session_contact.router, contacts.router,
                       templates.router, campaigns.router, channels.router, webhook_errors.router, docs.router])
 

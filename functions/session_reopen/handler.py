@@ -5,11 +5,11 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from switchboard.api.app import build_resolver
 from switchboard.api.routes import reopen
-from switchboard.observability import metrics
+from switchboard.observability import function_metrics
 
 logger = Logger(service="session_reopen")
 tracer = Tracer(service="session_reopen")
-metrics.set_default_dimensions(service="session_reopen")
+metrics = function_metrics("session_reopen")
 app = build_resolver([reopen.router])
 
 

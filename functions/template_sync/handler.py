@@ -11,13 +11,13 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.logging import correlation_paths
 from switchboard.api.app import build_resolver
 from switchboard.api.routes import template_sync
-from switchboard.observability import metrics
+from switchboard.observability import function_metrics
 from switchboard.services import services
 from switchboard.templates.sync import on_template_webhook, sync_everything
 
 logger = Logger(service="template_sync")
 tracer = Tracer(service="template_sync")
-metrics.set_default_dimensions(service="template_sync")
+metrics = function_metrics("template_sync")
 app = build_resolver([template_sync.router])
 
 SCHEDULED = "Scheduled Event"

@@ -6,12 +6,12 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from switchboard.api.routes import email_webhooks, webhooks
 from switchboard.email.receipt import receive_aws_event
-from switchboard.observability import metrics
+from switchboard.observability import function_metrics
 from switchboard.services import services
 
 logger = Logger(service="webhook_receipt")
 tracer = Tracer(service="webhook_receipt")
-metrics.set_default_dimensions(service="webhook_receipt")
+metrics = function_metrics("webhook_receipt")
 app = APIGatewayRestResolver()
 app.include_router(webhooks.router)
 app.include_router(email_webhooks.router)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import warnings
 
 from infra.local.runtime import LocalRuntime
 
 
 def main() -> None:
-    # Every function runs in this one process; each handler names its service on the shared metrics.
-    warnings.filterwarnings("ignore", message="Dimension 'service' has already been added")
+    stopped = threading.Event()
+    # Explicit handlers, before anything starts (a Ctrl-C while starting stops it once started, without a
+    # traceback); a shell that starts us in the background may also have set SIGINT to "ignore".
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    signal.signal(signal.SIGINT, lambda *_: stopped.set())
     runtime = LocalRuntime(port=int(os.environ.get("PORT", "3000"))).start()
     demo = runtime.demo
     print(f"""Switchboard is running on this machine.
@@ -27,10 +29,6 @@ Try it (see the README for the signed webhook):
   curl -s -H "Authorization: Bearer $TOKEN" {runtime.url}/sessions
 
 Listening on {runtime.url} — Ctrl-C stops it.""", flush=True)
-    stopped = threading.Event()
-    # Explicit handlers: a shell that starts us in the background may have set SIGINT to "ignore".
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    signal.signal(signal.SIGINT, lambda *_: stopped.set())
     try:
         stopped.wait()
     finally:

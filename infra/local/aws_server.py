@@ -16,6 +16,7 @@ import io
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -148,7 +149,9 @@ class MotoProcess:
         environment = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         self._process = subprocess.Popen(  # noqa: S603 - our own module, with this interpreter
             [sys.executable, "-m", "infra.local.aws_server", self.host], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, text=True, env=environment)
+            stdout=subprocess.PIPE, text=True, env=environment,
+            # its own process group: a terminal's Ctrl-C reaches the runtime, which stops it in order
+            start_new_session=True)
         assert self._process.stdout is not None
         line = self._process.stdout.readline().strip()
         if not line.startswith("http://"):
@@ -173,6 +176,7 @@ class MotoProcess:
 
 
 def _serve_until_stdin_closes(host: str) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us (by closing stdin), not Ctrl-C
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = AtomicMotoServer(host).start()
     print(server.endpoint, flush=True)

@@ -25,6 +25,7 @@ class DemoSettings:
     access_token: str
     mailbox: str = "support@demo.switchboard.local"
     mailgun_signing_key: str = "demo-mailgun-signing-key"
+    country: str | None = "CZ"  # the tenant's default country: "777 123 456" is +420777123456
 
     @classmethod
     def from_env(cls) -> DemoSettings:
@@ -38,6 +39,7 @@ class DemoSettings:
             access_token=env("SWITCHBOARD_DEMO_ACCESS_TOKEN", "demo-access-token"),
             mailbox=env("SWITCHBOARD_DEMO_MAILBOX", "support@demo.switchboard.local"),
             mailgun_signing_key=env("SWITCHBOARD_DEMO_MAILGUN_KEY", "demo-mailgun-signing-key"),
+            country=env("SWITCHBOARD_DEMO_COUNTRY", "CZ") or None,
         )
 
 
@@ -71,6 +73,7 @@ def mailbox_channel(tenant_id: str, channel_id: str, address: str, mailgun_signi
 
 
 def seed_demo(settings: DemoSettings) -> list[Channel]:
+    services().tenants.set_default_country(DEMO_TENANT, settings.country)
     channels = [whatsapp_channel(DEMO_TENANT, "wa-demo", settings.phone_number_id, settings.waba_id,
                                  settings.app_secret, settings.verify_token, settings.access_token,
                                  settings.display_phone_number)]

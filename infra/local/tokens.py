@@ -49,6 +49,8 @@ def verify(authorization: str | None) -> dict[str, Any]:
                             options={"require": ["exp", "sub", "iss"]})
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from exc
+    if claims.get("token_use") != "id":  # API Gateway's Cognito authorizer takes ID tokens, not access tokens
+        raise InvalidToken("not an ID token")
     # API Gateway's Cognito authorizer hands claims over as strings.
     claims["cognito:groups"] = ",".join(claims.get("cognito:groups") or [])
     return {k: str(v) for k, v in claims.items()}

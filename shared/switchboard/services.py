@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from switchboard.storage.sessions import SessionRepository
     from switchboard.storage.statuses import StatusStore
     from switchboard.storage.templates import TemplateRepository
+    from switchboard.storage.tenants import TenantSettingsStore
     from switchboard.storage.webhook_updates import WebhookUpdateStore
 
 
@@ -40,6 +41,11 @@ class Services:
     def table(self) -> Table:
         from switchboard.storage.dynamo import Table
         return Table(self.settings.need("data_table_name"))
+
+    @cached_property
+    def tenants(self) -> TenantSettingsStore:
+        from switchboard.storage.tenants import TenantSettingsStore
+        return TenantSettingsStore(self.table)
 
     @cached_property
     def channels(self) -> ChannelRepository:
@@ -96,7 +102,8 @@ class Services:
         from switchboard.contacts.directory import Directory
         from switchboard.storage.contact_search import ContactSearchStore
         from switchboard.storage.history import HistoryStore
-        return Directory(self.contacts, ContactSearchStore(self.table), HistoryStore(self.table), self.bus)
+        return Directory(self.contacts, ContactSearchStore(self.table), HistoryStore(self.table), self.bus,
+                         self.tenants)
 
     @cached_property
     def inbound_queue(self) -> Queue:

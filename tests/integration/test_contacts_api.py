@@ -189,3 +189,42 @@ def test_changes_are_published_as_domain_events(api, demo, operator_token, admin
                                                "contact.blocked", "contact.unblocked", "contact.merged",
                                                "contact.erased"]
     assert {cid for _, cid in published} == {a, b}
+
+
+# -- the tenant's default country (demo: CZ) reads the national numbers operators type --------------------
+def test_a_national_number_is_stored_in_e164_of_the_tenants_country(api, demo, operator_token) -> None:
+    status, contact = api.call("POST", "/contacts", {"name": "Jana", "phones": ["777 123 456"]},
+                               token=operator_token)
+
+    assert status == 201
+    assert contact["phones"] == ["+420777123456"]
+
+
+def test_a_national_number_is_read_in_the_country_on_edit_and_as_an_identifier(api, demo, operator_token) -> None:
+    contact = api.call("POST", "/contacts", {"name": "Jana"}, token=operator_token)[1]
+    path = f"/contacts/{contact['contact_id']}"
+
+    api.call("PATCH", path, {"phones": ["602 123 456"]}, token=operator_token)
+    api.call("POST", f"{path}/identifiers", {"kind": "phone", "value": "777 123 456"}, token=operator_token)
+
+    assert api.call("GET", path, token=operator_token)[1]["phones"] == ["+420602123456", "+420777123456"]
+
+
+def test_a_national_number_finds_the_contact(api, demo, operator_token) -> None:
+    api.call("POST", "/contacts", {"name": "Jana", "phones": ["777 123 456"]}, token=operator_token)
+
+    found = api.call("GET", "/contacts?q=777%20123%20456", token=operator_token)[1]["items"]
+
+    assert [c["name"] for c in found] == ["Jana"]
+
+
+def test_another_country_reads_the_same_digits_as_its_own(api, demo) -> None:
+    from infra.local import tokens
+    from switchboard.services import services
+
+    services().tenants.set_default_country("acme", "GB")
+    token = tokens.issue("acme", "operator")
+
+    contact = api.call("POST", "/contacts", {"name": "Olivia", "phones": ["07700 900123"]}, token=token)[1]
+
+    assert contact["phones"] == ["+447700900123"]

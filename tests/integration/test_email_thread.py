@@ -52,11 +52,13 @@ def test_a_thread_from_first_mail_to_bounce(api, aws, demo, process_inbound, ope
     session_id = session["session_id"]
 
     # When an operator answers, with HTML and an attachment
+    upload = api.call("POST", f"/sessions/{session_id}/attachments", {"filename": "label.pdf",
+                      "content_type": "application/pdf", "size": 14}, token=operator_token)[1]
     s3 = boto3.client("s3")
-    s3.put_object(Bucket=services().settings.media_bucket_name, Key="demo/uploads/label.pdf", Body=b"%PDF-1.4 label")
+    s3.put_object(Bucket=services().settings.media_bucket_name, Key=upload["key"], Body=b"%PDF-1.4 label")
     sent = _reply(api, aws, session_id, operator_token, text="Sorry! Here is a return label.",
                   html="<p>Sorry! Here is a <b>return label</b>.</p>",
-                  attachments=[{"key": "demo/uploads/label.pdf", "filename": "label.pdf"}])
+                  attachments=[{"key": upload["key"], "filename": "label.pdf"}])
 
     # Then SES sent it with the thread's headers, and the message records SES's id
     assert sent["status"] == "sent", sent

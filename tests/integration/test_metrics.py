@@ -63,3 +63,32 @@ def test_stored_messages_and_duplicates_are_counted(api, demo, aws, process_inbo
     metrics.flush_metrics()
     published = _published(capsys.readouterr().out)
     assert published.get("InboundMessageStored") == 1 and published.get("InboundDuplicate") == 1
+
+
+def _services_of(output: str) -> dict[str, set[str]]:
+    """Metric name -> the ``service`` dimensions it was published with."""
+    found: dict[str, set[str]] = {}
+    for line in output.splitlines():
+        if not line.startswith("{") or "_aws" not in line:
+            continue
+        document = json.loads(line)
+        for directive in document["_aws"]["CloudWatchMetrics"]:
+            for metric in directive["Metrics"]:
+                found.setdefault(metric["Name"], set()).add(document.get("service"))
+    return found
+
+
+def test_each_function_publishes_under_its_own_service_in_one_process(api, demo, aws, process_inbound,
+                                                                      metrics_on, capsys) -> None:
+    # every handler is imported in this one process, as in the local runtime
+    import functions.message_send.handler  # noqa: F401
+    import functions.operator_api.handler  # noqa: F401
+    import functions.template_sync.handler  # noqa: F401
+
+    raw, headers = signed(envelope([text_message(wamid="wamid.SVC1")]))
+    api.call("POST", "/webhooks/whatsapp", raw, headers=headers)
+    process_inbound()
+
+    services = _services_of(capsys.readouterr().out)
+    assert services["WebhookEventsQueued"] == {"webhook_receipt"}
+    assert services["InboundMessageStored"] == {"contact_resolution"}

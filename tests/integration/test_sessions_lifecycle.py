@@ -135,6 +135,17 @@ def test_a_new_session_with_a_template_to_a_number_that_never_wrote(api, aws, gr
     assert reopened["status"] == "open" and reopened["contact_id"] == session["contact_id"]
 
 
+def test_a_new_session_to_a_national_number_goes_to_its_e164_in_the_tenants_country(
+        api, aws, graph, demo, operator_token) -> None:
+    approved_template()  # the demo tenant's default country is CZ
+
+    status, started = api.call("POST", "/sessions", {"channel_id": "wa-demo", "phone": "777 123 456",
+                                                      "template": TEMPLATE}, token=operator_token)
+
+    assert status == 201
+    assert started["session"]["address"] == "420777123456"
+
+
 def test_a_new_session_for_a_known_contact_reuses_it(api, graph, session_id, operator_token, admin_token) -> None:
     approved_template()
     known = _session(api, session_id, operator_token)

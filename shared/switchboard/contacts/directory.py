@@ -15,6 +15,7 @@ from typing import Any
 from switchboard import clock, ids
 from switchboard.clients.eventbus import DomainEvent, EventBus
 from switchboard.contacts import rules, search
+from switchboard.domain.lookalikes import email_skeleton
 from switchboard.contacts.models import (
     AttributeDefinition,
     BlockIn,
@@ -30,10 +31,12 @@ from switchboard.storage.contacts import ContactChange, ContactStore
 from switchboard.storage.dynamo import Transaction
 from switchboard.storage.history import HistoryStore, history_item
 from switchboard.storage.sessions import SessionColumns
+from switchboard.storage.tenants import TenantSettingsStore
 
 _ATTEMPTS = 5
 IDEMPOTENCY_SECONDS = 24 * 3600
 HISTORY_LIMIT = 200
+LOOKALIKE_CANDIDATES = 50
 
 
 @dataclass
@@ -64,11 +67,16 @@ def entry(kind: str, by: str, changes: list[dict[str, Any]] | None = None, text:
 
 class Directory:
     def __init__(self, contacts: ContactStore, finder: ContactSearchStore, history: HistoryStore,
-                 bus: EventBus) -> None:
+                 bus: EventBus, tenants: TenantSettingsStore | None = None) -> None:
         self.contacts = contacts
         self.finder = finder
         self.history_store = history
         self.bus = bus
+        self.tenants = tenants
+
+    def country(self, tenant_id: str) -> str | None:
+        """The tenant's default country, which reads the national numbers operators type."""
+        return self.tenants.default_country(tenant_id) if self.tenants is not None else None
 
     # Attribute definitions --------------------------------------------------------------------------
     def attribute_definitions(self, tenant_id: str) -> list[dict[str, Any]]:
@@ -95,7 +103,8 @@ class Directory:
         """One page of contacts answering ``q`` and the filters. A page reads one index partition (at most
         ``limit`` entries) and at most ``limit`` contacts; the contacts that fail a term or a filter are
         left out, so a page can hold fewer than ``limit`` contacts while ``next_cursor`` goes on."""
-        terms = search.query_terms(q)
+        # the tenant's country is read only for a query that looks like a phone number
+        terms = search.query_terms(q, self.country(tenant_id) if search.looks_like_phone(q) else None)
         if terms:
             source = Source("token", token=search.driving_token(terms))
         elif filters.tag:
@@ -155,8 +164,10 @@ class Directory:
         contact_id = ids.new_id()
         contact = {"contact_id": contact_id, "tenant_id": tenant_id, "created_at": now_iso,
                    "updated_at": now_iso, "last_activity_at": now_iso,
-                   **normalised(data.model_dump(), definitions)}
+                   **normalised(data.model_dump(), definitions, country=self.country(tenant_id))}
         identifying = {d["name"] for d in definitions if d.get("identifying")}
+        if lookalike := self.lookalike_of(tenant_id, contact["emails"]):
+            contact["possible_duplicate_of"] = lookalike
         created = history_item(tenant_id, contact_id, now_iso, entry("created", by))
         request = None
         if idempotency_key:
@@ -180,6 +191,21 @@ class Directory:
                                       {"contact_id": contact_id, "source": "api"})])
         return contact, True
 
+    def lookalike_of(self, tenant_id: str, emails: list[str]) -> str | None:
+        """An existing contact with an address that looks like one of ``emails`` but is another mailbox
+        (full-width letters, a Cyrillic а, a ligature): one index page per address, no scan."""
+        for address in emails:
+            wanted = email_skeleton(address)
+            local_words = search.words(wanted.rpartition("@")[0])
+            if not local_words:
+                continue
+            token = search.driving_token(local_words)
+            page = self.finder.candidates(tenant_id, Source("token", token=token), None, LOOKALIKE_CANDIDATES)
+            for candidate in page.contacts:
+                if any(other != address and email_skeleton(other) == wanted for other in candidate.get("emails") or []):
+                    return str(candidate["contact_id"])
+        return None
+
     def _replay(self, tenant_id: str, idempotency_key: str, fingerprint: str) -> dict[str, Any] | None:
         previous = self.contacts.table.get(keys.contact_request(tenant_id, idempotency_key), consistent=True)
         if previous is None:
@@ -198,19 +224,20 @@ class Directory:
         if "name" in sent and sent["name"] is None:
             raise InvalidInput("a contact has a name", field="name")
         definitions = self.contacts.attribute_definitions(tenant_id)
+        country = self.country(tenant_id)
 
         def change(before: dict[str, Any]) -> Edit:
             fields = {k: v for k, v in sent.items()}
             if "attributes" in fields:
                 sent_attributes = (fields["attributes"] or {}).items()
                 fields["attributes"] = {k: v for k, v in sent_attributes if v is not None}
-            return Edit({**before, **normalised(fields, definitions, partial=True)})
+            return Edit({**before, **normalised(fields, definitions, partial=True, country=country)})
 
         return self.edit(tenant_id, contact_id, by, change, identifying=_identifying(definitions))
 
     def add_identifier(self, tenant_id: str, contact_id: str, data: IdentifierIn, by: str) -> dict[str, Any]:
         definitions = self.contacts.attribute_definitions(tenant_id)
-        kind, value = rules.identifier(data.kind, data.value)
+        kind, value = rules.identifier(data.kind, data.value, country=self.country(tenant_id))
 
         def change(before: dict[str, Any]) -> Edit:
             after = dict(before)
@@ -237,7 +264,7 @@ class Directory:
     def remove_identifier(self, tenant_id: str, contact_id: str, kind: str, value: str,
                           by: str) -> dict[str, Any]:
         definitions = self.contacts.attribute_definitions(tenant_id)
-        kind, value = rules.identifier(kind, value)
+        kind, value = rules.identifier(kind, value, country=self.country(tenant_id))
 
         def change(before: dict[str, Any]) -> Edit:
             if (kind, value) not in rules.identifiers_of(before, _identifying(definitions)):
@@ -348,8 +375,9 @@ def _with(values: list[str] | None, value: str) -> list[str]:
 
 
 def normalised(data: dict[str, Any], definitions: list[dict[str, Any]],
-               partial: bool = False) -> dict[str, Any]:
-    """A contact's fields as stored: trimmed name, normalised emails and phones, known attributes only."""
+               partial: bool = False, country: str | None = None) -> dict[str, Any]:
+    """A contact's fields as stored: trimmed name, normalised emails and phones (national numbers read in
+    the tenant's ``country``), known attributes only."""
     out: dict[str, Any] = {}
     if "name" in data:
         name = (data["name"] or "").strip()
@@ -361,7 +389,7 @@ def normalised(data: dict[str, Any], definitions: list[dict[str, Any]],
         out["emails"] = list(dict.fromkeys(rules.email(e, f"emails.{i}") for i, e in emails))
     if "phones" in data:
         phones = enumerate(data["phones"] or [])
-        out["phones"] = list(dict.fromkeys(rules.phone(p, f"phones.{i}") for i, p in phones))
+        out["phones"] = list(dict.fromkeys(rules.phone(p, f"phones.{i}", country) for i, p in phones))
     if "identities" in data:
         identities = []
         for i, identity in enumerate(data["identities"] or []):

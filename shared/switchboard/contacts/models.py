@@ -100,6 +100,8 @@ class ContactView(BaseModel):
     blocked_until: str | None = None
     block_reason: str | None = None
     anonymized_at: str | None = None
+    possible_duplicate_of: str | None = Field(None, description="an existing contact whose address looks the "
+                                                              "same (full-width, Cyrillic а, ligature): merge?")
     created_at: str
     updated_at: str
     last_activity_at: str | None = None

@@ -28,8 +28,9 @@ def email(text: str, field: str = "emails") -> str:
     return result.normalized.lower()
 
 
-def phone(text: str, field: str = "phones") -> str:
-    return to_e164(text, field=field)
+def phone(text: str, field: str = "phones", country: str | None = None) -> str:
+    """E.164; ``country`` (the tenant's default) reads a national number such as "777 123 456"."""
+    return to_e164(text, country, field=field)
 
 
 def tag(text: str, field: str = "tags") -> str:
@@ -39,10 +40,10 @@ def tag(text: str, field: str = "tags") -> str:
     return value
 
 
-def identifier(kind: str, value: str, field: str = "value") -> tuple[str, str]:
+def identifier(kind: str, value: str, field: str = "value", country: str | None = None) -> tuple[str, str]:
     """One identifier as the store keys it: ``(kind, normalised value)``."""
     if kind == "phone":
-        return kind, phone(value, field)
+        return kind, phone(value, field, country)
     if kind == "email":
         return kind, email(value, field)
     if kind in IDENTITY_KINDS:

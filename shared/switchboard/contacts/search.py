@@ -20,6 +20,8 @@ from typing import Any
 
 import phonenumbers
 
+from switchboard.domain.lookalikes import email_skeleton
+
 PREFIX_CAP = 12
 MIN_PHONE_DIGITS = 3
 # A transaction holds at most 100 items; a contact's index entries stay well under that.
@@ -67,6 +69,7 @@ def contact_words(contact: dict[str, Any]) -> list[str]:
         found += phone_forms(number)
     for address in contact.get("emails") or []:
         found += words(address)
+        found += words(email_skeleton(address))  # "аlice@" (Cyrillic а) is found as alice too
     for identity in contact.get("identities") or []:
         found += words(str(identity.get("value") or ""))
     return list(dict.fromkeys(found))
@@ -83,9 +86,15 @@ def index_tokens(contact: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(tokens))[:TOKEN_BUDGET]
 
 
-def query_terms(q: str | None) -> list[str]:
+def looks_like_phone(q: str | None) -> bool:
+    return bool(q and _PHONE_QUERY.match(q.strip()))
+
+
+def query_terms(q: str | None, country: str | None = None) -> list[str]:
     """The terms of a typed query. A query that looks like a phone number is one digit string, with an
-    international "00" turned into the country code ("00420 777…" is 420777…)."""
+    international "00" turned into the country code ("00420 777…" is 420777…); with the tenant's default
+    ``country``, a whole national number valid there is its E.164 digits ("777 123 456" in CZ is
+    420777123456)."""
     if not q or not q.strip():
         return []
     text = q.strip()
@@ -93,9 +102,21 @@ def query_terms(q: str | None) -> list[str]:
         digits = re.sub(r"\D", "", text)
         if digits.startswith("00"):
             digits = digits[2:]
+        elif country and not text.startswith("+"):
+            digits = _national_as_international(text, country) or digits
         if len(digits) >= MIN_PHONE_DIGITS:
             return [digits]
     return words(text)
+
+
+def _national_as_international(text: str, country: str) -> str | None:
+    try:
+        number = phonenumbers.parse(text, country)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
 
 
 def driving_token(terms: list[str]) -> str:

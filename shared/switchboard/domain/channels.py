@@ -25,6 +25,9 @@ class Channel(BaseModel):
     throughput_mps: int = Field(80, ge=1, le=1000)
     # Email
     address: str | None = None
+    # Other addresses that deliver to this mailbox (a forwarding alias): a Mailgun post must be addressed to
+    # the mailbox, one of these, or a plus address of either (docs/email.md)
+    aliases: list[str] = Field(default_factory=list, max_length=20)
     # Behaviour
     may_write_first: bool = False
     reopen_period_hours: int = Field(72, ge=0)
@@ -34,3 +37,16 @@ class WhatsAppSecrets(BaseModel):
     access_token: str
     app_secret: str
     verify_token: str
+
+
+def addressed_to(channel: Channel, recipients: list[str]) -> bool:
+    """Whether one of ``recipients`` is the channel's mailbox or a declared alias (a ``local+tag@`` plus
+    address of either too: our reply addresses are those). Compared without case."""
+    ours = {a.strip().lower() for a in [channel.address or "", *channel.aliases] if a and "@" in a}
+    for recipient in recipients:
+        local, _, domain = recipient.strip().lower().rpartition("@")
+        if not local or not domain:
+            continue
+        if f"{local}@{domain}" in ours or f"{local.split('+', 1)[0]}@{domain}" in ours:
+            return True
+    return False

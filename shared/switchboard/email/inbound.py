@@ -120,8 +120,11 @@ def store_inbound_email(event: QueuedEvent, channel: Channel, services: Services
         now = clock.now()
         profile = store.contact(event.tenant_id, str(known)) if known else None
         blocked = blocks.is_blocked((profile or {}).get("blocked_until"), now)
+        # a new contact whose address looks like a known one's (Cyrillic а, full-width): flagged, not merged
+        lookalike = (services.directory.lookalike_of(event.tenant_id, [choice.address.lower])
+                     if session is None and choice is not None and choice.contact_id is None else None)
         plan = _plan(event, channel, parsed, own_id, session, choice, fields, now, blocked,
-                     (profile or {}).get("name"))
+                     (profile or {}).get("name"), lookalike)
         try:
             store.commit(plan.transaction)
         except TransactionConflict as conflict:
@@ -202,7 +205,7 @@ class _Plan:
 def _plan(event: QueuedEvent, channel: Channel, parsed: ParsedEmail, own_id: str,
           session: dict[str, Any] | None, choice: contacts.ContactChoice | None,
           email_fields: dict[str, Any], now: datetime, blocked: bool = False,
-          contact_name: str | None = None) -> _Plan:
+          contact_name: str | None = None, lookalike: str | None = None) -> _Plan:
     """What one inbound email writes, from what the store said. No I/O.
 
     Mail from a blocked contact is kept (in the contact's partition, ``suppressed``) and reaches no
@@ -229,6 +232,8 @@ def _plan(event: QueuedEvent, channel: Channel, parsed: ParsedEmail, own_id: str
         contact_id = choice.contact_id or ids.new_id()
         if choice.contact_id is None:
             new_contact = _new_contact(t, contact_id, choice.address, now_iso)
+            if lookalike:
+                new_contact["possible_duplicate_of"] = lookalike
             events.append(DomainEvent("contact.created", t, {"contact_id": contact_id, "source": "email"}))
         mode, session_id = "new", ids.new_id()
 

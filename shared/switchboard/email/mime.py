@@ -208,7 +208,7 @@ def _decoded_text(part: Message, defects: list[str]) -> str:
     for candidate in (charset, "utf-8"):
         try:
             return payload.decode(candidate)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, UnicodeDecodeError, ValueError):  # ValueError: a NUL in the charset name
             continue
     return payload.decode("latin-1")
 

@@ -18,6 +18,7 @@ import urllib.parse
 from dataclasses import dataclass
 from email import policy
 from email.parser import BytesHeaderParser, BytesParser
+from email.utils import getaddresses
 from typing import Any
 
 from aws_lambda_powertools.utilities import parameters
@@ -26,7 +27,7 @@ from botocore.exceptions import ClientError
 from switchboard import clock
 from switchboard.clients.media_store import MediaStore
 from switchboard.clients.sqs import OutgoingMessage
-from switchboard.domain.channels import Channel
+from switchboard.domain.channels import Channel, addressed_to
 from switchboard.email.mime import message_ids
 from switchboard.email.store import raw_key
 from switchboard.errors import BadSignature, NotAcceptable, QueueUnavailable
@@ -140,6 +141,22 @@ def _sender_and_id(raw: bytes) -> tuple[str, str | None]:
     return _printable(sender), (_printable(found[0]) if found else None)
 
 
+_ENVELOPE_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "X-Forwarded-To")
+
+
+def _recipients(fields: dict[str, bytes], raw: bytes) -> list[str]:
+    """Who the mail was delivered to: Mailgun's ``recipient`` (the envelope's, so a Bcc to us counts), or,
+    when the post has none, the addresses of the mail's To, Cc and delivery headers."""
+    if recipient := _text(fields, "recipient"):
+        return [address for _, address in getaddresses([recipient]) if address]
+    try:
+        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
+        values = [str(v) for name in _ENVELOPE_HEADERS for v in headers.get_all(name) or []]
+        return [address for _, address in getaddresses(values) if address]
+    except (ValueError, TypeError, IndexError, AttributeError):
+        return []  # headers nobody can read name no mailbox of ours
+
+
 def _printable(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
@@ -173,6 +190,8 @@ def receive_mailgun(channel_id: str, body: bytes, content_type: str, services: S
         raise NotAcceptable("body-mime is missing: point the Mailgun route at a URL ending in 'mime'")
     if len(raw) > MAX_MIME_BYTES:
         raise NotAcceptable("the message is larger than this route accepts; route large mail through SES")
+    if not addressed_to(channel, _recipients(fields, raw)):
+        raise NotAcceptable("the mail is not addressed to this mailbox or one of its aliases")
     _claim_token(services, channel.tenant_id, token)
     try:
         sha256 = hashlib.sha256(raw).hexdigest()

@@ -25,6 +25,7 @@ from switchboard.domain.channels import Channel
 from switchboard.email import threads
 from switchboard.email.store import alias_item
 from switchboard.errors import ConcurrentUpdate, InvalidInput, NotFound
+from switchboard.domain.uploads import issued_for
 from switchboard.services import Services
 from switchboard.storage import keys
 from switchboard.storage.dynamo import Transaction
@@ -66,8 +67,9 @@ def _attachments(message_item: dict[str, Any], media: MediaStore) -> list[tuple[
     found = []
     for entry in message_item.get("attachments") or []:
         key = str(entry["key"])
-        if not key.startswith(f"{message_item['tenant_id']}/"):
-            raise InvalidInput("an attachment of another tenant", field="attachments")
+        # The API accepted only uploads of this session; checked again where the bytes are read.
+        if not issued_for(key, str(message_item["tenant_id"]), str(message_item.get("session_id") or "")):
+            raise InvalidInput("not a file uploaded for this session", field="attachments")
         filename = str(entry.get("filename") or key.rsplit("/", 1)[-1])
         content_type = entry.get("content_type") or mimetypes.guess_type(filename)[0] or "application/octet-stream"
         found.append((media.get(key), str(content_type), filename))

@@ -73,9 +73,11 @@ def fetch_media(event: QueuedEvent, services: Services) -> list[DomainEvent]:
     try:
         info = graph.media_url(media["media_id"])
         content = graph.download(info["url"])
-        expected = info.get("sha256") or media.get("sha256")
-        if not sha256_matches(content, expected):
-            raise MediaUnavailable("the downloaded file does not match Meta's sha256")
+        # Both checksums Meta gave, the webhook's and the lookup's: a lookup cannot vouch for other bytes
+        # than the ones the customer sent.
+        for expected in (media.get("sha256"), info.get("sha256")):
+            if not sha256_matches(content, expected):
+                raise MediaUnavailable("the downloaded file does not match Meta's sha256")
     except (GraphError, MediaUnavailable, KeyError) as exc:
         reason = exc.message if isinstance(exc, SwitchboardError) else "the media lookup had no url"
         services.media.mark_failed(message_key, reason)

@@ -75,12 +75,13 @@ def whatsapp_message(request: SendMessageRequest, address: str, media_kind: str 
     return out
 
 
-def email_message(request: SendMessageRequest) -> Outgoing:
+def email_message(request: SendMessageRequest, attachments: list[dict[str, Any]] | None = None) -> Outgoing:
+    """``attachments``: the request's files as checked against the bucket (key, filename, content type)."""
     extra: dict[str, Any] = {}
     if request.html:
         extra["html"] = request.html
     if request.subject:
         extra["subject"] = request.subject
-    if request.attachments:
-        extra["attachments"] = [a.model_dump(exclude_none=True) for a in request.attachments]
+    if attachments:
+        extra["attachments"] = attachments
     return Outgoing("email", request.text or "", {}, extra)

@@ -3,10 +3,9 @@ allow-list, and where an upload lives in the bucket (always under its tenant).""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from switchboard import ids
+from switchboard.domain.uploads import belongs_to, issued_for, upload_key  # noqa: F401 - where they were
 from switchboard.errors import InvalidInput
 
 MB = 1024 * 1024
@@ -38,7 +37,6 @@ WHATSAPP_MEDIA: dict[str, MediaType] = {
     "application/vnd.ms-powerpoint": MediaType("document", 100 * MB),
     "application/vnd.openxmlformats-officedocument.presentationml.presentation": MediaType("document", 100 * MB),
 }
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def media_type(content_type: str, size: int, allowed: list[str] | None, field: str = "content_type") -> MediaType:
@@ -53,12 +51,3 @@ def media_type(content_type: str, size: int, allowed: list[str] | None, field: s
         raise InvalidInput(f"{spec.kind} files are at most {spec.max_bytes // 1024} KB on WhatsApp",
                            field="size")
     return spec
-
-
-def upload_key(tenant_id: str, session_id: str, filename: str) -> str:
-    safe = _UNSAFE.sub("_", filename).strip("._") or "file"
-    return f"tenants/{tenant_id}/outbound/{session_id}/{ids.new_id()}/{safe[:120]}"
-
-
-def belongs_to(key: str, tenant_id: str) -> bool:
-    return key.startswith(f"tenants/{tenant_id}/outbound/") and ".." not in key

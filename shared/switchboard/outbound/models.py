@@ -5,7 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# What ends a line somewhere (str.splitlines: CR, LF, VT, FF, FS, GS, RS, NEL U+0085, U+2028, U+2029) or
+# is a control character: none of them belongs in a mail header, and the header encoder refuses them.
+_HEADER_BREAKERS = frozenset("\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def one_header_line(value: str | None) -> str | None:
+    """A value that goes into a mail header (subject, attachment file name): one line, no control
+    characters. Refused at the API (422 naming the field), never accepted and then unsendable."""
+    if value is not None and any(c in _HEADER_BREAKERS or ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        raise ValueError("must be one line without control characters (no CR, LF, U+0085, U+2028, ...)")
+    return value
 
 
 class _Strict(BaseModel):
@@ -73,8 +85,12 @@ class Interactive(_Strict):
 
 
 class EmailAttachment(_Strict):
+    """A file uploaded through POST /sessions/{id}/attachments for this session: its ``key`` names it."""
+
     key: str = Field(min_length=1, max_length=512)
     filename: str | None = Field(None, max_length=240)
+
+    _one_line = field_validator("filename")(one_header_line)
 
 
 class SendMessageRequest(_Strict):
@@ -93,6 +109,8 @@ class SendMessageRequest(_Strict):
     html: str | None = Field(None, max_length=500_000)
     subject: str | None = Field(None, max_length=998)
     attachments: list[EmailAttachment] | None = Field(None, max_length=20)
+
+    _subject_one_line = field_validator("subject")(one_header_line)
 
     @model_validator(mode="after")
     def _one_kind(self) -> SendMessageRequest:

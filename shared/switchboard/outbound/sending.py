@@ -165,14 +165,14 @@ def _reply_target(services: Services, tenant_id: str, session_id: str, message_i
 
 def allowed_media_types(services: Services, tenant_id: str) -> list[str] | None:
     """The tenant's own list of file types (``allowed_media_types`` on ``T#t`` / ``SETTINGS``), if any."""
-    settings = services.table.get({"pk": keys.tenant(tenant_id), "sk": "SETTINGS"})
-    allowed = (settings or {}).get("allowed_media_types")
+    allowed = services.tenants.get(tenant_id).get("allowed_media_types")
     return [str(t) for t in allowed] if allowed else None
 
 
-def _media_fields(services: Services, tenant_id: str, key: str) -> tuple[str, dict[str, Any]]:
-    if not media.belongs_to(key, tenant_id):
-        raise InvalidInput("no such upload", field="media.key")
+def _media_fields(services: Services, tenant_id: str, session_id: str, key: str) -> tuple[str, dict[str, Any]]:
+    if not media.issued_for(key, tenant_id, session_id):
+        raise InvalidInput("not a file uploaded for this session (POST /sessions/{id}/attachments)",
+                           field="media.key")
     stored = AttachmentStore(services.settings.need("media_bucket_name")).describe(key)
     if stored is None:
         raise InvalidInput("the file was not uploaded yet", field="media.key")
@@ -180,6 +180,26 @@ def _media_fields(services: Services, tenant_id: str, key: str) -> tuple[str, di
                             field="media.key")
     return spec.kind, {"media_content_type": stored.content_type.split(";")[0].strip(),
                        "media_size": stored.size, "media_filename": key.rsplit("/", 1)[-1]}
+
+
+def _email_attachments(services: Services, tenant_id: str, session_id: str,
+                       request: SendMessageRequest) -> list[dict[str, Any]]:
+    """The attachments of an email reply: only files uploaded for this session, already in the bucket."""
+    found = []
+    store = AttachmentStore(services.settings.need("media_bucket_name"))
+    for index, attachment in enumerate(request.attachments or []):
+        field = f"attachments.{index}.key"
+        if not media.issued_for(attachment.key, tenant_id, session_id):
+            raise InvalidInput("not a file uploaded for this session (POST /sessions/{id}/attachments)", field=field)
+        stored = store.describe(attachment.key)
+        if stored is None:
+            raise InvalidInput("the file was not uploaded yet", field=field)
+        content_type = stored.content_type.split(";")[0].strip().lower()
+        entry = attachment.model_dump(exclude_none=True)
+        if content_type != "binary/octet-stream":  # S3's type for an upload that named none: guess by name
+            entry["content_type"] = content_type
+        found.append(entry)
+    return found
 
 
 def email_supported() -> bool:
@@ -192,14 +212,15 @@ def build_outgoing(services: Services, caller: Caller, session: dict[str, Any], 
     if channel.kind == "email":
         if not email_supported():
             raise Conflict("sending email is not available yet", code="channel_not_supported")
-        return building.email_message(request)
+        return building.email_message(request, _email_attachments(services, caller.tenant_id,
+                                                                  session["session_id"], request))
     if request.html or request.subject or request.attachments:
         raise InvalidInput("html, subject and attachments are for email sessions", field="html")
     template = (templating.prepare(services, caller.tenant_id, channel.channel_id, request.template)
                 if request.template else None)
     media_kind, media_extra = (None, {})
     if request.media is not None:
-        media_kind, media_extra = _media_fields(services, caller.tenant_id, request.media.key)
+        media_kind, media_extra = _media_fields(services, caller.tenant_id, session["session_id"], request.media.key)
     reply_to = (_reply_target(services, caller.tenant_id, session["session_id"], request.reply_to)
                 if request.reply_to else None)
     outgoing = building.whatsapp_message(request, session.get("address") or "", media_kind, template, reply_to)

@@ -34,9 +34,9 @@ from switchboard.clients.eventbus import DomainEvent
 from switchboard.clients.graph import GraphClient, GraphError
 from switchboard.clients.sqs import OutgoingMessage
 from switchboard.domain.channels import Channel
-from switchboard.errors import SwitchboardError
+from switchboard.errors import InvalidInput, NotFound, SwitchboardError
 from switchboard.inbound.statuses import apply_parked
-from switchboard.observability import count
+from switchboard.observability import carrying_metrics, count
 from switchboard.outbound import ratelimit
 from switchboard.outbound.ratelimit import ChannelThroughput
 from switchboard.outbound.store import ClaimLost, OutboundStore
@@ -108,6 +108,16 @@ def error_of(error: GraphError, exhausted: bool = False) -> dict[str, Any]:
         getattr(error, "provider_code", None) or error.status or "unreachable")
     return {"code": code,
             "title": title, "details": error.details.get("details")}
+
+
+OUTCOME_UNKNOWN = {"code": "outcome_unknown", "title": "the send worker stopped while sending; the message "
+                   "may or may not have been delivered", "details": None}
+
+
+def unexpected_error(exc: BaseException) -> dict[str, Any]:
+    """The reason a message shows when a send failed on our side on every attempt."""
+    reason = exc.message if isinstance(exc, SwitchboardError) else type(exc).__name__
+    return {"code": "send_error", "title": f"{reason} (gave up after {MAX_RECEIVES} attempts)", "details": None}
 
 
 def _failed_event(message: dict[str, Any], error: dict[str, Any]) -> DomainEvent:
@@ -210,10 +220,28 @@ class SendWorker:
             provider_id = self._deliver(channel, message)
         except GraphError as error:
             return self._graph_failure(message, token, error, receive_count)
-        except Exception:
+        except (InvalidInput, NotFound) as refused:
+            # What no retry can change (an attachment that is not this session's, a session gone): failed now.
+            count("SendFailed")
+            return self._fail(message, token, {"code": refused.code, "title": refused.message, "details": None})
+        except Exception as exc:
+            if receive_count >= MAX_RECEIVES:  # the record goes to the DLQ: the message says why it failed
+                count("SendRetriesExhausted")
+                self._fail(message, token, unexpected_error(exc))
+                raise RetriesExhausted(f"gave up after {receive_count} attempts") from exc
             self.store.release(message, token)  # e.g. the file could not be read: nothing was sent
             raise
         return Delivered(claimed, provider_id)
+
+    def give_up(self, job: OutboundJob, exc: BaseException) -> None:
+        """A record on its last receive failed before or after the call for a reason of our own (a store
+        that kept refusing, a bug): the message still queued is ``failed`` with the reason, so none stays
+        ``queued`` while its record waits in the DLQ."""
+        message = self.store.load(job.message_pk, job.message_sk)
+        if message is not None and message.get("tenant_id") == job.tenant_id and message.get("status") == "queued":
+            count("SendRetriesExhausted")
+            # Still claimed: the call may have gone out before recording it failed, as after a lost lease.
+            self._fail(message, None, OUTCOME_UNKNOWN if message.get("claim_token") else unexpected_error(exc))
 
     def deliver_recorded(self, delivered: Delivered) -> str:
         """Step 4 for one send."""
@@ -251,9 +279,7 @@ class SendWorker:
             # The claimant stopped between the Graph call and recording it: the outcome is unknown, so the
             # message is not sent again (at most once).
             count("SendOutcomeUnknown")
-            return self._fail(current, str(current.get("claim_token")), {
-                "code": "outcome_unknown", "title": "the send worker stopped while sending; the message "
-                "may or may not have been delivered", "details": None})
+            return self._fail(current, str(current.get("claim_token")), OUTCOME_UNKNOWN)
         # Look again soon: the claimant usually finishes within seconds (or its lease runs out).
         raise RetryLater("another worker is sending this message",
                          min(max(expires - int(clock.now().timestamp()), 1), CLAIM_RECHECK_SECONDS), requeue=True)
@@ -399,8 +425,8 @@ def send_batch(records: list[dict[str, Any]], services: Services) -> BatchAttemp
         alone.extend(ready)
 
     with ThreadPoolExecutor(max_workers=min(CONCURRENCY, max(len(records), 1))) as pool:
-        for message_id, step in zip(alone, pool.map(lambda message_id: outcome_of([message_id], lambda: worker.claim(
-                jobs[message_id], loaded.get((jobs[message_id].message_pk, jobs[message_id].message_sk)) or {})),
+        for message_id, step in zip(alone, pool.map(carrying_metrics(lambda message_id: outcome_of([message_id], lambda: worker.claim(
+                jobs[message_id], loaded.get((jobs[message_id].message_pk, jobs[message_id].message_sk)) or {}))),
                 alone), strict=True):
             if isinstance(step, Claimed):
                 claimed[message_id] = step
@@ -418,15 +444,20 @@ def send_batch(records: list[dict[str, Any]], services: Services) -> BatchAttemp
             if second is not None:
                 slots.update(dict.fromkeys(message_ids, second))
         # 3: the calls
-        calls = list(pool.map(lambda message_id: outcome_of([message_id], lambda: worker.call(
-            claimed[message_id], receives[message_id], slots.get(message_id))), list(claimed)))
+        calls = list(pool.map(carrying_metrics(lambda message_id: outcome_of([message_id], lambda: worker.call(
+            claimed[message_id], receives[message_id], slots.get(message_id)))), list(claimed)))
         delivered = {message_id: step for message_id, step in zip(claimed, calls, strict=True)
                      if isinstance(step, Delivered)}
         # 4: the records
         if len(delivered) > 1 and outcome_of(list(delivered), lambda: worker.record_all(list(delivered.values()))):
             delivered = {}
         pending = [m for m in delivered if results[m] is None]
-        list(pool.map(lambda message_id: outcome_of([message_id], lambda: worker.deliver_recorded(
-            delivered[message_id])), pending))
+        list(pool.map(carrying_metrics(lambda message_id: outcome_of([message_id], lambda: worker.deliver_recorded(
+            delivered[message_id]))), pending))
+    # The last receive of a record that failed for any other reason: its message is failed, not left queued.
+    for message_id, outcome in results.items():
+        if outcome is not None and not isinstance(outcome, RetryLater | RetriesExhausted) and \
+                receives[message_id] >= MAX_RECEIVES and message_id in jobs:
+            outcome_of([message_id], lambda job=jobs[message_id], exc=outcome: worker.give_up(job, exc))
     worker.flush()
     return BatchAttempts(results, services)

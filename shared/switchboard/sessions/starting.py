@@ -43,8 +43,8 @@ class Started:
 
 
 def _recipient(services: Services, tenant_id: str, request: StartSessionRequest) -> str:
-    if request.phone is not None:
-        return to_e164(request.phone, field="phone")
+    if request.phone is not None:  # a national number is read in the tenant's default country
+        return to_e164(request.phone, services.tenants.default_country(tenant_id), field="phone")
     contact = services.table.get(keys.contact(tenant_id, request.contact_id or ""))
     if contact is None:
         raise NotFound("no such contact", contact_id=request.contact_id)

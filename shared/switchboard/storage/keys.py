@@ -36,6 +36,11 @@ def tenant(tenant_id: str) -> str:
     return f"T#{tenant_id}"
 
 
+def tenant_settings(tenant_id: str) -> dict[str, str]:
+    """The tenant's settings item (default country, allowed file types)."""
+    return {"pk": tenant(tenant_id), "sk": "SETTINGS"}
+
+
 def channel(tenant_id: str, channel_id: str) -> dict[str, str]:
     return {PK: tenant(tenant_id), SK: f"CHANNEL#{channel_id}"}
 

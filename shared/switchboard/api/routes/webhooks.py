@@ -9,8 +9,8 @@ from aws_lambda_powertools.event_handler.router import Router
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
 from switchboard.api.errors import error_body, json_response
-from switchboard.errors import BadSignature, InvalidInput, QueueUnavailable, UnknownChannel
-from switchboard.inbound.receipt import receive_whatsapp, verify_subscription
+from switchboard.errors import BadSignature, InvalidInput, PayloadTooLarge, QueueUnavailable, UnknownChannel
+from switchboard.inbound.receipt import receive_whatsapp, record_refused_number, verify_subscription
 from switchboard.observability import count
 from switchboard.services import services
 
@@ -40,15 +40,20 @@ def whatsapp_updates() -> Response:
     event = router.current_event
     try:
         receipt = receive_whatsapp(raw_body(event), event.headers.get("x-hub-signature-256"),
-                                   services().channels, services().inbound_queue)
+                                   services().channels, services().inbound_queue,
+                                   record_refused_number(services().webhook_updates))
     except BadSignature as exc:
         count("WebhookBadSignature")
         return json_response(401 if exc.missing else 403, error_body(exc.code, exc.message))
     except UnknownChannel as exc:
+        count("WebhookUnknownChannel")
         return json_response(403, error_body(exc.code, exc.message))
     except InvalidInput as exc:
         count("WebhookInvalidBody")
         return json_response(400, error_body(exc.code, exc.message, exc.field))
+    except PayloadTooLarge as exc:
+        count("WebhookEventTooLarge")
+        return json_response(413, error_body(exc.code, exc.message))
     except QueueUnavailable as exc:
         count("WebhookQueueFailed")
         return json_response(503, error_body(exc.code, "events could not be queued; retry"))
