@@ -49,9 +49,10 @@ class SwitchboardStack(Stack):
             bindings=bindings(self, resources=resources, tables=data.tables, queues=queues, bus=bus,
                               media=data.media, configuration_set=email.configuration_set),
         ).by_name
-        Triggers(self, "Triggers", specs=functions, functions=fns, bus=bus, media=data.media)
+        triggers = Triggers(self, "Triggers", specs=functions, functions=fns, bus=bus, media=data.media, key=key)
         api = Api(self, "Api", specs=functions, functions=fns, user_pool=auth.user_pool)
-        monitoring = Monitoring(self, "Monitoring", queues=queues, key=key, functions=fns)
+        monitoring = Monitoring(self, "Monitoring", queues=queues, key=key, functions=fns,
+                                failed_events=triggers.dead_letter_queues)
 
         CfnOutput(self, "ApiUrl", value=api.rest_api.url)
         CfnOutput(self, "UserPoolId", value=auth.user_pool.user_pool_id)
