@@ -18,9 +18,11 @@ from infra.cdk.email import Email
 from infra.cdk.encryption import Encryption
 from infra.cdk.events import Triggers
 from infra.cdk.functions import ARCHITECTURE, RUNTIME, Functions
+from infra.cdk.http_api import HttpApi
 from infra.cdk.monitoring import Monitoring
 from infra.cdk.queues import Queues
-from infra.declaration import FUNCTIONS, RESOURCES, Function, Resources
+from infra.cdk.waf import CONTEXT_FLAG, OperatorWebAcl, enabled
+from infra.declaration import FUNCTIONS, RESOURCES, Function, Resources, cors_origins
 
 STACK_NAME = "Switchboard"
 
@@ -50,11 +52,22 @@ class SwitchboardStack(Stack):
                               media=data.media, configuration_set=email.configuration_set),
         ).by_name
         triggers = Triggers(self, "Triggers", specs=functions, functions=fns, bus=bus, media=data.media, key=key)
-        api = Api(self, "Api", specs=functions, functions=fns, user_pool=auth.user_pool)
+        # Context: `cors_origins` (comma-separated; declaration.CORS_ORIGINS_DEFAULT when unset), `waf` (off).
+        origins = cors_origins(self.node.try_get_context("cors_origins"))
+        web_acl = enabled(self.node.try_get_context(CONTEXT_FLAG))
+        for spec in functions:
+            if any(route.api == "rest" for route in spec.routes):  # the handlers' CORS answers the same list
+                fns[spec.name].add_environment("SWITCHBOARD_CORS_ORIGINS", ",".join(origins))
+        api = Api(self, "Api", specs=functions, functions=fns, user_pool=auth.user_pool, cors_origins=origins,
+                  web_acl=web_acl)
+        webhooks = HttpApi(self, "Webhooks", specs=functions, functions=fns)
+        if web_acl:
+            OperatorWebAcl(self, "Waf", stage=api.rest_api.deployment_stage)
         monitoring = Monitoring(self, "Monitoring", queues=queues, key=key, functions=fns,
                                 failed_events=triggers.dead_letter_queues)
 
         CfnOutput(self, "ApiUrl", value=api.rest_api.url)
+        CfnOutput(self, "WebhookUrl", value=webhooks.url)
         CfnOutput(self, "UserPoolId", value=auth.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=auth.client.user_pool_client_id)
         CfnOutput(self, "AlarmTopicArn", value=monitoring.topic.topic_arn)
