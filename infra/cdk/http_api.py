@@ -70,7 +70,7 @@ class HttpApi(Construct):
             for added in self.http_api.add_routes(path=route.path, integration=integration,
                                                   methods=[apigatewayv2.HttpMethod(route.method)]):
                 reason = open_route_reason(route)
-                nag.suppress(added, nag.suppression("APIG4", reason))
+                nag.suppress(added.node.default_child, nag.suppression("APIG4", reason))  # type: ignore[arg-type]
 
     @property
     def url(self) -> str:
