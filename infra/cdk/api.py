@@ -72,8 +72,8 @@ OPEN_ROUTE_REASONS = {
 }
 
 
-PREFLIGHT_REASON = ("CORS preflight (OPTIONS): a mock integration that answers the allowed origins, methods and "
-                    "headers; browsers send it without credentials, it reaches no function and no data.")
+PREFLIGHT_REASON = ("CORS preflight (OPTIONS): a mock integration that answers the allowed origins, methods "
+                    "and headers; browsers send it without credentials, it reaches no function and no data.")
 
 
 def declared_routes(specs: tuple[Function, ...], api: str) -> list[tuple[Function, Route]]:
@@ -156,11 +156,13 @@ class Api(Construct):
         for response_type, (code, status) in GATEWAY_RESPONSES.items():
             self.rest_api.add_gateway_response(
                 f"{response_type.title().replace('_', '')}Response",
-                type=getattr(apigateway.ResponseType, response_type.replace("4XX", "4_XX").replace("5XX", "5_XX")),
+                type=getattr(apigateway.ResponseType,
+                             response_type.replace("4XX", "4_XX").replace("5XX", "5_XX")),
                 status_code=status,
                 response_headers=gateway_response_headers(cors_origins),
                 # $context.error.messageString is API Gateway's message, already a quoted JSON string.
-                templates={"application/json": f'{{"code": "{code}", "message": $context.error.messageString}}'},
+                templates={"application/json":
+                           f'{{"code": "{code}", "message": $context.error.messageString}}'},
             )
         self.validator = self.rest_api.add_request_validator(
             "Validator", validate_request_body=True, validate_request_parameters=True)
@@ -172,8 +174,10 @@ class Api(Construct):
         methods: dict[str, list[str]] = {}
         for spec, route in declared_routes(specs, "rest"):
             # One integration (and one invoke permission) per function, not per route.
-            integration = integrations.get(spec.name) or integrations.setdefault(spec.name, (
-                apigateway.LambdaIntegration(functions[spec.name], proxy=True, scope_permission_to_method=False)))
+            if spec.name not in integrations:
+                integrations[spec.name] = apigateway.LambdaIntegration(
+                    functions[spec.name], proxy=True, scope_permission_to_method=False)
+            integration = integrations[spec.name]
             self._add_route(route, integration)
             methods.setdefault(route.path, []).append(route.method)
         for path, allowed in methods.items():

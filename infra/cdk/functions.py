@@ -121,7 +121,8 @@ class Functions(Construct):
         if pair.spec.visibility_timeout_s < VISIBILITY_PER_TIMEOUT * spec.timeout_s:
             # Lambda refuses a mapping below 1x; AWS advises 6x. Fail at synth, not half-way through a deploy.
             raise ValueError(f"queue {pair.spec.name}: visibility timeout {pair.spec.visibility_timeout_s}s "
-                             f"is shorter than {VISIBILITY_PER_TIMEOUT} x {spec.name}'s timeout {spec.timeout_s}s")
+                             f"is shorter than {VISIBILITY_PER_TIMEOUT} x {spec.name}'s timeout "
+                             f"{spec.timeout_s}s")
         window = trigger.max_batching_window_s
         fn.add_event_source(sources.SqsEventSource(
             pair.queue,

@@ -33,7 +33,8 @@ THROTTLE_BURST = 1000
 
 ACCESS_LOG_FORMAT = json.dumps({
     "requestId": "$context.requestId", "ip": "$context.identity.sourceIp",
-    "requestTime": "$context.requestTime", "httpMethod": "$context.httpMethod", "routeKey": "$context.routeKey",
+    "requestTime": "$context.requestTime", "httpMethod": "$context.httpMethod",
+    "routeKey": "$context.routeKey",
     "status": "$context.status", "protocol": "$context.protocol", "responseLength": "$context.responseLength",
     "integrationError": "$context.integrationErrorMessage", "latency": "$context.responseLatency",
 })
@@ -62,15 +63,17 @@ class HttpApi(Construct):
                 raise ValueError(f"{route.method} {route.path}: the HTTP API has no operator authorizer; "
                                  "declare operator routes api='rest'")
             # One integration (and one invoke permission) per function; payload format 2.0.
-            integration = by_function.get(spec.name) or by_function.setdefault(spec.name, (
-                integrations.HttpLambdaIntegration(
+            if spec.name not in by_function:
+                by_function[spec.name] = integrations.HttpLambdaIntegration(
                     f"{spec.name}Integration", functions[spec.name],
                     payload_format_version=apigatewayv2.PayloadFormatVersion.VERSION_2_0,
-                    scope_permission_to_route=False)))
+                    scope_permission_to_route=False)
+            integration = by_function[spec.name]
             for added in self.http_api.add_routes(path=route.path, integration=integration,
                                                   methods=[apigatewayv2.HttpMethod(route.method)]):
                 reason = open_route_reason(route)
-                nag.suppress(added.node.default_child, nag.suppression("APIG4", reason))  # type: ignore[arg-type]
+                route: apigatewayv2.CfnRoute = added.node.default_child  # type: ignore[assignment]
+                nag.suppress(route, nag.suppression("APIG4", reason))
 
     @property
     def url(self) -> str:

@@ -66,7 +66,7 @@ class Monitoring(Construct):
             depth = dlq.metric_approximate_number_of_messages_visible(
                 period=Duration.minutes(1), statistic=cloudwatch.Stats.MAXIMUM)
             self._alarm(f"{pascal(name)}FailedEvents", depth, threshold=0, action=action,
-                        description=f"{name}: events or schedules that failed every retry (dead-letter queue)")
+                        description=f"{name}: events or schedules that failed every retry (dead letters)")
         functions = functions or {}
         for name, fn in functions.items():
             rate = cloudwatch.MathExpression(

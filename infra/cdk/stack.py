@@ -51,7 +51,8 @@ class SwitchboardStack(Stack):
             bindings=bindings(self, resources=resources, tables=data.tables, queues=queues, bus=bus,
                               media=data.media, configuration_set=email.configuration_set),
         ).by_name
-        triggers = Triggers(self, "Triggers", specs=functions, functions=fns, bus=bus, media=data.media, key=key)
+        triggers = Triggers(self, "Triggers", specs=functions, functions=fns, bus=bus, media=data.media,
+                            key=key)
         # Context: `cors_origins` (comma-separated; declaration.CORS_ORIGINS_DEFAULT when unset), `waf` (off).
         origins = cors_origins(self.node.try_get_context("cors_origins"))
         web_acl = enabled(self.node.try_get_context(CONTEXT_FLAG))

@@ -50,7 +50,8 @@ def _rate_rule(name: str, priority: int, limit: int, *,
                     wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")]))]
         if per_header else None)
     return wafv2.CfnWebACL.RuleProperty(
-        name=name, priority=priority, statement=wafv2.CfnWebACL.StatementProperty(rate_based_statement=statement),
+        name=name, priority=priority,
+        statement=wafv2.CfnWebACL.StatementProperty(rate_based_statement=statement),
         action=wafv2.CfnWebACL.RuleActionProperty(block=wafv2.CfnWebACL.BlockActionProperty(
             custom_response=wafv2.CfnWebACL.CustomResponseProperty(response_code=429))),
         visibility_config=_visibility(name))
@@ -80,11 +81,13 @@ class OperatorWebAcl(Construct):
             visibility_config=_visibility("switchboard-operators"),
             rules=[_rate_rule("PerOperator", 0, PER_OPERATOR_LIMIT, per_header="authorization"),
                    _rate_rule("PerAddress", 1, PER_ADDRESS_LIMIT),
-                   *[_managed_rule(name, priority) for priority, name in enumerate(MANAGED_RULE_SETS, start=2)]])
+                   *[_managed_rule(name, priority)
+                     for priority, name in enumerate(MANAGED_RULE_SETS, start=2)]])
         wafv2.CfnWebACLAssociation(self, "Association", web_acl_arn=self.web_acl.attr_arn,
                                    resource_arn=stage.stage_arn)
         log_group = logs.LogGroup(self, "Logs", log_group_name="aws-waf-logs-switchboard",
-                                  retention=logs.RetentionDays.THREE_MONTHS, removal_policy=RemovalPolicy.DESTROY)
+                                  retention=logs.RetentionDays.THREE_MONTHS,
+                                  removal_policy=RemovalPolicy.DESTROY)
         wafv2.CfnLoggingConfiguration(
             self, "Logging", resource_arn=self.web_acl.attr_arn,
             # The log group's ARN without CloudFormation's trailing ":*", which WAF refuses.

@@ -1,6 +1,7 @@
 """The API on a real HTTP server: each request becomes the event that AWS would send, and goes to the
 function the declaration names: the REST API's proxy event (with the Cognito authorizer's claims) for
-routes declared ``api="rest"``, the HTTP API's payload format 2.0 event for ``api="http"`` (the webhooks). Extra handlers (the Graph API simulator, the runtime's dev endpoints) mount under a path prefix."""
+routes declared ``api="rest"``, the HTTP API's payload format 2.0 event for ``api="http"`` (webhooks).
+Extra handlers (the Graph API simulator, the runtime's dev endpoints) mount under a path prefix."""
 
 from __future__ import annotations
 
@@ -127,11 +128,13 @@ class Gateway:
             "rawQueryString": urlencode([(k, v) for k, values in query.items() for v in values]),
             "headers": lowered,
             "requestContext": {
-                "accountId": "000000000000", "apiId": "local", "domainName": "127.0.0.1", "domainPrefix": "local",
+                "accountId": "000000000000", "apiId": "local", "domainName": "127.0.0.1",
+                "domainPrefix": "local",
                 "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": source_ip,
                          "userAgent": lowered.get("user-agent", "")},
                 "requestId": str(uuid.uuid4()), "routeKey": route_key, "stage": "$default",
-                "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)), "timeEpoch": int(now * 1000),
+                "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+                "timeEpoch": int(now * 1000),
             },
             "isBase64Encoded": is_b64,
         }

@@ -32,7 +32,7 @@ def _skipped() -> dict[str, str]:
 def _run(template: Path, *options: str) -> dict[str, Any]:
     if not CHECKOV.exists():
         pytest.fail(f"checkov is not installed at {CHECKOV}: run `make checkov` (make test does)")
-    # From the template's directory, so that only the options given apply (checkov also reads ./.checkov.yaml).
+    # From the template's directory, so only the options given apply (checkov also reads ./.checkov.yaml).
     done = subprocess.run([str(CHECKOV), "-f", template.name, "-o", "json", *options], cwd=template.parent,
                           capture_output=True, text=True, timeout=300, check=False)
     report = json.loads(done.stdout)

@@ -26,6 +26,13 @@ ASYNC = [spec for spec in FUNCTIONS if spec.events or spec.schedules or spec.sch
 QUEUED = [spec for spec in FUNCTIONS if spec.queue]
 
 
+def _failed_events(stack: StackView, name: str) -> str:
+    """The queue the function's failed asynchronous invocations go to (its on-failure destination)."""
+    config = stack.on_failure_destination(name)["DestinationConfig"]
+    (dlq,) = referenced_ids(config["OnFailure"]["Destination"])
+    return dlq
+
+
 def _dlq_of_rules(stack: StackView, name: str) -> set[str]:
     return {dlq for rule in stack.rules_targeting(name) for target in rule["Targets"]
             for dlq in referenced_ids(target["DeadLetterConfig"]["Arn"])}
@@ -49,7 +56,7 @@ def test_every_event_and_schedule_target_retries_then_keeps_the_event_in_a_dead_
 def test_a_failed_asynchronous_invocation_goes_to_the_same_dead_letter_queue(
         stack: StackView, spec: Function) -> None:
     config = stack.on_failure_destination(spec.name)
-    (destination,) = referenced_ids(config["DestinationConfig"]["OnFailure"]["Destination"])
+    destination = _failed_events(stack, spec.name)
 
     assert config["MaximumRetryAttempts"] == ASYNC_RETRY_ATTEMPTS
     assert config["MaximumEventAgeInSeconds"] == EVENT_TARGET_RETRY.maximum_event_age_s
@@ -61,7 +68,7 @@ def test_a_failed_asynchronous_invocation_goes_to_the_same_dead_letter_queue(
 @pytest.mark.parametrize("spec", ASYNC, ids=lambda s: s.name)
 def test_every_failed_events_queue_is_encrypted_alarmed_and_writable_by_eventbridge_only_for_its_rules(
         stack: StackView, spec: Function) -> None:
-    (dlq,) = referenced_ids(stack.on_failure_destination(spec.name)["DestinationConfig"]["OnFailure"]["Destination"])
+    dlq = _failed_events(stack, spec.name)
     (alarm,) = stack.alarms_on(dlq, "ApproximateNumberOfMessagesVisible")
     props = stack.props(dlq)
 
@@ -81,14 +88,14 @@ def test_every_failed_events_queue_is_encrypted_alarmed_and_writable_by_eventbri
 def test_eventbridge_may_use_the_key_of_the_dead_letter_queues(stack: StackView) -> None:
     (key,) = stack.of_type("AWS::KMS::Key").values()
     statements = key["Properties"]["KeyPolicy"]["Statement"]
-    assert any(s.get("Principal") == {"Service": "events.amazonaws.com"} and "kms:GenerateDataKey" in s["Action"]
-               for s in statements)
+    assert any(s.get("Principal") == {"Service": "events.amazonaws.com"}
+               and "kms:GenerateDataKey" in s["Action"] for s in statements)
 
 
 def test_campaign_schedules_get_the_dispatchers_dead_letter_queue_and_the_declared_retry_policy(
         stack: StackView) -> None:
     (target,) = [spec.name for spec in FUNCTIONS if spec.scheduler_target]
-    (dlq,) = referenced_ids(stack.on_failure_destination(target)["DestinationConfig"]["OnFailure"]["Destination"])
+    dlq = _failed_events(stack, target)
     for name in SCHEDULE_MANAGERS:
         environment = stack.environment(name)
         (role,) = referenced_ids(environment["SCHEDULER_ROLE_ARN"])
@@ -104,17 +111,17 @@ def test_every_queue_has_a_dead_letter_queue_or_is_one(stack: StackView) -> None
     queues = set(stack.of_type("AWS::SQS::Queue"))
     redriven = {lid for lid in queues if "RedrivePolicy" in stack.props(lid)}
     dead_letters = {stack.dead_letter_queue_of(lid) for lid in redriven}
-    dead_letters |= {dlq for spec in ASYNC for dlq in referenced_ids(
-        stack.on_failure_destination(spec.name)["DestinationConfig"])}
+    dead_letters |= {_failed_events(stack, spec.name) for spec in ASYNC}
 
     assert queues == redriven | dead_letters
     assert len(dead_letters) == len(RESOURCES.queues) + len(ASYNC)
 
 
 @pytest.mark.parametrize("spec", QUEUED, ids=lambda s: s.name)
-def test_a_queue_stays_invisible_six_times_as_long_as_its_consumer_runs(stack: StackView, spec: Function) -> None:
-    queue = stack.event_source_queue(spec.name)
-    assert stack.props(queue)["VisibilityTimeout"] >= VISIBILITY_PER_TIMEOUT * stack.function(spec.name)["Timeout"]
+def test_a_queue_stays_invisible_six_times_as_long_as_its_consumer_runs(
+        stack: StackView, spec: Function) -> None:
+    visibility = stack.props(stack.event_source_queue(spec.name))["VisibilityTimeout"]
+    assert visibility >= VISIBILITY_PER_TIMEOUT * stack.function(spec.name)["Timeout"]
 
 
 @pytest.mark.parametrize("spec", QUEUED, ids=lambda s: s.name)
@@ -129,8 +136,7 @@ def test_a_queue_trigger_starts_at_most_the_declared_concurrency(stack: StackVie
 
 def test_the_failed_events_alarms_are_on_the_dashboard_topic(stack: StackView) -> None:
     (topic,) = stack.of_type("AWS::SNS::Topic")
-    dlqs = {dlq for spec in ASYNC for dlq in referenced_ids(
-        stack.on_failure_destination(spec.name)["DestinationConfig"])}
+    dlqs = {_failed_events(stack, spec.name) for spec in ASYNC}
     alarms = [a for dlq in dlqs for a in stack.alarms_on(dlq, "ApproximateNumberOfMessagesVisible")]
     assert len(alarms) == len(ASYNC)
     assert all(topic in json.dumps(a["AlarmActions"]) for a in alarms)

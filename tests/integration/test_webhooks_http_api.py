@@ -88,11 +88,12 @@ def test_the_signature_is_checked_on_the_decoded_bytes_of_an_http_api_event(aws,
 
 def test_the_local_gateway_gives_webhooks_the_http_api_event_and_operators_the_rest_event(api) -> None:
     gateway = api.gateway
-    webhook = next(b for b in gateway.bindings if (b.route.method, b.route.path) == ("POST", "/webhooks/whatsapp"))
-    sessions = next(b for b in gateway.bindings if (b.route.method, b.route.path) == ("GET", "/sessions"))
+    bindings = {(b.route.method, b.route.path): b for b in gateway.bindings}
+    webhook, sessions = bindings[("POST", "/webhooks/whatsapp")], bindings[("GET", "/sessions")]
+    headers = {"X-Hub-Signature-256": "sha256=ab", "Content-Type": "application/octet-stream"}
 
-    v2 = gateway._event("POST", "/webhooks/whatsapp", {"a": ["1", "2"]}, {"X-Hub-Signature-256": "sha256=ab",
-                        "Content-Type": "application/octet-stream"}, b"\xff\x00", webhook, {}, None, "10.0.0.1")
+    v2 = gateway._event("POST", "/webhooks/whatsapp", {"a": ["1", "2"]}, headers, b"\xff\x00", webhook, {},
+                        None, "10.0.0.1")
     rest = gateway._event("GET", "/sessions", {}, {}, b"", sessions, {}, {"sub": "op"}, "10.0.0.1")
 
     assert (v2["version"], v2["routeKey"], v2["requestContext"]["http"]["method"]) == (

@@ -3,9 +3,9 @@
 Every campaign schedule lives in the group ``switchboard`` (created by the stack; locally by the runtime)
 and invokes campaign_dispatch (``SCHEDULER_TARGET_ARN``) through the scheduler's role with the input
 ``{"tenant_id", "campaign_id"}``. A schedule retries a failed delivery by the stack's retry policy
-(``SCHEDULER_RETRY_ATTEMPTS``, ``SCHEDULER_MAX_EVENT_AGE_S``: declaration.EVENT_TARGET_RETRY) and then puts the
-event in the dead-letter queue ``SCHEDULER_DLQ_ARN``, where an alarm finds it: a campaign never fails to start
-without a trace."""
+(``SCHEDULER_RETRY_ATTEMPTS``, ``SCHEDULER_MAX_EVENT_AGE_S``: declaration.EVENT_TARGET_RETRY) and then puts
+the event in the dead-letter queue ``SCHEDULER_DLQ_ARN``, where an alarm finds it: a campaign never fails to
+start without a trace."""
 
 from __future__ import annotations
 
