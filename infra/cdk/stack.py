@@ -15,7 +15,7 @@ from infra.cdk.auth import OperatorAuth
 from infra.cdk.bindings import bindings
 from infra.cdk.data import Data
 from infra.cdk.email import Email
-from infra.cdk.encryption import Encryption
+from infra.cdk.encryption import Encryption, encrypt_log_groups
 from infra.cdk.events import Triggers
 from infra.cdk.functions import ARCHITECTURE, RUNTIME, Functions
 from infra.cdk.http_api import HttpApi
@@ -66,6 +66,8 @@ class SwitchboardStack(Stack):
             OperatorWebAcl(self, "Waf", stage=api.rest_api.deployment_stage)
         monitoring = Monitoring(self, "Monitoring", queues=queues, key=key, functions=fns,
                                 failed_events=triggers.dead_letter_queues)
+
+        encrypt_log_groups(self, key)
 
         CfnOutput(self, "ApiUrl", value=api.rest_api.url)
         CfnOutput(self, "WebhookUrl", value=webhooks.url)
