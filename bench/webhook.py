@@ -44,7 +44,8 @@ def whatsapp_body(updates: int, phone_number_id: str, waba_id: str) -> dict[str,
 
 
 def api_event(raw: bytes, headers: dict[str, str]) -> dict[str, Any]:
-    """The API Gateway (REST) proxy event for POST /webhooks/whatsapp, built by the local gateway."""
+    """The API Gateway event for POST /webhooks/whatsapp (the HTTP API's payload 2.0), built by the local
+    gateway."""
     from infra.local.api_server import Gateway
 
     gateway = Gateway()

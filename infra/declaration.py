@@ -27,6 +27,9 @@ class QueueTrigger:
     max_batching_window_s: int = 0
     local_pollers: int = 1  # the local runtime's concurrent pollers (Lambda runs several per queue; a FIFO
     # queue's pollers take different message groups)
+    # The most concurrent invocations this trigger may start (the event source mapping's MaximumConcurrency,
+    # 2 to 1000): a cap on what one queue's backlog can take of the account's Lambda concurrency.
+    max_concurrency: int = 10
 
 
 @dataclass(frozen=True)
@@ -74,11 +77,16 @@ class Table:
     ttl_attribute: str | None = None
 
 
+# AWS's advice for a queue that triggers a Lambda: a visibility timeout of at least six times the function's
+# timeout, so that a message is not received again while a slow (or retried) batch is still running.
+VISIBILITY_PER_TIMEOUT = 6
+
+
 @dataclass(frozen=True)
 class Queue:
     name: str
     fifo: bool
-    visibility_timeout_s: int
+    visibility_timeout_s: int  # at least VISIBILITY_PER_TIMEOUT x its consumer's timeout (the synth checks)
     max_receive_count: int
     # The local runtime's visibility timeout: retries within seconds instead of minutes.
     local_visibility_timeout_s: int = 2
@@ -100,9 +108,12 @@ RESOURCES = Resources(
         Table("idempotency", partition_key="id", sort_key=None, ttl_attribute="expiration"),
     ),
     queues=(
-        Queue("inbound", fifo=True, visibility_timeout_s=90, max_receive_count=5),
-        # Locally 30 s: longer than a batch of concurrent sends; the worker sets its own retry backoff.
-        Queue("outbound", fifo=False, visibility_timeout_s=90, max_receive_count=5, local_visibility_timeout_s=30),
+        # 6 x contact_resolution's 60 s.
+        Queue("inbound", fifo=True, visibility_timeout_s=360, max_receive_count=5),
+        # 6 x message_send's 60 s. Locally 30 s: longer than a batch of concurrent sends; the worker sets its
+        # own retry backoff.
+        Queue("outbound", fifo=False, visibility_timeout_s=360, max_receive_count=5,
+              local_visibility_timeout_s=30),
     ),
 )
 
@@ -118,6 +129,26 @@ def cors_origins(configured: str | None) -> tuple[str, ...]:
     return origins or CORS_ORIGINS_DEFAULT
 
 
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How long EventBridge (rules and Scheduler) keeps retrying to hand an event to its target before the
+    event goes to the target's dead-letter queue."""
+
+    maximum_retry_attempts: int  # 0 to 185
+    maximum_event_age_s: int  # 60 to 86,400
+
+
+# Every EventBridge rule target and every Scheduler schedule (the campaign schedules made at run time read it
+# from SCHEDULER_RETRY_ATTEMPTS / SCHEDULER_MAX_EVENT_AGE_S). An event is a template refresh, an inbound email
+# or a campaign's start: worth retrying for hours, not for EventBridge's default of a day of 185 attempts.
+EVENT_TARGET_RETRY = RetryPolicy(maximum_retry_attempts=10, maximum_event_age_s=6 * 3600)
+# Lambda's own retries of an asynchronous invocation (EventBridge and Scheduler invoke asynchronously) that
+# failed in the function, before the event goes to the function's on-failure destination (0 to 2).
+ASYNC_RETRY_ATTEMPTS = 2
+
+
 # Environment variable each resource is handed to a function under (switchboard.config reads them).
 ENVIRONMENT_OF = {
     "table:data": "DATA_TABLE_NAME",
@@ -131,9 +162,10 @@ ENVIRONMENT_OF = {
 }
 
 
-def _routes(*pairs: str, auth: bool = True) -> tuple[Route, ...]:
+def _routes(*pairs: str, auth: bool = True, api: Literal["rest", "http"] = "rest") -> tuple[Route, ...]:
     """``_routes("GET /a", "POST /b")``: routes from "METHOD /path" strings."""
-    return tuple(Route(pair.split()[0], pair.split()[1], auth) for pair in pairs)  # type: ignore[arg-type]
+    return tuple(Route(pair.split()[0], pair.split()[1], auth, api)  # type: ignore[arg-type]
+                 for pair in pairs)
 
 
 OPERATOR_API_ROUTES = (
@@ -169,8 +201,10 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(
         name="webhook_receipt",
         description="Verifies WhatsApp and email webhooks and puts their events on the inbound queue",
+        # On the HTTP API: their own throttle budget, apart from operators' traffic, at $1.00 per million
+        # requests instead of REST's $3.50 (docs/deploy.md).
         routes=_routes("GET /webhooks/whatsapp", "POST /webhooks/whatsapp", "POST /webhooks/email/{channel_id}",
-                       auth=False),
+                       auth=False, api="http"),
         # Email (docs/email.md): SES sending events, and mail an SES receipt rule stored in the media bucket
         # (email-in/<tenant>/<channel_id>/<id>), become inbound queue events too.
         events=(EventTrigger(("Email Sent", "Email Delivered", "Email Bounced", "Email Complaint Received",
@@ -184,7 +218,9 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(
         name="contact_resolution",
         description="Resolves senders to contacts and sessions, stores messages, applies statuses",
-        queue=QueueTrigger("inbound", batch_size=10, local_pollers=3),  # message groups in parallel
+        # Message groups in parallel; at most 20 batches at once: a backlog (Meta redelivering hours of
+        # webhooks) drains at 20 x 10 events per batch without taking the account's concurrency.
+        queue=QueueTrigger("inbound", batch_size=10, local_pollers=3, max_concurrency=20),
         # queue:inbound: the media step is queued as its own job (docs/inbound.md)
         uses={"table:data": "readwrite", "bus": "put", "bucket:media": "readwrite", "secrets": "read",
               "queue:inbound": "send"},
@@ -195,7 +231,9 @@ FUNCTIONS: tuple[Function, ...] = (
         name="message_send",
         description="Accepts operators' messages and sends them through the Graph API or SES",
         routes=_routes("POST /sessions", "POST /sessions/{session_id}/messages"),
-        queue=QueueTrigger("outbound", batch_size=10, local_pollers=4),
+        # The Graph API takes 80 messages/s per number (docs/campaigns.md); 10 batches of 10 concurrent sends
+        # cover several numbers at their limit, and a campaign's fan-out cannot start hundreds of workers.
+        queue=QueueTrigger("outbound", batch_size=10, local_pollers=4, max_concurrency=10),
         uses={"table:data": "readwrite", "table:idempotency": "readwrite", "queue:outbound": "send",
               "bus": "put", "bucket:media": "read", "secrets": "read", "ses": "send"},
         timeout_s=60,

@@ -1,7 +1,7 @@
 """webhook_receipt: verify, validate, split, queue, answer fast. Nothing else."""
 
 from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.logging import correlation_paths
 
 from switchboard.api.routes import email_webhooks, webhooks
@@ -12,12 +12,12 @@ from switchboard.services import services
 logger = Logger(service="webhook_receipt")
 tracer = Tracer(service="webhook_receipt")
 metrics = function_metrics("webhook_receipt")
-app = APIGatewayRestResolver()
+app = APIGatewayHttpResolver()  # the webhooks' HTTP API (payload format 2.0): infra/cdk/http_api.py
 app.include_router(webhooks.router)
 app.include_router(email_webhooks.router)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict, context: object) -> dict:

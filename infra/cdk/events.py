@@ -8,25 +8,36 @@
   create at run time: one role Scheduler assumes to invoke them, a schedule group to create them in, and
   both handed to the functions that manage campaign schedules (the dispatcher among them: it schedules the
   continuation of a long campaign).
+
+Nothing an event carries is dropped without a trace: every rule target and every campaign schedule retries
+(declaration.EVENT_TARGET_RETRY) and then puts the event in the function's dead-letter queue
+(``<Function>FailedEvents``); an event that reached the function but failed it (after Lambda's
+ASYNC_RETRY_ATTEMPTS) goes to the same queue, as the asynchronous invocation's on-failure destination.
+Monitoring alarms on each of these queues.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import ArnFormat, Stack
+from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.cdk import nag
+from infra.cdk.bindings import KMS_WILDCARDS
 from infra.cdk.functions import fixed_name
 from infra.cdk.naming import pascal
-from infra.declaration import EventTrigger, Function
+from infra.cdk.queues import DLQ_RETENTION
+from infra.declaration import ASYNC_RETRY_ATTEMPTS, EVENT_TARGET_RETRY, EventTrigger, Function
 
 # operator_api's campaign endpoints create and delete a campaign's schedules; campaign_dispatch schedules its
 # own continuation. The declaration has no access level for EventBridge Scheduler yet, so they are named here.
@@ -36,18 +47,25 @@ SCHEDULE_GROUP_NAME = "switchboard"  # switchboard.clients.scheduler.GROUP
 
 class Triggers(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, specs: tuple[Function, ...],
-                 functions: Mapping[str, lambda_.Function], bus: events.IEventBus, media: s3.Bucket) -> None:
+                 functions: Mapping[str, lambda_.Function], bus: events.IEventBus, media: s3.Bucket,
+                 key: kms.IKey) -> None:
         super().__init__(scope, construct_id)
         self.bus = bus
         self.media = media
+        self.key = key
+        # Declared function name -> the dead-letter queue of its event and schedule targets.
+        self.dead_letter_queues: dict[str, sqs.Queue] = {}
         for spec in specs:
+            if not (spec.schedules or spec.events or spec.scheduler_target):
+                continue
             fn = functions[spec.name]
+            dlq = self._dead_letter_queue(spec, fn)
             for number, schedule in enumerate(spec.schedules, start=1):
                 events.Rule(
                     self, f"{pascal(spec.name)}Schedule{number}",
                     description=schedule.description or f"{spec.name}: {schedule.expression}",
                     schedule=events.Schedule.expression(schedule.expression),
-                    targets=[targets.LambdaFunction(fn)],
+                    targets=[self._target(fn, dlq)],
                 )
             for number, trigger in enumerate(spec.events, start=1):
                 events.Rule(
@@ -55,11 +73,38 @@ class Triggers(Construct):
                     description=f"{spec.name}: {', '.join(trigger.detail_types)} from {trigger.source}"[:512],
                     event_bus=bus if trigger.bus == "switchboard" else None,
                     event_pattern=self._pattern(trigger),
-                    targets=[targets.LambdaFunction(fn)],
+                    targets=[self._target(fn, dlq)],
                 )
         scheduled = [spec for spec in specs if spec.scheduler_target]
         if scheduled:
             self._scheduler(scheduled, functions)
+
+    def _dead_letter_queue(self, spec: Function, fn: lambda_.IFunction) -> sqs.Queue:
+        """The queue where the function's events end when EventBridge could not deliver them (after the
+        target's retries) or the function failed them (after Lambda's retries): kept 14 days, alarmed."""
+        dlq = sqs.Queue(self, f"{pascal(spec.name)}FailedEvents", retention_period=DLQ_RETENTION,
+                        encryption=sqs.QueueEncryption.KMS, encryption_master_key=self.key,
+                        data_key_reuse=Duration.hours(1), enforce_ssl=True)
+        nag.suppress(dlq, nag.suppression(
+            "SQS3", "This queue is a dead-letter queue: of EventBridge rule targets and Scheduler schedules "
+                    "(their DeadLetterConfig) and of the function's asynchronous invocations (on-failure "
+                    "destination), which cdk-nag only recognises in another queue's RedrivePolicy."))
+        if not self.dead_letter_queues:
+            # EventBridge itself writes to a rule's dead-letter queue, so it must be able to use the key.
+            self.key.grant(iam.ServicePrincipal("events.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey")
+        self.dead_letter_queues[spec.name] = dlq
+        fn.configure_async_invoke(
+            on_failure=destinations.SqsDestination(dlq),
+            retry_attempts=ASYNC_RETRY_ATTEMPTS,
+            max_event_age=Duration.seconds(EVENT_TARGET_RETRY.maximum_event_age_s),
+        )
+        return dlq
+
+    @staticmethod
+    def _target(fn: lambda_.IFunction, dlq: sqs.IQueue) -> targets.LambdaFunction:
+        return targets.LambdaFunction(
+            fn, dead_letter_queue=dlq, retry_attempts=EVENT_TARGET_RETRY.maximum_retry_attempts,
+            max_event_age=Duration.seconds(EVENT_TARGET_RETRY.maximum_event_age_s))
 
     def _pattern(self, trigger: EventTrigger) -> events.EventPattern:
         if trigger.source != "aws.s3":
@@ -90,10 +135,13 @@ class Triggers(Construct):
                 "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}),
         )
         target.grant_invoke(self.role)
+        # Scheduler sends an event it could not deliver to the schedule's dead-letter queue with this role.
+        dlq = self.dead_letter_queues[scheduled[0].name]
+        dlq.grant_send_messages(self.role)
         nag.suppress(self.role, nag.suppression(
             "IAM5", "Function.grant_invoke also covers the function's versions and aliases (<arn>:*); the "
                     "scheduler role can invoke this one function only.",
-            applies_to=[nag.regex(r"^Resource::<.*\.Arn>:\*$")]))
+            applies_to=[nag.regex(r"^Resource::<.*\.Arn>:\*$")]), KMS_WILDCARDS)
         self.group = scheduler.ScheduleGroup(self, "Campaigns", schedule_group_name=SCHEDULE_GROUP_NAME)
         for name in SCHEDULE_MANAGERS:
             fn = functions.get(name)
@@ -102,6 +150,10 @@ class Triggers(Construct):
             fn.add_environment("SCHEDULER_ROLE_ARN", self.role.role_arn)
             fn.add_environment("SCHEDULER_TARGET_ARN", target_arn)
             fn.add_environment("SCHEDULER_GROUP_NAME", self.group.schedule_group_name)
+            # The campaign schedules they make carry the same dead-letter queue and retry policy as the rules.
+            fn.add_environment("SCHEDULER_DLQ_ARN", dlq.queue_arn)
+            fn.add_environment("SCHEDULER_RETRY_ATTEMPTS", str(EVENT_TARGET_RETRY.maximum_retry_attempts))
+            fn.add_environment("SCHEDULER_MAX_EVENT_AGE_S", str(EVENT_TARGET_RETRY.maximum_event_age_s))
             self.role.grant_pass_role(fn)
             self.group.grant_read_schedules(fn)
             self.group.grant_write_schedules(fn)

@@ -18,7 +18,7 @@ from infra.cdk.bindings import Binding
 from infra.cdk.layer import ROOT
 from infra.cdk.naming import pascal
 from infra.cdk.queues import QueuePair
-from infra.declaration import ENVIRONMENT_OF, Function
+from infra.declaration import ENVIRONMENT_OF, VISIBILITY_PER_TIMEOUT, Function
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 ARCHITECTURE = lambda_.Architecture.ARM_64
@@ -118,15 +118,17 @@ class Functions(Construct):
         pair = queues.get(trigger.queue)
         if pair is None:
             raise ValueError(f"{spec.name} is triggered by an undeclared queue {trigger.queue!r}")
-        if pair.spec.visibility_timeout_s < spec.timeout_s:
-            # Lambda refuses the event source mapping otherwise; fail at synth, not half-way through a deploy.
+        if pair.spec.visibility_timeout_s < VISIBILITY_PER_TIMEOUT * spec.timeout_s:
+            # Lambda refuses a mapping below 1x; AWS advises 6x. Fail at synth, not half-way through a deploy.
             raise ValueError(f"queue {pair.spec.name}: visibility timeout {pair.spec.visibility_timeout_s}s "
-                             f"is shorter than {spec.name}'s timeout {spec.timeout_s}s")
+                             f"is shorter than {VISIBILITY_PER_TIMEOUT} x {spec.name}'s timeout "
+                             f"{spec.timeout_s}s")
         window = trigger.max_batching_window_s
         fn.add_event_source(sources.SqsEventSource(
             pair.queue,
             batch_size=trigger.batch_size,
             max_batching_window=Duration.seconds(window) if window else None,
             report_batch_item_failures=True,
+            max_concurrency=trigger.max_concurrency,
         ))
 

@@ -1,7 +1,9 @@
 """Alarms, published to one encrypted SNS topic (subscribe an email or a pager to it after deploying),
 and one dashboard:
 
-- a dead-letter queue holds a message: something failed every retry and needs a look (and a redrive);
+- a dead-letter queue holds a message: something failed every retry and needs a look (and a redrive); that
+  is each declared queue's DLQ, and each function's ``FailedEvents`` queue (events and schedules that
+  EventBridge could not deliver, or that failed the function after Lambda's retries);
 - a queue's oldest message is older than all its retries could take: the consumer is stuck or failing;
 - a function's error rate is above 5% for 5 minutes (unhandled errors, not refused input);
 - the dashboard shows what the functions count (switchboard/observability.py: received, stored, sent,
@@ -19,6 +21,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.cdk.naming import pascal
@@ -38,7 +41,8 @@ COUNTED = (
 
 class Monitoring(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, queues: Mapping[str, QueuePair],
-                 key: kms.IKey, functions: Mapping[str, lambda_.IFunction] | None = None) -> None:
+                 key: kms.IKey, functions: Mapping[str, lambda_.IFunction] | None = None,
+                 failed_events: Mapping[str, sqs.IQueue] | None = None) -> None:
         super().__init__(scope, construct_id)
         self.topic = sns.Topic(self, "Alarms", display_name="Switchboard alarms", master_key=key,
                                enforce_ssl=True)
@@ -58,6 +62,11 @@ class Monitoring(Construct):
             self._alarm(f"{pascal(name)}QueueAge", age, threshold=stuck_after, evaluation_periods=5,
                         description=f"{name}: oldest message older than {stuck_after}s (consumer stuck)",
                         action=action)
+        for name, dlq in (failed_events or {}).items():
+            depth = dlq.metric_approximate_number_of_messages_visible(
+                period=Duration.minutes(1), statistic=cloudwatch.Stats.MAXIMUM)
+            self._alarm(f"{pascal(name)}FailedEvents", depth, threshold=0, action=action,
+                        description=f"{name}: events or schedules that failed every retry (dead letters)")
         functions = functions or {}
         for name, fn in functions.items():
             rate = cloudwatch.MathExpression(

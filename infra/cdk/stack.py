@@ -15,12 +15,14 @@ from infra.cdk.auth import OperatorAuth
 from infra.cdk.bindings import bindings
 from infra.cdk.data import Data
 from infra.cdk.email import Email
-from infra.cdk.encryption import Encryption
+from infra.cdk.encryption import Encryption, encrypt_log_groups
 from infra.cdk.events import Triggers
 from infra.cdk.functions import ARCHITECTURE, RUNTIME, Functions
+from infra.cdk.http_api import HttpApi
 from infra.cdk.monitoring import Monitoring
 from infra.cdk.queues import Queues
-from infra.declaration import FUNCTIONS, RESOURCES, Function, Resources
+from infra.cdk.waf import CONTEXT_FLAG, OperatorWebAcl, enabled
+from infra.declaration import FUNCTIONS, RESOURCES, Function, Resources, cors_origins
 
 STACK_NAME = "Switchboard"
 
@@ -49,11 +51,26 @@ class SwitchboardStack(Stack):
             bindings=bindings(self, resources=resources, tables=data.tables, queues=queues, bus=bus,
                               media=data.media, configuration_set=email.configuration_set),
         ).by_name
-        Triggers(self, "Triggers", specs=functions, functions=fns, bus=bus, media=data.media)
-        api = Api(self, "Api", specs=functions, functions=fns, user_pool=auth.user_pool)
-        monitoring = Monitoring(self, "Monitoring", queues=queues, key=key, functions=fns)
+        triggers = Triggers(self, "Triggers", specs=functions, functions=fns, bus=bus, media=data.media,
+                            key=key)
+        # Context: `cors_origins` (comma-separated; declaration.CORS_ORIGINS_DEFAULT when unset), `waf` (off).
+        origins = cors_origins(self.node.try_get_context("cors_origins"))
+        web_acl = enabled(self.node.try_get_context(CONTEXT_FLAG))
+        for spec in functions:
+            if any(route.api == "rest" for route in spec.routes):  # the handlers' CORS answers the same list
+                fns[spec.name].add_environment("SWITCHBOARD_CORS_ORIGINS", ",".join(origins))
+        api = Api(self, "Api", specs=functions, functions=fns, user_pool=auth.user_pool, cors_origins=origins,
+                  web_acl=web_acl)
+        webhooks = HttpApi(self, "Webhooks", specs=functions, functions=fns)
+        if web_acl:
+            OperatorWebAcl(self, "Waf", stage=api.rest_api.deployment_stage)
+        monitoring = Monitoring(self, "Monitoring", queues=queues, key=key, functions=fns,
+                                failed_events=triggers.dead_letter_queues)
+
+        encrypt_log_groups(self, key)
 
         CfnOutput(self, "ApiUrl", value=api.rest_api.url)
+        CfnOutput(self, "WebhookUrl", value=webhooks.url)
         CfnOutput(self, "UserPoolId", value=auth.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=auth.client.user_pool_client_id)
         CfnOutput(self, "AlarmTopicArn", value=monitoring.topic.topic_arn)

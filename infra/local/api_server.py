@@ -1,18 +1,20 @@
-"""The API on a real HTTP server: each request becomes the API Gateway (REST) proxy event that AWS would
-send, with the Cognito authorizer's claims for operator routes, and goes to the function the declaration
-names. Extra handlers (the Graph API simulator, the runtime's dev endpoints) mount under a path prefix."""
+"""The API on a real HTTP server: each request becomes the event that AWS would send, and goes to the
+function the declaration names: the REST API's proxy event (with the Cognito authorizer's claims) for
+routes declared ``api="rest"``, the HTTP API's payload format 2.0 event for ``api="http"`` (webhooks).
+Extra handlers (the Graph API simulator, the runtime's dev endpoints) mount under a path prefix."""
 
 from __future__ import annotations
 
 import base64
 import json
 import re
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from infra.declaration import FUNCTIONS, Function, Route
 from infra.local import tokens
@@ -88,9 +90,8 @@ class Gateway:
         return self._reply(invoke(binding.function, event))
 
     @staticmethod
-    def _event(method: str, path: str, query: dict[str, list[str]], headers: dict[str, str], body: bytes,
-               binding: _Binding, params: dict[str, str], claims: dict[str, str] | None,
-               source_ip: str) -> dict[str, Any]:
+    def _body(headers: dict[str, str], body: bytes) -> tuple[str | None, bool]:
+        """The event's body and isBase64Encoded: text types as text, anything else base64, as API Gateway."""
         content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
         text = None
         if content_type.startswith(_TEXT_TYPES) or not content_type:
@@ -99,6 +100,59 @@ class Gateway:
             except UnicodeDecodeError:
                 text = None
         is_b64 = bool(body) and text is None
+        return ((base64.b64encode(body).decode() if is_b64 else text) if body else None), is_b64
+
+    @classmethod
+    def _event(cls, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str], body: bytes,
+               binding: _Binding, params: dict[str, str], claims: dict[str, str] | None,
+               source_ip: str) -> dict[str, Any]:
+        if binding.route.api == "http":
+            return cls._http_event(method, path, query, headers, body, binding, params, source_ip)
+        return cls._rest_event(method, path, query, headers, body, binding, params, claims, source_ip)
+
+    @classmethod
+    def _http_event(cls, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str],
+                    body: bytes, binding: _Binding, params: dict[str, str], source_ip: str) -> dict[str, Any]:
+        """The HTTP API's payload format 2.0: header names lower-cased, repeated headers and query values
+        joined with commas, cookies apart, no multi-value maps."""
+        text, is_b64 = cls._body(headers, body)
+        lowered: dict[str, str] = {}
+        for name, value in headers.items():
+            key = name.lower()
+            lowered[key] = f"{lowered[key]},{value}" if key in lowered else value
+        cookies = [c.strip() for c in lowered.pop("cookie", "").split(";") if c.strip()]
+        route_key = f"{binding.route.method} {binding.route.path}"
+        now = time.time()
+        event: dict[str, Any] = {
+            "version": "2.0", "routeKey": route_key, "rawPath": path,
+            "rawQueryString": urlencode([(k, v) for k, values in query.items() for v in values]),
+            "headers": lowered,
+            "requestContext": {
+                "accountId": "000000000000", "apiId": "local", "domainName": "127.0.0.1",
+                "domainPrefix": "local",
+                "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": source_ip,
+                         "userAgent": lowered.get("user-agent", "")},
+                "requestId": str(uuid.uuid4()), "routeKey": route_key, "stage": "$default",
+                "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+                "timeEpoch": int(now * 1000),
+            },
+            "isBase64Encoded": is_b64,
+        }
+        if cookies:
+            event["cookies"] = cookies
+        if query:
+            event["queryStringParameters"] = {k: ",".join(v) for k, v in query.items()}
+        if params:
+            event["pathParameters"] = params
+        if text is not None:
+            event["body"] = text
+        return event
+
+    @classmethod
+    def _rest_event(cls, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str],
+                    body: bytes, binding: _Binding, params: dict[str, str], claims: dict[str, str] | None,
+                    source_ip: str) -> dict[str, Any]:
+        text, is_b64 = cls._body(headers, body)
         request_context: dict[str, Any] = {
             "resourcePath": binding.route.path, "httpMethod": method, "path": f"/local{path}",
             "stage": "local", "requestId": str(uuid.uuid4()), "accountId": "000000000000",
@@ -113,7 +167,7 @@ class Gateway:
             "multiValueQueryStringParameters": query or None,
             "pathParameters": params or None, "stageVariables": None,
             "requestContext": request_context,
-            "body": (base64.b64encode(body).decode() if is_b64 else text) if body else None,
+            "body": text,
             "isBase64Encoded": is_b64,
         }
 

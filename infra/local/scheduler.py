@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from infra.declaration import function
+from infra.declaration import EVENT_TARGET_RETRY, function
 from infra.local.lambdas import invoke
 from switchboard import clock
 from switchboard.campaigns.schedule import next_fire
@@ -30,16 +30,22 @@ def target_arn(name: str, region: str = "eu-west-1") -> str:
 
 
 def prepare() -> dict[str, str]:
-    """The schedule group, and the environment the functions need to make schedules (their target and the
-    role the scheduler would assume)."""
+    """The schedule group, and the environment the functions need to make schedules (their target, the
+    role the scheduler would assume, and the dead-letter queue and retry policy the stack gives them)."""
     client = boto3.client("scheduler")
     try:
         client.create_schedule_group(Name=GROUP)
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "ConflictException":
             raise
+    sqs = boto3.client("sqs")
+    dlq = sqs.create_queue(QueueName=f"{PREFIX}-campaign-schedules-failed")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     return {"SCHEDULER_TARGET_ARN": target_arn("campaign_dispatch", client.meta.region_name),
-            "SCHEDULER_ROLE_ARN": f"arn:aws:iam::{ACCOUNT}:role/{PREFIX}-scheduler"}
+            "SCHEDULER_ROLE_ARN": f"arn:aws:iam::{ACCOUNT}:role/{PREFIX}-scheduler",
+            "SCHEDULER_DLQ_ARN": dlq_arn,
+            "SCHEDULER_RETRY_ATTEMPTS": str(EVENT_TARGET_RETRY.maximum_retry_attempts),
+            "SCHEDULER_MAX_EVENT_AGE_S": str(EVENT_TARGET_RETRY.maximum_event_age_s)}
 
 
 def _function_name(arn: str) -> str:

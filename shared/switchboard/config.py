@@ -31,12 +31,16 @@ class Settings(BaseModel):
     # Campaign schedules (EventBridge Scheduler): the campaign_dispatch function and the role that invokes it.
     scheduler_target_arn: str | None = Field(None, alias="SCHEDULER_TARGET_ARN")
     scheduler_role_arn: str | None = Field(None, alias="SCHEDULER_ROLE_ARN")
+    # ... and what a schedule does when it cannot invoke it: retry, then this dead-letter queue.
+    scheduler_dlq_arn: str | None = Field(None, alias="SCHEDULER_DLQ_ARN")
+    scheduler_retry_attempts: int | None = Field(None, alias="SCHEDULER_RETRY_ATTEMPTS")
+    scheduler_max_event_age_s: int | None = Field(None, alias="SCHEDULER_MAX_EVENT_AGE_S")
     # Seconds of clock shift, for the local runtime's "25 hours later" demos and tests only.
     clock_offset_seconds: float = Field(0.0, alias="SWITCHBOARD_CLOCK_OFFSET_SECONDS")
 
     def need(self, field: str) -> str:
         value = getattr(self, field)
-        if not value:
+        if value is None or value == "":  # 0 is a value (no retries), not a missing setting
             alias = type(self).model_fields[field].alias
             raise ConfigurationError(f"{alias} is not set for this function")
         return value

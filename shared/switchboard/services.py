@@ -89,8 +89,11 @@ class Services:
 
     @cached_property
     def scheduler(self) -> Scheduler:
-        from switchboard.clients.scheduler import Scheduler
-        return Scheduler(self.settings.need("scheduler_target_arn"), self.settings.need("scheduler_role_arn"))
+        from switchboard.clients.scheduler import DeliveryPolicy, Scheduler
+        need = self.settings.need
+        delivery = DeliveryPolicy(need("scheduler_dlq_arn"), int(need("scheduler_retry_attempts")),
+                                  int(need("scheduler_max_event_age_s")))
+        return Scheduler(need("scheduler_target_arn"), need("scheduler_role_arn"), delivery)
 
     @cached_property
     def contacts(self) -> ContactStore:

@@ -1,5 +1,6 @@
 """Reads the synthesized template in the declaration's terms: a function by its declared name, a queue or a
-table by its declared name, a route by method and path, the IAM statements a function's role carries."""
+table by its declared name, a route by method and path (on the REST or the HTTP API), the IAM statements a
+function's role carries, where its failed events go."""
 
 from __future__ import annotations
 
@@ -161,6 +162,56 @@ class StackView:
         return {lid: path(lid) for lid in resources}
 
     def routes(self) -> list[RouteInTemplate]:
+        """The REST API's methods that reach a function (CORS preflights apart: see preflights())."""
+        return [r for r in self.rest_methods() if r.method != "OPTIONS"]
+
+    def preflights(self) -> dict[str, dict[str, Any]]:
+        """Path -> the OPTIONS method's properties."""
+        paths = self.resource_paths()
+        found = {}
+        for method in self.of_type("AWS::ApiGateway::Method").values():
+            props = method["Properties"]
+            if props["HttpMethod"] == "OPTIONS":
+                ids = referenced_ids(props["ResourceId"])
+                found[paths[next(iter(ids))] if ids & paths.keys() else "/"] = props
+        return found
+
+    def http_routes(self) -> list[RouteInTemplate]:
+        """The routes of the HTTP API (API Gateway v2, protocol HTTP), with the function each reaches."""
+        apis = {lid for lid, api in self.of_type("AWS::ApiGatewayV2::Api").items()
+                if api["Properties"].get("ProtocolType") == "HTTP"}
+        integrations = self.of_type("AWS::ApiGatewayV2::Integration")
+        functions = {lid: name for name, lid in self.functions().items()}
+        found = []
+        for route in self.of_type("AWS::ApiGatewayV2::Route").values():
+            props = route["Properties"]
+            if not referenced_ids(props["ApiId"]) & apis:
+                continue
+            method, path = props["RouteKey"].split(" ", 1)
+            integration = referenced_ids(props.get("Target", "")) & integrations.keys()
+            uri = integrations[next(iter(integration))]["Properties"]["IntegrationUri"] if integration else ""
+            targets = referenced_ids(uri) & functions.keys()
+            found.append(RouteInTemplate(method=method, path=path,
+                                         authorization=props.get("AuthorizationType", "NONE"),
+                                         function=functions[next(iter(targets))] if targets else None))
+        return found
+
+    # -- failures ----------------------------------------------------------------------------------------
+
+    def rules_targeting(self, name: str) -> list[dict[str, Any]]:
+        """The EventBridge rules whose targets include the function, with their properties."""
+        fn = self.functions()[name]
+        return [r["Properties"] for r in self.of_type("AWS::Events::Rule").values()
+                if any(fn in referenced_ids(t["Arn"]) for t in r["Properties"]["Targets"])]
+
+    def on_failure_destination(self, name: str) -> dict[str, Any]:
+        """The function's asynchronous invocation config (EventInvokeConfig)."""
+        fn = self.functions()[name]
+        (config,) = [c["Properties"] for c in self.of_type("AWS::Lambda::EventInvokeConfig").values()
+                     if fn in referenced_ids(c["Properties"]["FunctionName"])]
+        return config
+
+    def rest_methods(self) -> list[RouteInTemplate]:
         paths = self.resource_paths()
         functions = {lid: name for name, lid in self.functions().items()}
         found = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from infra.declaration import RESOURCES, Queue, Table
@@ -99,3 +101,16 @@ def test_every_bucket_blocks_public_access_and_refuses_plain_http(stack: StackVi
 def test_the_kms_key_rotates(stack: StackView) -> None:
     for key in stack.of_type("AWS::KMS::Key").values():
         assert key["Properties"]["EnableKeyRotation"] is True
+
+
+def test_every_log_group_is_encrypted_with_the_stacks_key(stack: StackView) -> None:
+    (key_id, key), = stack.of_type("AWS::KMS::Key").items()
+    groups = stack.of_type("AWS::Logs::LogGroup")
+    logs_service = [s for s in key["Properties"]["KeyPolicy"]["Statement"]
+                    if "logs." in json.dumps(s.get("Principal", {}))]
+
+    assert groups
+    assert {lid for lid, g in groups.items() if referenced_ids(g["Properties"].get("KmsKeyId")) == {key_id}} \
+        == set(groups)
+    (statement,) = logs_service
+    assert "kms:EncryptionContext:aws:logs:arn" in json.dumps(statement["Condition"])

@@ -81,6 +81,8 @@ def test_function_role_reaches_only_what_the_function_declares(stack: StackView,
         allowed.add(stack.declared_resource(f"queue:{spec.queue.queue}"))
     if spec.name in SCHEDULE_MANAGERS:
         allowed |= referenced_ids(stack.environment(spec.name)["SCHEDULER_ROLE_ARN"])
+    if spec.events or spec.schedules or spec.scheduler_target:  # its failed asynchronous invocations
+        allowed |= referenced_ids(stack.on_failure_destination(spec.name)["DestinationConfig"])
 
     reached = {lid for s in stack.statements_of(spec.name) for r in s.resources for lid in referenced_ids(r)}
     assert reached <= allowed, f"{spec.name} reaches {sorted(reached - allowed)} it does not declare"

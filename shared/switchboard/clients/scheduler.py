@@ -2,7 +2,10 @@
 
 Every campaign schedule lives in the group ``switchboard`` (created by the stack; locally by the runtime)
 and invokes campaign_dispatch (``SCHEDULER_TARGET_ARN``) through the scheduler's role with the input
-``{"tenant_id", "campaign_id"}``."""
+``{"tenant_id", "campaign_id"}``. A schedule retries a failed delivery by the stack's retry policy
+(``SCHEDULER_RETRY_ATTEMPTS``, ``SCHEDULER_MAX_EVENT_AGE_S``: declaration.EVENT_TARGET_RETRY) and then puts
+the event in the dead-letter queue ``SCHEDULER_DLQ_ARN``, where an alarm finds it: a campaign never fails to
+start without a trace."""
 
 from __future__ import annotations
 
@@ -18,6 +21,15 @@ GROUP = "switchboard"
 
 
 @dataclass(frozen=True)
+class DeliveryPolicy:
+    """What the scheduler does when it cannot invoke the target: retry, then the dead-letter queue."""
+
+    dead_letter_arn: str
+    maximum_retry_attempts: int
+    maximum_event_age_s: int
+
+
+@dataclass(frozen=True)
 class ScheduleSpec:
     """``expression`` is EventBridge's: ``at(yyyy-mm-ddThh:mm:ss)`` or ``cron(m h dom mon dow year)``."""
 
@@ -30,9 +42,10 @@ class ScheduleSpec:
 
 
 class Scheduler:
-    def __init__(self, target_arn: str, role_arn: str, group: str = GROUP) -> None:
+    def __init__(self, target_arn: str, role_arn: str, delivery: DeliveryPolicy, group: str = GROUP) -> None:
         self.target_arn = target_arn
         self.role_arn = role_arn
+        self.delivery = delivery
         self.group = group
 
     def _arguments(self, spec: ScheduleSpec) -> dict[str, Any]:
@@ -42,7 +55,9 @@ class Scheduler:
             "State": "ENABLED" if spec.enabled else "DISABLED",
             "Target": {"Arn": self.target_arn, "RoleArn": self.role_arn,
                        "Input": json.dumps(spec.payload, separators=(",", ":")),
-                       "RetryPolicy": {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 3600}},
+                       "RetryPolicy": {"MaximumRetryAttempts": self.delivery.maximum_retry_attempts,
+                                       "MaximumEventAgeInSeconds": self.delivery.maximum_event_age_s},
+                       "DeadLetterConfig": {"Arn": self.delivery.dead_letter_arn}},
         }
         if spec.one_off:
             arguments["ActionAfterCompletion"] = "DELETE"
