@@ -69,13 +69,13 @@ class RoutingStore:
         """``queued_at``: the session waits in the group's queue, and its entry is taken in the same
         transaction."""
         tx = Transaction()
-        condition = ("open_count < capacity AND disabled = :false AND attribute_exists(group_ids.#g)")
+        condition = "open_count < #cap AND disabled = :false AND attribute_exists(group_ids.#g)"
         values: dict[str, Any] = {":one": 1, ":now": now_iso, ":false": False}
         if require_online:
             condition += " AND presence = :online AND presence_expires_at > :epoch"
             values.update({":online": "online", ":epoch": now_epoch})
         tx.update(keys.operator(tenant_id, operator_id), "SET open_count = open_count + :one, last_assigned_at = :now",
-                  values, {"#g": group_id}, condition=condition)
+                  values, {"#g": group_id, "#cap": "capacity"}, condition=condition)
         session_values: dict[str, Any] = {":op": operator_id, ":g": group_id, ":now": now_iso, ":by": by,
                                           ":resolved": sessions.RESOLVED}
         session_condition = ("attribute_exists(pk) AND #status <> :resolved AND "
@@ -178,8 +178,8 @@ class RoutingStore:
         tx.update(keys.session(tenant_id, session_id), expression, values, {"#status": "status"}, condition=condition)
         if to_operator:
             tx.update(keys.operator(tenant_id, to_operator), "SET open_count = open_count + :one, last_assigned_at = :now",
-                      {":one": 1, ":now": timeline["sent_at"], ":false": False},
-                      condition="open_count < capacity AND disabled = :false")
+                      {":one": 1, ":now": timeline["sent_at"], ":false": False}, {"#cap": "capacity"},
+                      condition="open_count < #cap AND disabled = :false")
         else:
             tx.put({**keys.group_queue_entry(tenant_id, to_group or "", arrived_at, session_id),
                     "session_id": session_id, "group_id": to_group, "arrived_at": arrived_at},

@@ -175,8 +175,10 @@ class OperatorRepository:
                      expires_epoch: int) -> dict[str, Any]:
         """The new presence; returns the item as it was before (None fields when it had none). Online and
         away expire at ``expires_epoch`` (the sweep finds them in the presence index); offline does not."""
-        values: dict[str, Any] = {":p": status, ":now": now_iso, ":false": False, ":e": expires_epoch}
+        values: dict[str, Any] = {":p": status, ":now": now_iso, ":e": expires_epoch}
         expression = "SET presence = :p, presence_at = :now, presence_expires_at = :e"
+        if status != "offline":
+            values[":false"] = False
         if status == "offline":
             expression += " REMOVE gsi2pk, gsi2sk"
             values[":e"] = 0

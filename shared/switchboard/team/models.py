@@ -39,7 +39,8 @@ class OperatorPatch(_Body):
     capacity: int | None = Field(None, ge=0, le=MAX_CAPACITY)
     disabled: bool | None = None
 
-    ADMIN_FIELDS: frozenset[str] = frozenset({"role", "groups", "capacity", "disabled"})
+
+ADMIN_FIELDS = frozenset({"role", "groups", "capacity", "disabled"})  # of OperatorPatch
 
 
 class OperatorView(BaseModel):

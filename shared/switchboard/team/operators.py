@@ -11,7 +11,7 @@ from switchboard.clients.eventbus import DomainEvent
 from switchboard.errors import Conflict, Forbidden, InvalidInput, NotFound
 from switchboard.services import Services
 from switchboard.storage.team import EmailTaken, Missing, StillHolding, group_view, operator_view
-from switchboard.team.models import GroupCreate, GroupPatch, OperatorInvite, OperatorPatch
+from switchboard.team.models import ADMIN_FIELDS, GroupCreate, GroupPatch, OperatorInvite, OperatorPatch
 
 # An operator whose frontend stops sending heartbeats (PUT /operators/me/presence) is offline this long
 # after the last one; the frontend sends one every 30 seconds.
@@ -67,7 +67,7 @@ def update(services: Services, principal: Principal, operator_id: str, request: 
         if operator_id != principal.operator_id:
             raise Forbidden("operators edit only their own profile")
         for name in given:
-            if name in OperatorPatch.ADMIN_FIELDS:
+            if name in ADMIN_FIELDS:
                 raise Forbidden(f"{name} is changed by admins", forbidden_field=name)
     current = load(services, t, operator_id)
     if given.get("disabled") and operator_id == principal.operator_id:
