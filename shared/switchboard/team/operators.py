@@ -13,11 +13,6 @@ from switchboard.services import Services
 from switchboard.storage.team import EmailTaken, Missing, StillHolding, group_view, operator_view
 from switchboard.team.models import ADMIN_FIELDS, GroupCreate, GroupPatch, OperatorInvite, OperatorPatch
 
-# An operator whose frontend stops sending heartbeats (PUT /operators/me/presence) is offline this long
-# after the last one; the frontend sends one every 30 seconds.
-PRESENCE_TTL_SECONDS = 90
-
-
 def presented(item: dict[str, Any]) -> dict[str, Any]:
     """The operator as the API shows it: presence evaluated on read (an expired heartbeat is offline, even
     before the sweep has written it)."""
@@ -113,11 +108,12 @@ def delete(services: Services, principal: Principal, operator_id: str) -> None:
 
 
 def set_presence(services: Services, principal: Principal, status: str) -> dict[str, Any]:
-    """online / away / offline. Repeating it is the heartbeat: online and away last PRESENCE_TTL_SECONDS
-    past the last one. An event is published only when the presence changes."""
+    """online / away / offline. Repeating it is the heartbeat: online and away last the configured time
+    (SWITCHBOARD_PRESENCE_TTL_SECONDS, 90 s; frontends beat every 30 s) past the last one. An event is
+    published only when the presence changes."""
     t = principal.tenant_id
     now = clock.now()
-    expires = int(now.timestamp()) + PRESENCE_TTL_SECONDS
+    expires = int(now.timestamp()) + services.settings.presence_ttl_seconds
     try:
         before = services.operators.set_presence(t, principal.operator_id, status, clock.iso(now), expires)
     except Missing as missing:
