@@ -368,6 +368,9 @@ class CannedResponseRepository:
 
     def search(self, tenant_id: str, owner_id: str | None, prefix: str, limit: int) -> list[dict[str, Any]]:
         partition = keys.canned_index(tenant_id, owner_id)
+        if not prefix:
+            return self.table.query(IndexName=keys.GSI1, KeyConditionExpression="gsi1pk = :pk",
+                                    ExpressionAttributeValues={":pk": partition}, Limit=limit)["Items"]
         response = self.table.query(
             IndexName=keys.GSI1, KeyConditionExpression="gsi1pk = :pk AND begins_with(gsi1sk, :p)",
             ExpressionAttributeValues={":pk": partition, ":p": prefix.lower()}, Limit=limit)
