@@ -44,8 +44,11 @@ class RoutingStore:
         if channel_id:
             wanted["hours"] = keys.channel_hours(tenant_id, channel_id)
         found = {(i["pk"], i["sk"]): i for i in self.table.get_many(list(wanted.values()), consistent=True)}
-        return {name: found[(key["pk"], key["sk"])] for name, key in wanted.items()
-                if (key["pk"], key["sk"]) in found}
+        # every item asked for is in the answer ({} when it does not exist), the session only when it does
+        context = {name: found.get((key["pk"], key["sk"]), {}) for name, key in wanted.items()}
+        if not context["session"]:
+            del context["session"]
+        return context
 
     def session(self, tenant_id: str, session_id: str) -> dict[str, Any] | None:
         return self.table.get(keys.session(tenant_id, session_id), consistent=True)

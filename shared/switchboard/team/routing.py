@@ -131,6 +131,8 @@ def route_session(services: Services, tenant_id: str, session_id: str, contact_i
     if queued is Assignment.ASSIGNED:
         events.append(DomainEvent("session.queued", tenant_id, {"session_id": session_id,
                                                                 "group_id": group["group_id"], "mode": mode}))
+    if mode == "offer":
+        return events  # members take it (POST /sessions/{id}/take)
     # Whoever freed capacity while this session was being queued may have looked at the queue before the
     # entry was there: drain once more, now that it is.
     return events + drain(services, tenant_id, group["group_id"])
