@@ -225,3 +225,21 @@ def test_a_transfer_to_nobody_is_a_422(team: Team, api) -> None:  # noqa: ANN001
 def test_waiting_sessions_need_a_group(team: Team, api) -> None:  # noqa: ANN001
     status, body = api.call("GET", "/sessions?operator_id=none", token=team.admin)
     assert (status, body["field"]) == (422, "group_id")
+
+
+def test_assigning_by_hand_moves_the_capacity_to_the_new_operator(team: Team, api) -> None:  # noqa: ANN001
+    ada, bob = team.invite("Ada", capacity=1), team.invite("Bob")
+    group = team.group("Support", [ada["operator_id"], bob["operator_id"]])
+    team.rules([], default_group_id=group["group_id"])
+    team.online(ada)
+    for n in range(2):
+        customer_writes(api, f"42061400000{n}")
+        _deliver(team)
+    held = next(s for s in _sessions(api, team) if s.get("operator_id"))
+    waiting = team.waiting(group["group_id"])[0]
+    status, _ = api.call("POST", f"/sessions/{held['session_id']}/assign", {"operator_id": bob["operator_id"]},
+                         token=team.admin)
+    assert status == 200
+    team.route()
+    assert (team.operator(bob["operator_id"])["open_count"], team.session(waiting["session_id"])["operator_id"]) == (
+        1, ada["operator_id"])

@@ -8,10 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from botocore.exceptions import ClientError
+
 from switchboard import aws, ids
 
 TENANT_ATTRIBUTE = "custom:tenant_id"
 ROLE_ATTRIBUTE = "custom:role"
+
+
+class IdentityTaken(Exception):
+    """The pool already has a user with this email (one pool serves every tenant)."""
 
 
 @dataclass(frozen=True)
@@ -49,11 +55,16 @@ class CognitoIdentity:
         self.user_pool_id = user_pool_id
 
     def invite(self, tenant_id: str, email: str, name: str, role: str) -> Invited:
-        response = aws.client("cognito-idp").admin_create_user(
-            UserPoolId=self.user_pool_id, Username=email, DesiredDeliveryMediums=["EMAIL"],
-            UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"},
-                            {"Name": "name", "Value": name}, {"Name": TENANT_ATTRIBUTE, "Value": tenant_id},
-                            {"Name": ROLE_ATTRIBUTE, "Value": role}])
+        try:
+            response = aws.client("cognito-idp").admin_create_user(
+                UserPoolId=self.user_pool_id, Username=email, DesiredDeliveryMediums=["EMAIL"],
+                UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"},
+                                {"Name": "name", "Value": name}, {"Name": TENANT_ATTRIBUTE, "Value": tenant_id},
+                                {"Name": ROLE_ATTRIBUTE, "Value": role}])
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "UsernameExistsException":
+                raise IdentityTaken(email) from exc
+            raise
         user = response["User"]
         sub = next(a["Value"] for a in user.get("Attributes", []) if a["Name"] == "sub")
         return Invited(sub, user["Username"])

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from switchboard import clock, ids
 from switchboard.clients.eventbus import DomainEvent
+from switchboard.clients.identity import IdentityTaken
 from switchboard.errors import Conflict, Forbidden, InvalidInput, NotFound
 from switchboard.services import Services
 from switchboard.storage.team import EmailTaken, Missing, StillHolding, group_view, operator_view
@@ -40,7 +41,10 @@ def invite(services: Services, principal: Principal, request: OperatorInvite) ->
     email = str(request.email).lower()
     if services.operators.email_taken(t, email):
         raise Conflict("an operator of this tenant has this email", code="email_taken")
-    invited = services.identity.invite(t, email, request.name, request.role)
+    try:
+        invited = services.identity.invite(t, email, request.name, request.role)
+    except IdentityTaken as taken:
+        raise Conflict("this email already signs in to Switchboard", code="email_taken") from taken
     fields = {"operator_id": invited.operator_id, "username": invited.username, "name": request.name,
               "email": email, "role": request.role, "languages": request.languages, "capacity": request.capacity,
               "disabled": False, "invited_by": principal.operator_id}
