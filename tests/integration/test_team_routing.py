@@ -243,3 +243,21 @@ def test_assigning_by_hand_moves_the_capacity_to_the_new_operator(team: Team, ap
     team.route()
     assert (team.operator(bob["operator_id"])["open_count"], team.session(waiting["session_id"])["operator_id"]) == (
         1, ada["operator_id"])
+
+
+def test_a_reopened_session_goes_back_to_its_operator_when_they_have_room(team: Team, api) -> None:  # noqa: ANN001
+    ada, bob = team.invite("Ada"), team.invite("Bob")
+    group = team.group("Support", [ada["operator_id"], bob["operator_id"]])
+    team.rules([], default_group_id=group["group_id"])
+    team.online(ada)
+    customer_writes(api, "420615000001")
+    _deliver(team)
+    session = _sessions(api, team)[0]
+    api.call("POST", f"/sessions/{session['session_id']}/resolve", {"outcome": "solved"}, token=team.token(ada))
+    team.route()
+    team.online(bob)  # Bob was never assigned: round robin alone would pick him
+    customer_writes(api, "420615000001", "One more thing")
+    _deliver(team)
+    again = team.session(session["session_id"])
+    assert (again["status"], again["operator_id"]) == ("open", ada["operator_id"])
+    assert team.operator(ada["operator_id"])["open_count"] == 1

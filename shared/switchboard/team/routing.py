@@ -146,8 +146,11 @@ def _assign_directly(team: Team, tenant_id: str, session: dict[str, Any], group:
         return None
     pool = _Pool(group["group_id"], mode, int(now.timestamp()),
                  {m["operator_id"]: m for m in team.operators.get_many(tenant_id, group.get("members") or {})})
+    previous = session.get("operator_id")
     for _ in range(_ATTEMPTS):
         best = pool.best()
+        if previous in pool.members and is_available(pool.members[previous], pool.group_id, pool.now_epoch):
+            best = pool.members[previous]  # a reopened session goes back to its operator when they have room
         if best is None:
             return None
         now_iso = clock.iso(clock.now())
