@@ -12,7 +12,7 @@ from tests.support.team import Team, customer_writes
 
 
 @pytest.fixture
-def team(api, demo, aws):  # noqa: ANN001, ANN201
+def team(api, demo, aws):
     return Team(api, aws)
 
 
@@ -21,12 +21,16 @@ def _deliver(team: Team) -> None:
     team.route()
 
 
-def _sessions(api, team: Team) -> list[dict]:  # noqa: ANN001
+def _sessions(api, team: Team) -> list[dict]:
     return api.call("GET", "/sessions?limit=100", token=team.admin)[1]["items"]
 
 
-def test_round_robin_rotates_over_online_members_and_the_rest_wait_in_order(team: Team, api) -> None:  # noqa: ANN001
-    ada, bob, cyd = team.invite("Ada", capacity=2), team.invite("Bob", capacity=2), team.invite("Cyd", capacity=2)
+def test_round_robin_rotates_over_online_members_and_the_rest_wait_in_order(team: Team, api) -> None:
+    ada, bob, cyd = (
+        team.invite("Ada", capacity=2),
+        team.invite("Bob", capacity=2),
+        team.invite("Cyd", capacity=2),
+    )
     group = team.group("Support", [ada["operator_id"], bob["operator_id"], cyd["operator_id"]])
     team.rules([{"match": {"channel_id": "wa-demo"}, "group_id": group["group_id"]}])
     team.online(ada)
@@ -44,7 +48,7 @@ def test_round_robin_rotates_over_online_members_and_the_rest_wait_in_order(team
     assert len(waiting) == 2
 
 
-def test_least_busy_picks_the_member_with_fewest_open_sessions(team: Team, api) -> None:  # noqa: ANN001
+def test_least_busy_picks_the_member_with_fewest_open_sessions(team: Team, api) -> None:
     ada, bob = team.invite("Ada", capacity=5), team.invite("Bob", capacity=5)
     group = team.group("Sales", [ada["operator_id"], bob["operator_id"]], mode="least_busy")
     team.rules([], default_group_id=group["group_id"])
@@ -60,7 +64,7 @@ def test_least_busy_picks_the_member_with_fewest_open_sessions(team: Team, api) 
     assert team.operator(ada["operator_id"])["open_count"] == 2
 
 
-def test_a_rule_on_the_contacts_attributes_picks_its_group(team: Team, api) -> None:  # noqa: ANN001
+def test_a_rule_on_the_contacts_attributes_picks_its_group(team: Team, api) -> None:
     ada, bob = team.invite("Ada"), team.invite("Bob")
     vip, rest = team.group("VIP", [ada["operator_id"]]), team.group("Rest", [bob["operator_id"]])
     team.rules([{"match": {"tags": ["vip"]}, "group_id": vip["group_id"]}], default_group_id=rest["group_id"])
@@ -72,7 +76,7 @@ def test_a_rule_on_the_contacts_attributes_picks_its_group(team: Team, api) -> N
     assert (session["group_id"], session["operator_id"]) == (rest["group_id"], bob["operator_id"])
 
 
-def test_a_member_coming_online_takes_the_oldest_waiting_first(team: Team, api) -> None:  # noqa: ANN001
+def test_a_member_coming_online_takes_the_oldest_waiting_first(team: Team, api) -> None:
     ada = team.invite("Ada", capacity=2)
     group = team.group("Support", [ada["operator_id"]])
     team.rules([], default_group_id=group["group_id"])
@@ -86,7 +90,7 @@ def test_a_member_coming_online_takes_the_oldest_waiting_first(team: Team, api) 
     assert [team.session(sid)["operator_id"] for sid in before[:2]] == [ada["operator_id"]] * 2
 
 
-def test_resolving_frees_capacity_for_the_next_waiting_session(team: Team, api) -> None:  # noqa: ANN001
+def test_resolving_frees_capacity_for_the_next_waiting_session(team: Team, api) -> None:
     ada = team.invite("Ada", capacity=1)
     group = team.group("Support", [ada["operator_id"]])
     team.rules([], default_group_id=group["group_id"])
@@ -96,15 +100,16 @@ def test_resolving_frees_capacity_for_the_next_waiting_session(team: Team, api) 
         _deliver(team)
     held = next(s for s in _sessions(api, team) if s.get("operator_id"))
     waiting = team.waiting(group["group_id"])[0]
-    status, _ = api.call("POST", f"/sessions/{held['session_id']}/resolve", {"outcome": "solved"},
-                         token=team.token(ada))
+    status, _ = api.call(
+        "POST", f"/sessions/{held['session_id']}/resolve", {"outcome": "solved"}, token=team.token(ada)
+    )
     assert status == 200
     team.route()
     assert team.session(waiting["session_id"])["operator_id"] == ada["operator_id"]
     assert team.operator(ada["operator_id"])["open_count"] == 1
 
 
-def test_a_redelivered_resolve_frees_nothing_twice(team: Team, api) -> None:  # noqa: ANN001
+def test_a_redelivered_resolve_frees_nothing_twice(team: Team, api) -> None:
     from switchboard.team import routing
 
     ada = team.invite("Ada", capacity=3)
@@ -121,7 +126,7 @@ def test_a_redelivered_resolve_frees_nothing_twice(team: Team, api) -> None:  # 
     assert team.operator(ada["operator_id"])["open_count"] == 1
 
 
-def test_offer_mode_waits_until_a_member_takes_it_and_only_one_does(team: Team, api) -> None:  # noqa: ANN001
+def test_offer_mode_waits_until_a_member_takes_it_and_only_one_does(team: Team, api) -> None:
     ada, bob, eve = team.invite("Ada"), team.invite("Bob"), team.invite("Eve")
     group = team.group("Offers", [ada["operator_id"], bob["operator_id"]], mode="offer")
     team.rules([], default_group_id=group["group_id"])
@@ -139,7 +144,7 @@ def test_offer_mode_waits_until_a_member_takes_it_and_only_one_does(team: Team, 
     assert team.waiting(group["group_id"]) == []
 
 
-def test_take_at_capacity_is_a_409(team: Team, api) -> None:  # noqa: ANN001
+def test_take_at_capacity_is_a_409(team: Team, api) -> None:
     ada = team.invite("Ada", capacity=1)
     group = team.group("Offers", [ada["operator_id"]], mode="offer")
     team.rules([], default_group_id=group["group_id"])
@@ -152,7 +157,7 @@ def test_take_at_capacity_is_a_409(team: Team, api) -> None:  # noqa: ANN001
     assert (status, body["code"]) == (409, "operator_at_capacity")
 
 
-def test_take_across_tenants_is_a_404(team: Team, api) -> None:  # noqa: ANN001
+def test_take_across_tenants_is_a_404(team: Team, api) -> None:
     from infra.local import tokens
 
     group = team.group("Offers", mode="offer")
@@ -163,7 +168,9 @@ def test_take_across_tenants_is_a_404(team: Team, api) -> None:  # noqa: ANN001
     assert api.call("POST", f"/sessions/{session_id}/take", token=tokens.issue("acme", "operator"))[0] == 404
 
 
-def test_a_transfer_moves_the_capacity_and_keeps_who_from_to_and_when_on_the_timeline(team: Team, api) -> None:  # noqa: ANN001
+def test_a_transfer_moves_the_capacity_and_keeps_who_from_to_and_when_on_the_timeline(
+    team: Team, api
+) -> None:
     ada, bob = team.invite("Ada"), team.invite("Bob")
     group = team.group("Support", [ada["operator_id"], bob["operator_id"]])
     team.rules([], default_group_id=group["group_id"])
@@ -171,18 +178,28 @@ def test_a_transfer_moves_the_capacity_and_keeps_who_from_to_and_when_on_the_tim
     customer_writes(api, "420610000001")
     _deliver(team)
     session = _sessions(api, team)[0]
-    status, moved = api.call("POST", f"/sessions/{session['session_id']}/transfer",
-                             {"operator_id": bob["operator_id"], "note": "speaks German"}, token=team.token(ada))
+    status, moved = api.call(
+        "POST",
+        f"/sessions/{session['session_id']}/transfer",
+        {"operator_id": bob["operator_id"], "note": "speaks German"},
+        token=team.token(ada),
+    )
     assert (status, moved["operator_id"]) == (200, bob["operator_id"])
-    assert (team.operator(ada["operator_id"])["open_count"], team.operator(bob["operator_id"])["open_count"]) == (0, 1)
+    assert (
+        team.operator(ada["operator_id"])["open_count"],
+        team.operator(bob["operator_id"])["open_count"],
+    ) == (0, 1)
     timeline = api.call("GET", f"/sessions/{session['session_id']}/messages", token=team.admin)[1]["items"]
     entry = next(m for m in timeline if m["kind"] == "system")
-    assert (entry["content"]["by"], entry["content"]["from"]["operator_id"], entry["content"]["to"]["operator_id"]) == (
-        ada["operator_id"], ada["operator_id"], bob["operator_id"])
+    assert (
+        entry["content"]["by"],
+        entry["content"]["from"]["operator_id"],
+        entry["content"]["to"]["operator_id"],
+    ) == (ada["operator_id"], ada["operator_id"], bob["operator_id"])
     assert entry["content"]["at"] == entry["created_at"]
 
 
-def test_a_transfer_to_a_group_queues_it_there(team: Team, api) -> None:  # noqa: ANN001
+def test_a_transfer_to_a_group_queues_it_there(team: Team, api) -> None:
     ada, bob = team.invite("Ada"), team.invite("Bob")
     first, second = team.group("First", [ada["operator_id"]]), team.group("Second", [bob["operator_id"]])
     team.rules([], default_group_id=first["group_id"])
@@ -190,8 +207,12 @@ def test_a_transfer_to_a_group_queues_it_there(team: Team, api) -> None:  # noqa
     customer_writes(api, "420611000001")
     _deliver(team)
     session = _sessions(api, team)[0]
-    status, _ = api.call("POST", f"/sessions/{session['session_id']}/transfer", {"group_id": second["group_id"]},
-                         token=team.admin)
+    status, _ = api.call(
+        "POST",
+        f"/sessions/{session['session_id']}/transfer",
+        {"group_id": second["group_id"]},
+        token=team.admin,
+    )
     assert status == 200
     team.route()
     assert [s["session_id"] for s in team.waiting(second["group_id"])] == [session["session_id"]]
@@ -200,7 +221,7 @@ def test_a_transfer_to_a_group_queues_it_there(team: Team, api) -> None:  # noqa
     assert team.session(session["session_id"])["operator_id"] == bob["operator_id"]
 
 
-def test_only_the_assignee_or_an_admin_transfers(team: Team, api) -> None:  # noqa: ANN001
+def test_only_the_assignee_or_an_admin_transfers(team: Team, api) -> None:
     ada, bob = team.invite("Ada"), team.invite("Bob")
     group = team.group("Support", [ada["operator_id"], bob["operator_id"]])
     team.rules([], default_group_id=group["group_id"])
@@ -208,26 +229,31 @@ def test_only_the_assignee_or_an_admin_transfers(team: Team, api) -> None:  # no
     customer_writes(api, "420612000001")
     _deliver(team)
     session = _sessions(api, team)[0]
-    status, _ = api.call("POST", f"/sessions/{session['session_id']}/transfer", {"operator_id": bob["operator_id"]},
-                         token=team.token(bob))
+    status, _ = api.call(
+        "POST",
+        f"/sessions/{session['session_id']}/transfer",
+        {"operator_id": bob["operator_id"]},
+        token=team.token(bob),
+    )
     assert status == 403
 
 
-def test_a_transfer_to_nobody_is_a_422(team: Team, api) -> None:  # noqa: ANN001
+def test_a_transfer_to_nobody_is_a_422(team: Team, api) -> None:
     customer_writes(api, "420613000001")
     _deliver(team)
     session = _sessions(api, team)[0]
-    status, body = api.call("POST", f"/sessions/{session['session_id']}/transfer", {"operator_id": "ghost"},
-                            token=team.admin)
+    status, body = api.call(
+        "POST", f"/sessions/{session['session_id']}/transfer", {"operator_id": "ghost"}, token=team.admin
+    )
     assert (status, body["field"]) == (422, "operator_id")
 
 
-def test_waiting_sessions_need_a_group(team: Team, api) -> None:  # noqa: ANN001
+def test_waiting_sessions_need_a_group(team: Team, api) -> None:
     status, body = api.call("GET", "/sessions?operator_id=none", token=team.admin)
     assert (status, body["field"]) == (422, "group_id")
 
 
-def test_assigning_by_hand_moves_the_capacity_to_the_new_operator(team: Team, api) -> None:  # noqa: ANN001
+def test_assigning_by_hand_moves_the_capacity_to_the_new_operator(team: Team, api) -> None:
     ada, bob = team.invite("Ada", capacity=1), team.invite("Bob")
     group = team.group("Support", [ada["operator_id"], bob["operator_id"]])
     team.rules([], default_group_id=group["group_id"])
@@ -237,15 +263,21 @@ def test_assigning_by_hand_moves_the_capacity_to_the_new_operator(team: Team, ap
         _deliver(team)
     held = next(s for s in _sessions(api, team) if s.get("operator_id"))
     waiting = team.waiting(group["group_id"])[0]
-    status, _ = api.call("POST", f"/sessions/{held['session_id']}/assign", {"operator_id": bob["operator_id"]},
-                         token=team.admin)
+    status, _ = api.call(
+        "POST",
+        f"/sessions/{held['session_id']}/assign",
+        {"operator_id": bob["operator_id"]},
+        token=team.admin,
+    )
     assert status == 200
     team.route()
-    assert (team.operator(bob["operator_id"])["open_count"], team.session(waiting["session_id"])["operator_id"]) == (
-        1, ada["operator_id"])
+    assert (
+        team.operator(bob["operator_id"])["open_count"],
+        team.session(waiting["session_id"])["operator_id"],
+    ) == (1, ada["operator_id"])
 
 
-def test_a_reopened_session_goes_back_to_its_operator_when_they_have_room(team: Team, api) -> None:  # noqa: ANN001
+def test_a_reopened_session_goes_back_to_its_operator_when_they_have_room(team: Team, api) -> None:
     ada, bob = team.invite("Ada"), team.invite("Bob")
     group = team.group("Support", [ada["operator_id"], bob["operator_id"]])
     team.rules([], default_group_id=group["group_id"])
@@ -253,7 +285,9 @@ def test_a_reopened_session_goes_back_to_its_operator_when_they_have_room(team: 
     customer_writes(api, "420615000001")
     _deliver(team)
     session = _sessions(api, team)[0]
-    api.call("POST", f"/sessions/{session['session_id']}/resolve", {"outcome": "solved"}, token=team.token(ada))
+    api.call(
+        "POST", f"/sessions/{session['session_id']}/resolve", {"outcome": "solved"}, token=team.token(ada)
+    )
     team.route()
     team.online(bob)  # Bob was never assigned: round robin alone would pick him
     customer_writes(api, "420615000001", "One more thing")

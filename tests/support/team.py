@@ -27,19 +27,40 @@ class Team:
             total += delivered
         return total
 
-    def invite(self, name: str, capacity: int = 3, role: str = "operator", groups: list[str] | None = None,
-               languages: list[str] | None = None) -> dict[str, Any]:
-        status, body = self.api.call("POST", "/operators", {
-            "name": name, "email": f"{name.lower().replace(' ', '.')}@example.com", "role": role,
-            "capacity": capacity, "groups": groups or [], "languages": languages or []}, token=self.admin)
+    def invite(
+        self,
+        name: str,
+        capacity: int = 3,
+        role: str = "operator",
+        groups: list[str] | None = None,
+        languages: list[str] | None = None,
+    ) -> dict[str, Any]:
+        status, body = self.api.call(
+            "POST",
+            "/operators",
+            {
+                "name": name,
+                "email": f"{name.lower().replace(' ', '.')}@example.com",
+                "role": role,
+                "capacity": capacity,
+                "groups": groups or [],
+                "languages": languages or [],
+            },
+            token=self.admin,
+        )
         assert status == 201, body
         return body
 
     def token(self, operator: dict[str, Any]) -> str:
         return tokens.issue(self.tenant, operator["role"], operator["operator_id"])
 
-    def group(self, name: str, members: list[str] = (), mode: str = "round_robin",
-              business_hours: dict[str, Any] | None = None) -> dict[str, Any]:
+    def group(
+        self,
+        name: str,
+        members: list[str] = (),
+        mode: str = "round_robin",
+        business_hours: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {"name": name, "members": list(members), "routing_mode": mode}
         if business_hours:
             body["business_hours"] = business_hours
@@ -48,13 +69,15 @@ class Team:
         return created
 
     def rules(self, rules: list[dict[str, Any]], default_group_id: str | None = None) -> None:
-        status, body = self.api.call("PUT", "/routing-rules", {"rules": rules,
-                                                               "default_group_id": default_group_id},
-                                     token=self.admin)
+        status, body = self.api.call(
+            "PUT", "/routing-rules", {"rules": rules, "default_group_id": default_group_id}, token=self.admin
+        )
         assert status == 200, body
 
     def online(self, operator: dict[str, Any], status: str = "online") -> dict[str, Any]:
-        code, body = self.api.call("PUT", "/operators/me/presence", {"status": status}, token=self.token(operator))
+        code, body = self.api.call(
+            "PUT", "/operators/me/presence", {"status": status}, token=self.token(operator)
+        )
         assert code == 200, body
         return body
 
@@ -65,16 +88,18 @@ class Team:
         return self.api.call("GET", f"/sessions/{session_id}", token=self.admin)[1]
 
     def waiting(self, group_id: str) -> list[dict[str, Any]]:
-        status, body = self.api.call("GET", f"/sessions?group_id={group_id}&operator_id=none&limit=100",
-                                     token=self.admin)
+        status, body = self.api.call(
+            "GET", f"/sessions?group_id={group_id}&operator_id=none&limit=100", token=self.admin
+        )
         assert status == 200, body
         return body["items"]
 
 
 def customer_writes(api: Any, sender: str, text: str = "Hello", phone_number_id: str | None = None) -> None:
     """A customer's message, timestamped now (the 24-hour window is open)."""
-    message = text_message(sender=sender, body=text, timestamp=int(clock.now().timestamp()),
-                           name=f"Customer {sender[-4:]}")
+    message = text_message(
+        sender=sender, body=text, timestamp=int(clock.now().timestamp()), name=f"Customer {sender[-4:]}"
+    )
     body = envelope([message], **({"phone_number_id": phone_number_id} if phone_number_id else {}))
     raw, headers = signed(body)
     status, reply = api.call("POST", "/webhooks/whatsapp", raw, headers=headers)

@@ -57,10 +57,17 @@ class CognitoIdentity:
     def invite(self, tenant_id: str, email: str, name: str, role: str) -> Invited:
         try:
             response = aws.client("cognito-idp").admin_create_user(
-                UserPoolId=self.user_pool_id, Username=email, DesiredDeliveryMediums=["EMAIL"],
-                UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"},
-                                {"Name": "name", "Value": name}, {"Name": TENANT_ATTRIBUTE, "Value": tenant_id},
-                                {"Name": ROLE_ATTRIBUTE, "Value": role}])
+                UserPoolId=self.user_pool_id,
+                Username=email,
+                DesiredDeliveryMediums=["EMAIL"],
+                UserAttributes=[
+                    {"Name": "email", "Value": email},
+                    {"Name": "email_verified", "Value": "true"},
+                    {"Name": "name", "Value": name},
+                    {"Name": TENANT_ATTRIBUTE, "Value": tenant_id},
+                    {"Name": ROLE_ATTRIBUTE, "Value": role},
+                ],
+            )
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "UsernameExistsException":
                 raise IdentityTaken(email) from exc
@@ -71,8 +78,10 @@ class CognitoIdentity:
 
     def set_role(self, username: str, role: str) -> None:
         aws.client("cognito-idp").admin_update_user_attributes(
-            UserPoolId=self.user_pool_id, Username=username,
-            UserAttributes=[{"Name": ROLE_ATTRIBUTE, "Value": role}])
+            UserPoolId=self.user_pool_id,
+            Username=username,
+            UserAttributes=[{"Name": ROLE_ATTRIBUTE, "Value": role}],
+        )
 
     def set_disabled(self, username: str, disabled: bool) -> None:
         client = aws.client("cognito-idp")

@@ -76,31 +76,57 @@ class OperatorRepository:
         wanted = [keys.operator(tenant_id, o) for o in operator_ids]
         found: list[dict[str, Any]] = []
         for start in range(0, len(wanted), 100):
-            found.extend(self.table.get_many(wanted[start:start + 100], consistent=True))
+            found.extend(self.table.get_many(wanted[start : start + 100], consistent=True))
         return found
 
     def list(self, tenant_id: str, cursor: str | None, limit: int) -> Page:
         partition = keys.operators_index(tenant_id)
-        return query_page(self.table, keys.GSI1_PK, partition, cursor, limit, IndexName=keys.GSI1,
-                          KeyConditionExpression="gsi1pk = :pk", ExpressionAttributeValues={":pk": partition})
+        return query_page(
+            self.table,
+            keys.GSI1_PK,
+            partition,
+            cursor,
+            limit,
+            IndexName=keys.GSI1,
+            KeyConditionExpression="gsi1pk = :pk",
+            ExpressionAttributeValues={":pk": partition},
+        )
 
     def email_taken(self, tenant_id: str, email: str) -> bool:
         return self.table.get(keys.operator_email(tenant_id, email), consistent=True) is not None
 
-    def create(self, tenant_id: str, fields: dict[str, Any], groups: list[str], now_iso: str) -> dict[str, Any]:
+    def create(
+        self, tenant_id: str, fields: dict[str, Any], groups: list[str], now_iso: str
+    ) -> dict[str, Any]:
         """The operator, its unique email and its memberships, at once; EmailTaken or Missing (a group)."""
         operator_id = fields["operator_id"]
-        item = {**keys.operator(tenant_id, operator_id), keys.GSI1_PK: keys.operators_index(tenant_id),
-                keys.GSI1_SK: f"{now_iso}#{operator_id}", "tenant_id": tenant_id, **fields,
-                "group_ids": {g: True for g in groups}, "open_count": 0, "presence": "offline",
-                "presence_expires_at": 0, "created_at": now_iso, "updated_at": now_iso}
+        item = {
+            **keys.operator(tenant_id, operator_id),
+            keys.GSI1_PK: keys.operators_index(tenant_id),
+            keys.GSI1_SK: f"{now_iso}#{operator_id}",
+            "tenant_id": tenant_id,
+            **fields,
+            "group_ids": {g: True for g in groups},
+            "open_count": 0,
+            "presence": "offline",
+            "presence_expires_at": 0,
+            "created_at": now_iso,
+            "updated_at": now_iso,
+        }
         tx = Transaction()
         tx.put(item, condition="attribute_not_exists(pk)")
-        tx.put({**keys.operator_email(tenant_id, fields["email"]), "operator_id": operator_id},
-               condition="attribute_not_exists(pk)")
+        tx.put(
+            {**keys.operator_email(tenant_id, fields["email"]), "operator_id": operator_id},
+            condition="attribute_not_exists(pk)",
+        )
         for group_id in groups:
-            tx.update(keys.group(tenant_id, group_id), "SET members.#o = :t", {":t": True}, {"#o": operator_id},
-                      condition="attribute_exists(pk)")
+            tx.update(
+                keys.group(tenant_id, group_id),
+                "SET members.#o = :t",
+                {":t": True},
+                {"#o": operator_id},
+                condition="attribute_exists(pk)",
+            )
         try:
             self.table.commit(tx)
         except TransactionConflict as conflict:
@@ -111,8 +137,15 @@ class OperatorRepository:
             raise
         return item
 
-    def update(self, tenant_id: str, operator_id: str, fields: dict[str, Any], add_groups: list[str],
-               remove_groups: list[str], now_iso: str) -> dict[str, Any]:
+    def update(
+        self,
+        tenant_id: str,
+        operator_id: str,
+        fields: dict[str, Any],
+        add_groups: list[str],
+        remove_groups: list[str],
+        now_iso: str,
+    ) -> dict[str, Any]:
         """Profile fields, and memberships added or removed on both sides; Missing when the operator (or
         an added group) does not exist."""
         sets = ["updated_at = :now"]
@@ -132,11 +165,21 @@ class OperatorRepository:
             removes.append(f"group_ids.#r{index}")
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
         tx = Transaction()
-        tx.update(keys.operator(tenant_id, operator_id), expression, values, names or None,
-                  condition="attribute_exists(pk)")
+        tx.update(
+            keys.operator(tenant_id, operator_id),
+            expression,
+            values,
+            names or None,
+            condition="attribute_exists(pk)",
+        )
         for group_id in add_groups:
-            tx.update(keys.group(tenant_id, group_id), "SET members.#o = :t", {":t": True}, {"#o": operator_id},
-                      condition="attribute_exists(pk)")
+            tx.update(
+                keys.group(tenant_id, group_id),
+                "SET members.#o = :t",
+                {":t": True},
+                {"#o": operator_id},
+                condition="attribute_exists(pk)",
+            )
         for group_id in remove_groups:
             tx.update(keys.group(tenant_id, group_id), "REMOVE members.#o", names={"#o": operator_id})
         try:
@@ -171,8 +214,9 @@ class OperatorRepository:
             raise
 
     # -- presence ------------------------------------------------------------------------------------
-    def set_presence(self, tenant_id: str, operator_id: str, status: str, now_iso: str,
-                     expires_epoch: int) -> dict[str, Any]:
+    def set_presence(
+        self, tenant_id: str, operator_id: str, status: str, now_iso: str, expires_epoch: int
+    ) -> dict[str, Any]:
         """The new presence; returns the item as it was before (None fields when it had none). Online and
         away expire at ``expires_epoch`` (the sweep finds them in the presence index); offline does not."""
         values: dict[str, Any] = {":p": status, ":now": now_iso, ":e": expires_epoch}
@@ -188,8 +232,13 @@ class OperatorRepository:
             values[":gsk"] = presence_sort_key(expires_epoch, tenant_id, operator_id)
         condition = "attribute_exists(pk)" + ("" if status == "offline" else " AND disabled = :false")
         try:
-            return self.table.update(keys.operator(tenant_id, operator_id), expression, values,
-                                     condition=condition, return_values="ALL_OLD")
+            return self.table.update(
+                keys.operator(tenant_id, operator_id),
+                expression,
+                values,
+                condition=condition,
+                return_values="ALL_OLD",
+            )
         except ClientError as exc:
             if not is_conditional_failure(exc):
                 raise
@@ -198,10 +247,14 @@ class OperatorRepository:
     def expired_presences(self, shard: int, now_epoch: int, limit: int = 100) -> list[dict[str, Any]]:
         """Operators of any tenant whose online/away presence expired (a key range of the index)."""
         response = self.table.query(
-            IndexName=keys.GSI2, KeyConditionExpression="gsi2pk = :pk AND gsi2sk < :upto",
-            ExpressionAttributeValues={":pk": keys.presence_index(shard),
-                                       ":upto": f"{now_epoch:0{_EPOCH_DIGITS}d}#"},
-            Limit=limit)
+            IndexName=keys.GSI2,
+            KeyConditionExpression="gsi2pk = :pk AND gsi2sk < :upto",
+            ExpressionAttributeValues={
+                ":pk": keys.presence_index(shard),
+                ":upto": f"{now_epoch:0{_EPOCH_DIGITS}d}#",
+            },
+            Limit=limit,
+        )
         return response["Items"]
 
     def expire_presence(self, tenant_id: str, operator_id: str, now_iso: str, now_epoch: int) -> str | None:
@@ -211,7 +264,9 @@ class OperatorRepository:
                 keys.operator(tenant_id, operator_id),
                 "SET presence = :off, presence_at = :now, presence_expires_at = :zero REMOVE gsi2pk, gsi2sk",
                 {":off": "offline", ":now": now_iso, ":zero": 0, ":epoch": now_epoch},
-                condition="attribute_exists(pk) AND presence_expires_at <= :epoch", return_values="ALL_OLD")
+                condition="attribute_exists(pk) AND presence_expires_at <= :epoch",
+                return_values="ALL_OLD",
+            )
         except ClientError as exc:
             if not is_conditional_failure(exc):
                 raise
@@ -232,19 +287,41 @@ class GroupRepository:
 
     def list(self, tenant_id: str, cursor: str | None, limit: int) -> Page:
         partition = keys.groups_index(tenant_id)
-        return query_page(self.table, keys.GSI1_PK, partition, cursor, limit, IndexName=keys.GSI1,
-                          KeyConditionExpression="gsi1pk = :pk", ExpressionAttributeValues={":pk": partition})
+        return query_page(
+            self.table,
+            keys.GSI1_PK,
+            partition,
+            cursor,
+            limit,
+            IndexName=keys.GSI1,
+            KeyConditionExpression="gsi1pk = :pk",
+            ExpressionAttributeValues={":pk": partition},
+        )
 
-    def create(self, tenant_id: str, fields: dict[str, Any], members: list[str], now_iso: str) -> dict[str, Any]:
+    def create(
+        self, tenant_id: str, fields: dict[str, Any], members: list[str], now_iso: str
+    ) -> dict[str, Any]:
         group_id = fields["group_id"]
-        item = {**keys.group(tenant_id, group_id), keys.GSI1_PK: keys.groups_index(tenant_id),
-                keys.GSI1_SK: f"{now_iso}#{group_id}", "tenant_id": tenant_id, **fields,
-                "members": {m: True for m in members}, "created_at": now_iso, "updated_at": now_iso}
+        item = {
+            **keys.group(tenant_id, group_id),
+            keys.GSI1_PK: keys.groups_index(tenant_id),
+            keys.GSI1_SK: f"{now_iso}#{group_id}",
+            "tenant_id": tenant_id,
+            **fields,
+            "members": {m: True for m in members},
+            "created_at": now_iso,
+            "updated_at": now_iso,
+        }
         tx = Transaction()
         tx.put(item, condition="attribute_not_exists(pk)")
         for operator_id in members:
-            tx.update(keys.operator(tenant_id, operator_id), "SET group_ids.#g = :t", {":t": True},
-                      {"#g": group_id}, condition="attribute_exists(pk)")
+            tx.update(
+                keys.operator(tenant_id, operator_id),
+                "SET group_ids.#g = :t",
+                {":t": True},
+                {"#g": group_id},
+                condition="attribute_exists(pk)",
+            )
         try:
             self.table.commit(tx)
         except TransactionConflict as conflict:
@@ -253,8 +330,15 @@ class GroupRepository:
             raise
         return item
 
-    def update(self, tenant_id: str, group_id: str, fields: dict[str, Any], add: list[str], remove: list[str],
-               now_iso: str) -> dict[str, Any]:
+    def update(
+        self,
+        tenant_id: str,
+        group_id: str,
+        fields: dict[str, Any],
+        add: list[str],
+        remove: list[str],
+        now_iso: str,
+    ) -> dict[str, Any]:
         sets = ["updated_at = :now"]
         values: dict[str, Any] = {":now": now_iso}
         names: dict[str, str] = {}
@@ -272,11 +356,21 @@ class GroupRepository:
             removes.append(f"members.#r{index}")
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
         tx = Transaction()
-        tx.update(keys.group(tenant_id, group_id), expression, values, names or None,
-                  condition="attribute_exists(pk)")
+        tx.update(
+            keys.group(tenant_id, group_id),
+            expression,
+            values,
+            names or None,
+            condition="attribute_exists(pk)",
+        )
         for operator_id in add:
-            tx.update(keys.operator(tenant_id, operator_id), "SET group_ids.#g = :t", {":t": True},
-                      {"#g": group_id}, condition="attribute_exists(pk)")
+            tx.update(
+                keys.operator(tenant_id, operator_id),
+                "SET group_ids.#g = :t",
+                {":t": True},
+                {"#g": group_id},
+                condition="attribute_exists(pk)",
+            )
         for operator_id in remove:
             tx.update(keys.operator(tenant_id, operator_id), "REMOVE group_ids.#g", names={"#g": group_id})
         try:
@@ -303,8 +397,16 @@ class GroupRepository:
     def waiting(self, tenant_id: str, group_id: str, limit: int, cursor: str | None = None) -> Page:
         """The group's queue, oldest first (a strongly consistent read of its partition)."""
         partition = keys.group_queue_partition(tenant_id, group_id)
-        return query_page(self.table, keys.PK, partition, cursor, limit, ConsistentRead=True,
-                          KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": partition})
+        return query_page(
+            self.table,
+            keys.PK,
+            partition,
+            cursor,
+            limit,
+            ConsistentRead=True,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": partition},
+        )
 
 
 class TeamSettingsRepository:
@@ -316,20 +418,36 @@ class TeamSettingsRepository:
     def routing_rules(self, tenant_id: str) -> dict[str, Any]:
         return plain(self.table.get(keys.routing_rules(tenant_id)) or {})
 
-    def put_routing_rules(self, tenant_id: str, rules: list[dict[str, Any]], default_group_id: str | None,
-                          now_iso: str) -> dict[str, Any]:
-        item = {**keys.routing_rules(tenant_id), "rules": rules, "default_group_id": default_group_id,
-                "updated_at": now_iso}
+    def put_routing_rules(
+        self, tenant_id: str, rules: list[dict[str, Any]], default_group_id: str | None, now_iso: str
+    ) -> dict[str, Any]:
+        item = {
+            **keys.routing_rules(tenant_id),
+            "rules": rules,
+            "default_group_id": default_group_id,
+            "updated_at": now_iso,
+        }
         self.table.put(item)
         return item
 
     def channel_hours(self, tenant_id: str, channel_id: str) -> dict[str, Any]:
         return plain(self.table.get(keys.channel_hours(tenant_id, channel_id)) or {})
 
-    def put_channel_hours(self, tenant_id: str, channel_id: str, business_hours: dict[str, Any] | None,
-                          away_message: str | None, now_iso: str) -> dict[str, Any]:
-        item = {**keys.channel_hours(tenant_id, channel_id), "channel_id": channel_id,
-                "business_hours": business_hours, "away_message": away_message, "updated_at": now_iso}
+    def put_channel_hours(
+        self,
+        tenant_id: str,
+        channel_id: str,
+        business_hours: dict[str, Any] | None,
+        away_message: str | None,
+        now_iso: str,
+    ) -> dict[str, Any]:
+        item = {
+            **keys.channel_hours(tenant_id, channel_id),
+            "channel_id": channel_id,
+            "business_hours": business_hours,
+            "away_message": away_message,
+            "updated_at": now_iso,
+        }
         self.table.put(item)
         return item
 
@@ -342,21 +460,34 @@ class CannedResponseRepository:
         return self.table.get(keys.canned_response(tenant_id, response_id))
 
     def create(self, tenant_id: str, fields: dict[str, Any], now_iso: str) -> dict[str, Any]:
-        item = {**keys.canned_response(tenant_id, fields["canned_response_id"]), "tenant_id": tenant_id, **fields,
-                keys.GSI1_PK: keys.canned_index(tenant_id, fields.get("owner_id")),
-                keys.GSI1_SK: f"{fields['shortcut'].lower()}#{fields['canned_response_id']}",
-                "created_at": now_iso, "updated_at": now_iso}
+        item = {
+            **keys.canned_response(tenant_id, fields["canned_response_id"]),
+            "tenant_id": tenant_id,
+            **fields,
+            keys.GSI1_PK: keys.canned_index(tenant_id, fields.get("owner_id")),
+            keys.GSI1_SK: f"{fields['shortcut'].lower()}#{fields['canned_response_id']}",
+            "created_at": now_iso,
+            "updated_at": now_iso,
+        }
         self.table.put(item, condition="attribute_not_exists(pk)")
         return item
 
-    def update(self, tenant_id: str, current: dict[str, Any], fields: dict[str, Any],
-               now_iso: str) -> dict[str, Any]:
-        merged = {**current, **fields, "updated_at": now_iso,
-                  keys.GSI1_SK: f"{fields.get('shortcut', current['shortcut']).lower()}#"
-                                f"{current['canned_response_id']}"}
+    def update(
+        self, tenant_id: str, current: dict[str, Any], fields: dict[str, Any], now_iso: str
+    ) -> dict[str, Any]:
+        merged = {
+            **current,
+            **fields,
+            "updated_at": now_iso,
+            keys.GSI1_SK: f"{fields.get('shortcut', current['shortcut']).lower()}#"
+            f"{current['canned_response_id']}",
+        }
         try:
-            self.table.put(merged, condition="updated_at = :seen",
-                           ExpressionAttributeValues={":seen": current["updated_at"]})
+            self.table.put(
+                merged,
+                condition="updated_at = :seen",
+                ExpressionAttributeValues={":seen": current["updated_at"]},
+            )
         except ClientError as exc:
             if not is_conditional_failure(exc):
                 raise
@@ -369,9 +500,16 @@ class CannedResponseRepository:
     def search(self, tenant_id: str, owner_id: str | None, prefix: str, limit: int) -> list[dict[str, Any]]:
         partition = keys.canned_index(tenant_id, owner_id)
         if not prefix:
-            return self.table.query(IndexName=keys.GSI1, KeyConditionExpression="gsi1pk = :pk",
-                                    ExpressionAttributeValues={":pk": partition}, Limit=limit)["Items"]
+            return self.table.query(
+                IndexName=keys.GSI1,
+                KeyConditionExpression="gsi1pk = :pk",
+                ExpressionAttributeValues={":pk": partition},
+                Limit=limit,
+            )["Items"]
         response = self.table.query(
-            IndexName=keys.GSI1, KeyConditionExpression="gsi1pk = :pk AND begins_with(gsi1sk, :p)",
-            ExpressionAttributeValues={":pk": partition, ":p": prefix.lower()}, Limit=limit)
+            IndexName=keys.GSI1,
+            KeyConditionExpression="gsi1pk = :pk AND begins_with(gsi1sk, :p)",
+            ExpressionAttributeValues={":pk": partition, ":p": prefix.lower()},
+            Limit=limit,
+        )
         return response["Items"]

@@ -15,7 +15,14 @@ from switchboard.clients.eventbus import DomainEvent
 from switchboard.domain import sessions
 from switchboard.errors import Conflict
 from switchboard.outbound.models import SendMessageRequest
-from switchboard.outbound.sending import Caller, build_outgoing, commit_and_enqueue, fingerprint, idempotency_item, message_record
+from switchboard.outbound.sending import (
+    Caller,
+    build_outgoing,
+    commit_and_enqueue,
+    fingerprint,
+    idempotency_item,
+    message_record,
+)
 from switchboard.outbound.store import Staging
 from switchboard.services import Services
 from switchboard.storage.routing import RoutingStore
@@ -24,8 +31,9 @@ logger = Logger(service="session_routing", child=True)
 SENDER = "away_message"
 
 
-def send_once(services: Services, tenant_id: str, session: dict[str, Any], text: str | None,
-              now: datetime) -> list[DomainEvent]:
+def send_once(
+    services: Services, tenant_id: str, session: dict[str, Any], text: str | None, now: datetime
+) -> list[DomainEvent]:
     """The away message for this session, unless it was sent already (``away_sent_at``). A retry after a
     crash between the send and the mark replays the same send (its idempotency key is the session's)."""
     if not text or session.get("away_sent_at"):
@@ -44,13 +52,30 @@ def send_once(services: Services, tenant_id: str, session: dict[str, Any], text:
     print_ = fingerprint("away", session["session_id"])
     try:
         outgoing = build_outgoing(services, caller, session, channel, request)
-        message = message_record(tenant_id, channel.channel_id, outgoing, session["session_id"],
-                                 session.get("contact_id"), SENDER, clock.iso(now))
-        accepted = commit_and_enqueue(services, Staging(message, idempotency_item(tenant_id, key, print_, message)),
-                                      tenant_id, key, print_)
+        message = message_record(
+            tenant_id,
+            channel.channel_id,
+            outgoing,
+            session["session_id"],
+            session.get("contact_id"),
+            SENDER,
+            clock.iso(now),
+        )
+        accepted = commit_and_enqueue(
+            services,
+            Staging(message, idempotency_item(tenant_id, key, print_, message)),
+            tenant_id,
+            key,
+            print_,
+        )
     except Conflict as refused:
         logger.info("away message not sent", session_id=session["session_id"], code=refused.code)
         return []
     RoutingStore(services.table).mark_away_sent(tenant_id, session["session_id"], clock.iso(now))
-    return [DomainEvent("session.away_message_sent", tenant_id, {
-        "session_id": session["session_id"], "message_id": accepted.message["message_id"]})]
+    return [
+        DomainEvent(
+            "session.away_message_sent",
+            tenant_id,
+            {"session_id": session["session_id"], "message_id": accepted.message["message_id"]},
+        )
+    ]

@@ -21,7 +21,14 @@ if TYPE_CHECKING:  # who calls: a shared rule the API builds from the token
     from switchboard.api.auth import Principal
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
-FIELDS = {"contact.name", "contact.email", "contact.phone", "contact.language", "operator.name", "operator.email"}
+FIELDS = {
+    "contact.name",
+    "contact.email",
+    "contact.phone",
+    "contact.language",
+    "operator.name",
+    "operator.email",
+}
 _ATTRIBUTE = re.compile(r"^contact\.attributes\.([A-Za-z0-9_.-]{1,64})$")
 
 
@@ -43,9 +50,14 @@ def check_placeholders(text: str, field: str = "text") -> list[str]:
 
 def render(text: str, contact: dict[str, Any], operator: dict[str, Any]) -> str:
     phones, emails = contact.get("phones") or [], contact.get("emails") or []
-    values = {"contact.name": contact.get("name"), "contact.email": emails[0] if emails else None,
-              "contact.phone": phones[0] if phones else None, "contact.language": contact.get("language"),
-              "operator.name": operator.get("name"), "operator.email": operator.get("email")}
+    values = {
+        "contact.name": contact.get("name"),
+        "contact.email": emails[0] if emails else None,
+        "contact.phone": phones[0] if phones else None,
+        "contact.language": contact.get("language"),
+        "operator.name": operator.get("name"),
+        "operator.email": operator.get("email"),
+    }
 
     def value_of(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -54,8 +66,9 @@ def render(text: str, contact: dict[str, Any], operator: dict[str, Any]) -> str:
         if name not in FIELDS and not attribute:
             raise UnknownPlaceholder(f"unknown placeholder {{{{{name}}}}}", field="text", placeholder=name)
         if value is None or value == "":
-            raise UnknownPlaceholder(f"the contact has no value for {{{{{name}}}}}", field="text",
-                                     placeholder=name)
+            raise UnknownPlaceholder(
+                f"the contact has no value for {{{{{name}}}}}", field="text", placeholder=name
+            )
         return str(value)
 
     return PLACEHOLDER.sub(value_of, text)
@@ -83,13 +96,25 @@ def create(services: Services, principal: Principal, request: CannedCreate) -> d
         principal.require_admin()
     check_placeholders(request.text)
     response_id = ids.new_id()
-    fields = {"canned_response_id": response_id, "shortcut": request.shortcut, "text": request.text,
-              "scope": request.scope, "owner_id": principal.operator_id if request.scope == "personal" else None,
-              "attachments": [a.model_dump(exclude_none=True) for a in request.attachments],
-              "by": principal.operator_id}
+    fields = {
+        "canned_response_id": response_id,
+        "shortcut": request.shortcut,
+        "text": request.text,
+        "scope": request.scope,
+        "owner_id": principal.operator_id if request.scope == "personal" else None,
+        "attachments": [a.model_dump(exclude_none=True) for a in request.attachments],
+        "by": principal.operator_id,
+    }
     item = services.canned_responses.create(principal.tenant_id, fields, clock.iso(clock.now()))
-    services.bus.publish([DomainEvent("canned_response.created", principal.tenant_id, {
-        "canned_response_id": response_id, "scope": request.scope, "by": principal.operator_id})])
+    services.bus.publish(
+        [
+            DomainEvent(
+                "canned_response.created",
+                principal.tenant_id,
+                {"canned_response_id": response_id, "scope": request.scope, "by": principal.operator_id},
+            )
+        ]
+    )
     return view(item)
 
 
@@ -97,12 +122,15 @@ def search(services: Services, principal: Principal, prefix: str, limit: int) ->
     """The tenant's and the caller's own, by shortcut prefix, in shortcut order."""
     repo = services.canned_responses
     found = repo.search(principal.tenant_id, None, prefix, limit) + repo.search(
-        principal.tenant_id, principal.operator_id, prefix, limit)
+        principal.tenant_id, principal.operator_id, prefix, limit
+    )
     found.sort(key=lambda item: (str(item["shortcut"]).lower(), str(item["canned_response_id"])))
     return [view(item) for item in found[:limit]]
 
 
-def update(services: Services, principal: Principal, response_id: str, request: CannedPatch) -> dict[str, Any]:
+def update(
+    services: Services, principal: Principal, response_id: str, request: CannedPatch
+) -> dict[str, Any]:
     current = _visible(services.canned_responses.get(principal.tenant_id, response_id), principal)
     _may_write(current, principal)
     fields = request.model_dump(exclude_unset=True, exclude_none=True)
@@ -123,14 +151,19 @@ def delete(services: Services, principal: Principal, response_id: str) -> None:
     services.canned_responses.delete(principal.tenant_id, response_id)
 
 
-def rendered_for(services: Services, principal: Principal, response_id: str,
-                 session_id: str) -> tuple[dict[str, Any], str]:
+def rendered_for(
+    services: Services, principal: Principal, response_id: str, session_id: str
+) -> tuple[dict[str, Any], str]:
     """The canned response and its text rendered for the session's contact and the calling operator."""
     item = _visible(services.canned_responses.get(principal.tenant_id, response_id), principal)
     session = services.sessions.get(principal.tenant_id, session_id)
     if session is None:
         raise NotFound("no such session", session_id=session_id)
-    contact = services.contacts.get(principal.tenant_id, session["contact_id"]) if session.get("contact_id") else None
+    contact = (
+        services.contacts.get(principal.tenant_id, session["contact_id"])
+        if session.get("contact_id")
+        else None
+    )
     operator = services.operators.get(principal.tenant_id, principal.operator_id) or {}
     if not operator and "operator." in item["text"]:
         raise Forbidden("you are not in this tenant's operator directory")

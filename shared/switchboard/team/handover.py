@@ -33,25 +33,46 @@ def take(services: Services, principal: Principal, session_id: str) -> dict[str,
         raise Conflict("the session is not waiting in a queue", code="session_not_waiting")
     group_id = str(session["queued_group_id"])
     now = clock.now()
-    result = RoutingStore(services.table).assign(t, session_id, principal.operator_id, group_id, clock.iso(now),
-                                                 int(now.timestamp()), None, queued_at=str(session["queued_at"]),
-                                                 require_online=False, by=principal.operator_id)
+    result = RoutingStore(services.table).assign(
+        t,
+        session_id,
+        principal.operator_id,
+        group_id,
+        clock.iso(now),
+        int(now.timestamp()),
+        None,
+        queued_at=str(session["queued_at"]),
+        require_online=False,
+        by=principal.operator_id,
+    )
     if result is Assignment.OPERATOR_UNAVAILABLE:
         operator = services.operators.get(t, principal.operator_id, consistent=True)
         if operator is None or group_id not in (operator.get("group_ids") or {}):
             raise Forbidden("only the group's members take its sessions")
         if operator.get("disabled"):
             raise Forbidden("you are disabled")
-        raise Conflict("you are at your capacity", code="operator_at_capacity",
-                       capacity=int(operator.get("capacity") or 0))
+        raise Conflict(
+            "you are at your capacity",
+            code="operator_at_capacity",
+            capacity=int(operator.get("capacity") or 0),
+        )
     if result is not Assignment.ASSIGNED:
         raise Conflict("someone took the session first", code="session_taken")
-    services.bus.publish([DomainEvent("session.taken", t, {"session_id": session_id, "group_id": group_id,
-                                                           "operator_id": principal.operator_id})])
+    services.bus.publish(
+        [
+            DomainEvent(
+                "session.taken",
+                t,
+                {"session_id": session_id, "group_id": group_id, "operator_id": principal.operator_id},
+            )
+        ]
+    )
     return _session(services, t, session_id)
 
 
-def transfer(services: Services, principal: Principal, session_id: str, request: TransferRequest) -> dict[str, Any]:
+def transfer(
+    services: Services, principal: Principal, session_id: str, request: TransferRequest
+) -> dict[str, Any]:
     """To an operator (within their capacity) or to a group (its queue; routing drains it). Only the
     assigned operator or an admin transfers."""
     t = principal.tenant_id
@@ -69,23 +90,64 @@ def transfer(services: Services, principal: Principal, session_id: str, request:
     now_iso = clock.iso(clock.now())
     entry_id = ids.new_id()
     source = {"operator_id": session.get("operator_id"), "group_id": session.get("group_id")}
-    target = {"operator_id": request.operator_id, "group_id": request.group_id or (
-        session.get("group_id") if request.operator_id else None)}
-    text = f"Transferred from {source['operator_id'] or source['group_id'] or 'nobody'} to " \
-           f"{target['operator_id'] or target['group_id']} by {principal.operator_id}"
-    timeline = {"message_id": entry_id, "session_id": session_id, "tenant_id": t, "direction": "internal",
-                "kind": "system", "text": text, "sent_at": now_iso, "created_at": now_iso,
-                "content": {"event": "transferred", "by": principal.operator_id, "from": source, "to": target,
-                            "at": now_iso, **({"note": request.note} if request.note else {})}}
+    target = {
+        "operator_id": request.operator_id,
+        "group_id": request.group_id or (session.get("group_id") if request.operator_id else None),
+    }
+    text = (
+        f"Transferred from {source['operator_id'] or source['group_id'] or 'nobody'} to "
+        f"{target['operator_id'] or target['group_id']} by {principal.operator_id}"
+    )
+    timeline = {
+        "message_id": entry_id,
+        "session_id": session_id,
+        "tenant_id": t,
+        "direction": "internal",
+        "kind": "system",
+        "text": text,
+        "sent_at": now_iso,
+        "created_at": now_iso,
+        "content": {
+            "event": "transferred",
+            "by": principal.operator_id,
+            "from": source,
+            "to": target,
+            "at": now_iso,
+            **({"note": request.note} if request.note else {}),
+        },
+    }
     store = RoutingStore(services.table)
-    waiting_in = (str(session["queued_group_id"]), str(session["queued_at"])) if session.get("queued_at") else None
-    result = store.transfer(t, session_id, session.get("counted_operator_id"), request.operator_id,
-                            target["group_id"], now_iso, timeline, waiting_in)
+    waiting_in = (
+        (str(session["queued_group_id"]), str(session["queued_at"])) if session.get("queued_at") else None
+    )
+    result = store.transfer(
+        t,
+        session_id,
+        session.get("counted_operator_id"),
+        request.operator_id,
+        target["group_id"],
+        now_iso,
+        timeline,
+        waiting_in,
+    )
     if result is Assignment.OPERATOR_UNAVAILABLE:
         raise Conflict("that operator is at capacity or disabled", code="operator_at_capacity")
     if result is not Assignment.ASSIGNED:
         raise Conflict("the session changed meanwhile; try again", code="session_changed")
-    services.bus.publish([DomainEvent("session.transferred", t, {
-        "session_id": session_id, "from": source, "to": target, "by": principal.operator_id, "at": now_iso,
-        "from_operator_id": session.get("counted_operator_id")})])
+    services.bus.publish(
+        [
+            DomainEvent(
+                "session.transferred",
+                t,
+                {
+                    "session_id": session_id,
+                    "from": source,
+                    "to": target,
+                    "by": principal.operator_id,
+                    "at": now_iso,
+                    "from_operator_id": session.get("counted_operator_id"),
+                },
+            )
+        ]
+    )
     return _session(services, t, session_id)

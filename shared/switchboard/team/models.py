@@ -12,7 +12,9 @@ Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[0-9A-Za-z_.:
 Role = Literal["operator", "admin"]
 Presence = Literal["online", "away", "offline"]
 RoutingMode = Literal["round_robin", "least_busy", "offer"]
-Language = Annotated[str, Field(min_length=2, max_length=16, pattern=r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$")]
+Language = Annotated[
+    str, Field(min_length=2, max_length=16, pattern=r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$")
+]
 MAX_CAPACITY = 100
 
 

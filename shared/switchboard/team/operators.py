@@ -16,6 +16,7 @@ from switchboard.team.models import ADMIN_FIELDS, GroupCreate, GroupPatch, Opera
 if TYPE_CHECKING:  # who calls: a shared rule the API builds from the token
     from switchboard.api.auth import Principal
 
+
 def presented(item: dict[str, Any]) -> dict[str, Any]:
     """The operator as the API shows it: presence evaluated on read (an expired heartbeat is offline, even
     before the sweep has written it)."""
@@ -23,8 +24,9 @@ def presented(item: dict[str, Any]) -> dict[str, Any]:
     expires = int(view.get("presence_expires_at") or 0)
     if view.get("presence") != "offline" and expires <= int(clock.now().timestamp()):
         view["presence"] = "offline"
-    view["presence_expires_at"] = (clock.iso(clock.from_unix(expires)) if view["presence"] != "offline"
-                                   else None)
+    view["presence_expires_at"] = (
+        clock.iso(clock.from_unix(expires)) if view["presence"] != "offline" else None
+    )
     return view
 
 
@@ -45,23 +47,42 @@ def invite(services: Services, principal: Principal, request: OperatorInvite) ->
         invited = services.identity.invite(t, email, request.name, request.role)
     except IdentityTaken as taken:
         raise Conflict("this email already signs in to Switchboard", code="email_taken") from taken
-    fields = {"operator_id": invited.operator_id, "username": invited.username, "name": request.name,
-              "email": email, "role": request.role, "languages": request.languages, "capacity": request.capacity,
-              "disabled": False, "invited_by": principal.operator_id}
+    fields = {
+        "operator_id": invited.operator_id,
+        "username": invited.username,
+        "name": request.name,
+        "email": email,
+        "role": request.role,
+        "languages": request.languages,
+        "capacity": request.capacity,
+        "disabled": False,
+        "invited_by": principal.operator_id,
+    }
     try:
-        item = services.operators.create(t, fields, list(dict.fromkeys(request.groups)), clock.iso(clock.now()))
+        item = services.operators.create(
+            t, fields, list(dict.fromkeys(request.groups)), clock.iso(clock.now())
+        )
     except EmailTaken as taken:  # invited twice at once: the second one is undone
         services.identity.remove(invited.username)
         raise Conflict("an operator of this tenant has this email", code="email_taken") from taken
     except Missing as missing:
         services.identity.remove(invited.username)
         raise InvalidInput("no such group", field="groups") from missing
-    services.bus.publish([DomainEvent("operator.invited", t, {"operator_id": invited.operator_id,
-                                                              "role": request.role, "by": principal.operator_id})])
+    services.bus.publish(
+        [
+            DomainEvent(
+                "operator.invited",
+                t,
+                {"operator_id": invited.operator_id, "role": request.role, "by": principal.operator_id},
+            )
+        ]
+    )
     return presented(item)
 
 
-def update(services: Services, principal: Principal, operator_id: str, request: OperatorPatch) -> dict[str, Any]:
+def update(
+    services: Services, principal: Principal, operator_id: str, request: OperatorPatch
+) -> dict[str, Any]:
     t = principal.tenant_id
     given = request.model_dump(exclude_unset=True)
     if not principal.is_admin:
@@ -85,14 +106,28 @@ def update(services: Services, principal: Principal, operator_id: str, request: 
     username = str(current.get("username") or operator_id)
     if "role" in fields and fields["role"] != current.get("role"):
         services.identity.set_role(username, fields["role"])
-    events = [DomainEvent("operator.updated", t, {"operator_id": operator_id, "fields": sorted(given) + (
-        ["groups"] if groups is not None else []), "by": principal.operator_id})]
+    events = [
+        DomainEvent(
+            "operator.updated",
+            t,
+            {
+                "operator_id": operator_id,
+                "fields": sorted(given) + (["groups"] if groups is not None else []),
+                "by": principal.operator_id,
+            },
+        )
+    ]
     if "disabled" in fields and bool(fields["disabled"]) != bool(current.get("disabled")):
         services.identity.set_disabled(username, bool(fields["disabled"]))
         if fields["disabled"]:
             services.operators.set_presence(t, operator_id, "offline", clock.iso(clock.now()), 0)
-        events.append(DomainEvent("operator.disabled" if fields["disabled"] else "operator.enabled", t,
-                                  {"operator_id": operator_id, "by": principal.operator_id}))
+        events.append(
+            DomainEvent(
+                "operator.disabled" if fields["disabled"] else "operator.enabled",
+                t,
+                {"operator_id": operator_id, "by": principal.operator_id},
+            )
+        )
     services.bus.publish(events)
     return presented(services.operators.get(t, operator_id, consistent=True) or item)
 
@@ -106,11 +141,15 @@ def delete(services: Services, principal: Principal, operator_id: str) -> None:
     except Missing as missing:
         raise NotFound("no such operator", operator_id=operator_id) from missing
     except StillHolding as holding:
-        raise Conflict(f"the operator still has {holding.count} open sessions: transfer them or disable the "
-                       "operator", code="operator_has_sessions", open_sessions=holding.count) from holding
+        raise Conflict(
+            f"the operator still has {holding.count} open sessions: transfer them or disable the operator",
+            code="operator_has_sessions",
+            open_sessions=holding.count,
+        ) from holding
     services.identity.remove(str(current.get("username") or operator_id))
-    services.bus.publish([DomainEvent("operator.deleted", t, {"operator_id": operator_id,
-                                                              "by": principal.operator_id})])
+    services.bus.publish(
+        [DomainEvent("operator.deleted", t, {"operator_id": operator_id, "by": principal.operator_id})]
+    )
 
 
 def set_presence(services: Services, principal: Principal, status: str) -> dict[str, Any]:
@@ -128,8 +167,13 @@ def set_presence(services: Services, principal: Principal, status: str) -> dict[
     if was != "offline" and int(before.get("presence_expires_at") or 0) <= int(now.timestamp()):
         was = "offline"
     if was != status:
-        services.bus.publish([DomainEvent("presence.changed", t, {"operator_id": principal.operator_id,
-                                                                  "from": was, "to": status})])
+        services.bus.publish(
+            [
+                DomainEvent(
+                    "presence.changed", t, {"operator_id": principal.operator_id, "from": was, "to": status}
+                )
+            ]
+        )
     return presented(load(services, t, principal.operator_id))
 
 
@@ -146,8 +190,13 @@ def sweep_presence(services: Services) -> list[DomainEvent]:
             tenant_id, operator_id = str(item["tenant_id"]), str(item["operator_id"])
             was = services.operators.expire_presence(tenant_id, operator_id, clock.iso(now), now_epoch)
             if was and was != "offline":
-                events.append(DomainEvent("presence.changed", tenant_id, {
-                    "operator_id": operator_id, "from": was, "to": "offline", "by": "heartbeat_expired"}))
+                events.append(
+                    DomainEvent(
+                        "presence.changed",
+                        tenant_id,
+                        {"operator_id": operator_id, "from": was, "to": "offline", "by": "heartbeat_expired"},
+                    )
+                )
     services.bus.publish(events)
     return events
 
@@ -168,17 +217,25 @@ def create_group(services: Services, principal: Principal, request: GroupCreate)
     principal.require_admin()
     t = principal.tenant_id
     group_id = ids.new_id()
-    fields = {"group_id": group_id, "name": request.name, "routing_mode": request.routing_mode,
-              "business_hours": request.business_hours.stored() if request.business_hours else None}
+    fields = {
+        "group_id": group_id,
+        "name": request.name,
+        "routing_mode": request.routing_mode,
+        "business_hours": request.business_hours.stored() if request.business_hours else None,
+    }
     try:
         item = services.groups.create(t, fields, list(dict.fromkeys(request.members)), clock.iso(clock.now()))
     except Missing as missing:
         raise InvalidInput("no such operator", field="members") from missing
-    services.bus.publish([DomainEvent("group.created", t, {"group_id": group_id, "by": principal.operator_id})])
+    services.bus.publish(
+        [DomainEvent("group.created", t, {"group_id": group_id, "by": principal.operator_id})]
+    )
     return group_presented(item)
 
 
-def update_group(services: Services, principal: Principal, group_id: str, request: GroupPatch) -> dict[str, Any]:
+def update_group(
+    services: Services, principal: Principal, group_id: str, request: GroupPatch
+) -> dict[str, Any]:
     principal.require_admin()
     t = principal.tenant_id
     current = load_group(services, t, group_id)
@@ -194,8 +251,19 @@ def update_group(services: Services, principal: Principal, group_id: str, reques
         item = services.groups.update(t, group_id, fields, add, remove, clock.iso(clock.now()))
     except Missing as missing:
         raise InvalidInput("no such operator", field="members") from missing
-    services.bus.publish([DomainEvent("group.updated", t, {"group_id": group_id, "by": principal.operator_id,
-                                                           "fields": sorted(request.model_dump(exclude_unset=True))})])
+    services.bus.publish(
+        [
+            DomainEvent(
+                "group.updated",
+                t,
+                {
+                    "group_id": group_id,
+                    "by": principal.operator_id,
+                    "fields": sorted(request.model_dump(exclude_unset=True)),
+                },
+            )
+        ]
+    )
     return group_view(item)
 
 
@@ -209,4 +277,6 @@ def delete_group(services: Services, principal: Principal, group_id: str) -> Non
         services.groups.delete(t, group_id)
     except Missing as missing:
         raise NotFound("no such group", group_id=group_id) from missing
-    services.bus.publish([DomainEvent("group.deleted", t, {"group_id": group_id, "by": principal.operator_id})])
+    services.bus.publish(
+        [DomainEvent("group.deleted", t, {"group_id": group_id, "by": principal.operator_id})]
+    )

@@ -7,6 +7,8 @@ from switchboard.storage.pagination import Page
 from switchboard.storage.routing import RoutingStore
 
 
-def waiting_sessions(services: Services, tenant_id: str, group_id: str, cursor: str | None, limit: int) -> Page:
+def waiting_sessions(
+    services: Services, tenant_id: str, group_id: str, cursor: str | None, limit: int
+) -> Page:
     """A group's waiting sessions in arrival order."""
     return RoutingStore(services.table).waiting_sessions(tenant_id, group_id, cursor, limit)

@@ -40,23 +40,33 @@ class Team:
 
     @classmethod
     def of(cls, services: Services) -> Team:
-        return cls(RoutingStore(services.table), OperatorRepository(services.table),
-                   GroupRepository(services.table), TeamSettingsRepository(services.table))
+        return cls(
+            RoutingStore(services.table),
+            OperatorRepository(services.table),
+            GroupRepository(services.table),
+            TeamSettingsRepository(services.table),
+        )
 
 
 def is_available(operator: dict[str, Any], group_id: str, now_epoch: int) -> bool:
     """Online (heartbeat not expired), enabled, a member of the group, below capacity."""
-    return (operator.get("presence") == "online" and int(operator.get("presence_expires_at") or 0) > now_epoch
-            and not operator.get("disabled") and group_id in (operator.get("group_ids") or {})
-            and int(operator.get("open_count") or 0) < int(operator.get("capacity") or 0))
+    return (
+        operator.get("presence") == "online"
+        and int(operator.get("presence_expires_at") or 0) > now_epoch
+        and not operator.get("disabled")
+        and group_id in (operator.get("group_ids") or {})
+        and int(operator.get("open_count") or 0) < int(operator.get("capacity") or 0)
+    )
 
 
 def candidates(mode: str, available: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Whom to try, best first. round_robin: the member assigned longest ago (so assignments rotate);
     least_busy: the fewest open sessions, then the one assigned longest ago."""
     if mode == "least_busy":
-        return sorted(available, key=lambda o: (int(o.get("open_count") or 0), o.get("last_assigned_at") or "",
-                                                o["operator_id"]))
+        return sorted(
+            available,
+            key=lambda o: (int(o.get("open_count") or 0), o.get("last_assigned_at") or "", o["operator_id"]),
+        )
     return sorted(available, key=lambda o: (o.get("last_assigned_at") or "", o["operator_id"]))
 
 
@@ -80,8 +90,17 @@ class _Pool:
 
 
 def _routed(tenant_id: str, session_id: str, operator_id: str, group_id: str, mode: str) -> DomainEvent:
-    return DomainEvent("session.routed", tenant_id, {"session_id": session_id, "operator_id": operator_id,
-                                                     "group_id": group_id, "mode": mode, "by": "routing"})
+    return DomainEvent(
+        "session.routed",
+        tenant_id,
+        {
+            "session_id": session_id,
+            "operator_id": operator_id,
+            "group_id": group_id,
+            "mode": mode,
+            "by": "routing",
+        },
+    )
 
 
 def _arrival(session: dict[str, Any], reason: str) -> str:
@@ -90,9 +109,15 @@ def _arrival(session: dict[str, Any], reason: str) -> str:
     return str(session.get("created_at") or clock.iso(clock.now()))
 
 
-def route_session(services: Services, tenant_id: str, session_id: str, contact_id: str | None = None,
-                  channel_id: str | None = None, reason: str = "created",
-                  to_group: str | None = None) -> list[DomainEvent]:
+def route_session(
+    services: Services,
+    tenant_id: str,
+    session_id: str,
+    contact_id: str | None = None,
+    channel_id: str | None = None,
+    reason: str = "created",
+    to_group: str | None = None,
+) -> list[DomainEvent]:
     """Route one session (session.created / session.reopened; ``to_group`` skips the rules). Safe to
     repeat."""
     team = Team.of(services)
@@ -112,14 +137,17 @@ def route_session(services: Services, tenant_id: str, session_id: str, contact_i
     now = clock.now()
     channel_hours = plain(context.get("hours") or {})
     channel_open = hours.is_open(channel_hours.get("business_hours"), now)
-    group_id = to_group or rules.choose_group(plain(context.get("rules") or {}), session, plain(context.get("contact") or {}),
-                                  channel_open)
+    group_id = to_group or rules.choose_group(
+        plain(context.get("rules") or {}), session, plain(context.get("contact") or {}), channel_open
+    )
     group = team.groups.get(tenant_id, group_id, consistent=True) if group_id else None
     if group is None:
         logger.info("session not routed: no group", session_id=session_id)
         return [DomainEvent("session.unrouted", tenant_id, {"session_id": session_id, "group_id": group_id})]
     events: list[DomainEvent] = []
-    open_now = hours.is_open(group.get("business_hours"), now) if group.get("business_hours") else channel_open
+    open_now = (
+        hours.is_open(group.get("business_hours"), now) if group.get("business_hours") else channel_open
+    )
     if open_now is False:
         events += away.send_once(services, tenant_id, session, channel_hours.get("away_message"), now)
     mode = str(group.get("routing_mode") or "round_robin")
@@ -129,8 +157,13 @@ def route_session(services: Services, tenant_id: str, session_id: str, contact_i
             return [*events, assigned]
     queued = team.store.enqueue(tenant_id, session_id, group["group_id"], _arrival(session, reason), previous)
     if queued is Assignment.ASSIGNED:
-        events.append(DomainEvent("session.queued", tenant_id, {"session_id": session_id,
-                                                                "group_id": group["group_id"], "mode": mode}))
+        events.append(
+            DomainEvent(
+                "session.queued",
+                tenant_id,
+                {"session_id": session_id, "group_id": group["group_id"], "mode": mode},
+            )
+        )
     if mode == "offer":
         return events  # members take it (POST /sessions/{id}/take)
     # Whoever freed capacity while this session was being queued may have looked at the queue before the
@@ -138,14 +171,19 @@ def route_session(services: Services, tenant_id: str, session_id: str, contact_i
     return events + drain(services, tenant_id, group["group_id"])
 
 
-def _assign_directly(team: Team, tenant_id: str, session: dict[str, Any], group: dict[str, Any], mode: str,
-                     now: datetime) -> DomainEvent | None:
+def _assign_directly(
+    team: Team, tenant_id: str, session: dict[str, Any], group: dict[str, Any], mode: str, now: datetime
+) -> DomainEvent | None:
     """Assign to the best available member, unless others already wait in the group's queue (they go
     first: the session then queues behind them)."""
     if team.groups.waiting(tenant_id, group["group_id"], 1).items:
         return None
-    pool = _Pool(group["group_id"], mode, int(now.timestamp()),
-                 {m["operator_id"]: m for m in team.operators.get_many(tenant_id, group.get("members") or {})})
+    pool = _Pool(
+        group["group_id"],
+        mode,
+        int(now.timestamp()),
+        {m["operator_id"]: m for m in team.operators.get_many(tenant_id, group.get("members") or {})},
+    )
     previous = session.get("operator_id")
     for _ in range(_ATTEMPTS):
         best = pool.best()
@@ -154,8 +192,15 @@ def _assign_directly(team: Team, tenant_id: str, session: dict[str, Any], group:
         if best is None:
             return None
         now_iso = clock.iso(clock.now())
-        result = team.store.assign(tenant_id, session["session_id"], best["operator_id"], group["group_id"],
-                                   now_iso, pool.now_epoch, session.get("operator_id"))
+        result = team.store.assign(
+            tenant_id,
+            session["session_id"],
+            best["operator_id"],
+            group["group_id"],
+            now_iso,
+            pool.now_epoch,
+            session.get("operator_id"),
+        )
         if result is Assignment.ASSIGNED:
             return _routed(tenant_id, session["session_id"], best["operator_id"], group["group_id"], mode)
         if result is Assignment.SESSION_UNAVAILABLE:
@@ -170,8 +215,9 @@ def _refresh(team: Team, tenant_id: str, pool: _Pool, operator_id: str, result: 
     if result is Assignment.CONFLICT:
         time.sleep(random.uniform(0.005, 0.05))
     fresh = team.operators.get(tenant_id, operator_id, consistent=True)
-    if fresh is None or (result is Assignment.OPERATOR_UNAVAILABLE
-                         and is_available(fresh, pool.group_id, pool.now_epoch)):
+    if fresh is None or (
+        result is Assignment.OPERATOR_UNAVAILABLE and is_available(fresh, pool.group_id, pool.now_epoch)
+    ):
         pool.members.pop(operator_id, None)
     else:
         pool.members[operator_id] = fresh
@@ -185,8 +231,12 @@ def drain(services: Services, tenant_id: str, group_id: str) -> list[DomainEvent
         return []
     mode = str(group.get("routing_mode") or "round_robin")
     now = clock.now()
-    pool = _Pool(group_id, mode, int(now.timestamp()),
-                 {m["operator_id"]: m for m in team.operators.get_many(tenant_id, group.get("members") or {})})
+    pool = _Pool(
+        group_id,
+        mode,
+        int(now.timestamp()),
+        {m["operator_id"]: m for m in team.operators.get_many(tenant_id, group.get("members") or {})},
+    )
     events: list[DomainEvent] = []
     cursor: str | None = None
     while pool.best() is not None:
@@ -200,8 +250,9 @@ def drain(services: Services, tenant_id: str, group_id: str) -> list[DomainEvent
     return events
 
 
-def _assign_entry(team: Team, tenant_id: str, pool: _Pool, entry: dict[str, Any],
-                  events: list[DomainEvent]) -> bool:
+def _assign_entry(
+    team: Team, tenant_id: str, pool: _Pool, entry: dict[str, Any], events: list[DomainEvent]
+) -> bool:
     """Try one waiting session; False once no member can take anything more."""
     session_id = str(entry["session_id"])
     for _ in range(_ATTEMPTS):
@@ -209,8 +260,16 @@ def _assign_entry(team: Team, tenant_id: str, pool: _Pool, entry: dict[str, Any]
         if best is None:
             return False
         now_iso = clock.iso(clock.now())
-        result = team.store.assign(tenant_id, session_id, best["operator_id"], pool.group_id, now_iso,
-                                   pool.now_epoch, None, queued_at=str(entry["arrived_at"]))
+        result = team.store.assign(
+            tenant_id,
+            session_id,
+            best["operator_id"],
+            pool.group_id,
+            now_iso,
+            pool.now_epoch,
+            None,
+            queued_at=str(entry["arrived_at"]),
+        )
         if result is Assignment.ASSIGNED:
             pool.took_one(best["operator_id"], now_iso)
             events.append(_routed(tenant_id, session_id, best["operator_id"], pool.group_id, pool.mode))
@@ -261,14 +320,16 @@ def follow_assignment(services: Services, tenant_id: str, session_id: str) -> li
     events: list[DomainEvent] = []
     if operator_id and holder != operator_id:
         if session.get("queued_at"):
-            team.store.dequeue(tenant_id, session_id, str(session["queued_group_id"]), str(session["queued_at"]))
+            team.store.dequeue(
+                tenant_id, session_id, str(session["queued_group_id"]), str(session["queued_at"])
+            )
         team.store.move_hold(tenant_id, session_id, holder, str(operator_id))
     elif not operator_id and holder:
         team.store.release(tenant_id, session_id, str(holder))
         if session.get("group_id"):
-            events += route_session(services, tenant_id, session_id, reason="assigned",
-                                    to_group=str(session["group_id"]))
+            events += route_session(
+                services, tenant_id, session_id, reason="assigned", to_group=str(session["group_id"])
+            )
     if holder and holder != operator_id:
         events += drain_groups_of(services, tenant_id, str(holder))
     return events
-

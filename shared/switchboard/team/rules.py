@@ -5,14 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 
-def _matches(match: dict[str, Any], session: dict[str, Any], contact: dict[str, Any],
-             in_business_hours: bool | None) -> bool:
+def _matches(
+    match: dict[str, Any], session: dict[str, Any], contact: dict[str, Any], in_business_hours: bool | None
+) -> bool:
     if match.get("channel_id") and match["channel_id"] != session.get("channel_id"):
         return False
     if match.get("language"):
         language = str(contact.get("language") or "").lower()
         wanted = str(match["language"]).lower()
-        if language != wanted and not language.startswith(wanted + "-") and not language.startswith(wanted + "_"):
+        if (
+            language != wanted
+            and not language.startswith(wanted + "-")
+            and not language.startswith(wanted + "_")
+        ):
             return False
     tags = set(contact.get("tags") or []) | set(session.get("tags") or [])
     if not set(match.get("tags") or []) <= tags:
@@ -31,8 +36,9 @@ def _matches(match: dict[str, Any], session: dict[str, Any], contact: dict[str, 
     return True
 
 
-def choose_group(settings: dict[str, Any], session: dict[str, Any], contact: dict[str, Any],
-                 in_business_hours: bool | None) -> str | None:
+def choose_group(
+    settings: dict[str, Any], session: dict[str, Any], contact: dict[str, Any], in_business_hours: bool | None
+) -> str | None:
     """``settings``: the stored routing rules (``rules``, ``default_group_id``); hours of the channel (None:
     the channel has none, so it counts as open)."""
     for rule in settings.get("rules") or []:

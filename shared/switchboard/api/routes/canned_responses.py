@@ -24,19 +24,33 @@ ResponseId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Z
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=128)]
 
 
-@router.get("/canned-responses", summary="Canned responses: the tenant's and your own, by shortcut prefix",
-            tags=["canned responses"])
-def list_canned(q: Annotated[str, Query(max_length=64, description="shortcut prefix")] = "",
-                limit: Annotated[int, Query(ge=1, le=100)] = 50) -> Page[CannedView]:
+@router.get(
+    "/canned-responses",
+    summary="Canned responses: the tenant's and your own, by shortcut prefix",
+    tags=["canned responses"],
+)
+def list_canned(
+    q: Annotated[str, Query(max_length=64, description="shortcut prefix")] = "",
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> Page[CannedView]:
     principal = principal_of(router.current_event)
-    return Page[CannedView](items=[CannedView.model_validate(i) for i in canned.search(services(), principal, q,
-                                                                                        limit)])
+    return Page[CannedView](
+        items=[CannedView.model_validate(i) for i in canned.search(services(), principal, q, limit)]
+    )
 
 
-@router.post("/canned-responses", summary="Create a canned response (tenant-wide: admins)",
-             tags=["canned responses"], responses={201: {"description": "created", "content": {
-                 "application/json": {"schema": {"$ref": "#/components/schemas/CannedView"}}}}})
-def create_canned(request: CannedCreate):  # noqa: ANN201 - a 201 response
+@router.post(
+    "/canned-responses",
+    summary="Create a canned response (tenant-wide: admins)",
+    tags=["canned responses"],
+    responses={
+        201: {
+            "description": "created",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CannedView"}}},
+        }
+    },
+)
+def create_canned(request: CannedCreate):
     principal = principal_of(router.current_event)
     view = CannedView.model_validate(canned.create(services(), principal, request))
     return json_response(201, view.model_dump(mode="json"))
@@ -48,26 +62,57 @@ def update_canned(response_id: ResponseId, request: CannedPatch) -> CannedView:
     return CannedView.model_validate(canned.update(services(), principal, response_id, request))
 
 
-@router.delete("/canned-responses/<response_id>", summary="Delete a canned response", tags=["canned responses"],
-               responses={204: {"description": "deleted"}})
-def delete_canned(response_id: ResponseId):  # noqa: ANN201 - a 204 response
+@router.delete(
+    "/canned-responses/<response_id>",
+    summary="Delete a canned response",
+    tags=["canned responses"],
+    responses={204: {"description": "deleted"}},
+)
+def delete_canned(response_id: ResponseId):
     principal = principal_of(router.current_event)
     canned.delete(services(), principal, response_id)
     return json_response(204, {})
 
 
-@send_router.post("/canned-responses/<response_id>/send", summary="Send a canned response in a session "
-                  "(placeholders rendered here; its attachments follow as media)", tags=["canned responses"],
-                  responses={202: {"description": "queued", "content": {"application/json": {
-                      "schema": {"type": "array", "items": {"$ref": "#/components/schemas/MessageView"}}}}}})
-def send_canned(response_id: ResponseId, request: CannedSend, idempotency_key: IdempotencyKey = None):  # noqa: ANN201
+@send_router.post(
+    "/canned-responses/<response_id>/send",
+    summary="Send a canned response in a session "
+    "(placeholders rendered here; its attachments follow as media)",
+    tags=["canned responses"],
+    responses={
+        202: {
+            "description": "queued",
+            "content": {
+                "application/json": {
+                    "schema": {"type": "array", "items": {"$ref": "#/components/schemas/MessageView"}}
+                }
+            },
+        }
+    },
+)
+def send_canned(response_id: ResponseId, request: CannedSend, idempotency_key: IdempotencyKey = None):
     principal = principal_of(send_router.current_event)
     item, text = canned.rendered_for(services(), principal, response_id, request.session_id)
     caller = Caller(principal.tenant_id, principal.operator_id)
-    sent = [send_in_session(services(), caller, request.session_id, SendMessageRequest(text=text),
-                            f"{idempotency_key}#text" if idempotency_key else None)]
+    sent = [
+        send_in_session(
+            services(),
+            caller,
+            request.session_id,
+            SendMessageRequest(text=text),
+            f"{idempotency_key}#text" if idempotency_key else None,
+        )
+    ]
     for index, attachment in enumerate(item.get("attachments") or []):
-        sent.append(send_in_session(services(), caller, request.session_id, SendMessageRequest(
-            media=MediaRef(key=attachment["key"], filename=attachment.get("filename"))),
-            f"{idempotency_key}#{index}" if idempotency_key else None))
+        sent.append(
+            send_in_session(
+                services(),
+                caller,
+                request.session_id,
+                SendMessageRequest(
+                    media=MediaRef(key=attachment["key"], filename=attachment.get("filename"))
+                ),
+                f"{idempotency_key}#{index}" if idempotency_key else None,
+            )
+        )
     return json_response(202, [MessageView.of(a.message).model_dump(mode="json") for a in sent])

@@ -22,19 +22,30 @@ Limit = Annotated[int, Query(ge=1, le=100, description="page size")]
 Cursor = Annotated[str | None, Query(max_length=2048, description="opaque cursor from next_cursor")]
 
 
-@router.get("/operators", summary="The tenant's operators, with presence and open session count",
-            tags=["team"])
+@router.get(
+    "/operators", summary="The tenant's operators, with presence and open session count", tags=["team"]
+)
 def list_operators(cursor: Cursor = None, limit: Limit = 50) -> Page[OperatorView]:
     principal = principal_of(router.current_event)
     page = services().operators.list(principal.tenant_id, cursor, limit)
-    return Page[OperatorView](items=[OperatorView.model_validate(operators.presented(i)) for i in page.items],
-                              next_cursor=page.cursor)
+    return Page[OperatorView](
+        items=[OperatorView.model_validate(operators.presented(i)) for i in page.items],
+        next_cursor=page.cursor,
+    )
 
 
-@router.post("/operators", summary="Invite an operator (admins)", tags=["team"],
-             responses={201: {"description": "invited", "content": {"application/json": {
-                 "schema": {"$ref": "#/components/schemas/OperatorView"}}}}})
-def invite_operator(request: OperatorInvite):  # noqa: ANN201 - a 201 response
+@router.post(
+    "/operators",
+    summary="Invite an operator (admins)",
+    tags=["team"],
+    responses={
+        201: {
+            "description": "invited",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OperatorView"}}},
+        }
+    },
+)
+def invite_operator(request: OperatorInvite):
     principal = principal_of(router.current_event)
     view = OperatorView.model_validate(operators.invite(services(), principal, request))
     return json_response(201, view.model_dump(mode="json"))
@@ -49,20 +60,28 @@ def set_presence(request: PresenceRequest) -> OperatorView:
 @router.get("/operators/<operator_id>", summary="One operator", tags=["team"])
 def get_operator(operator_id: OperatorId) -> OperatorView:
     principal = principal_of(router.current_event)
-    return OperatorView.model_validate(operators.presented(operators.load(services(), principal.tenant_id,
-                                                                          operator_id)))
+    return OperatorView.model_validate(
+        operators.presented(operators.load(services(), principal.tenant_id, operator_id))
+    )
 
 
-@router.patch("/operators/<operator_id>", summary="Edit an operator (admins; operators: own name and languages)",
-              tags=["team"])
+@router.patch(
+    "/operators/<operator_id>",
+    summary="Edit an operator (admins; operators: own name and languages)",
+    tags=["team"],
+)
 def update_operator(operator_id: OperatorId, request: OperatorPatch) -> OperatorView:
     principal = principal_of(router.current_event)
     return OperatorView.model_validate(operators.update(services(), principal, operator_id, request))
 
 
-@router.delete("/operators/<operator_id>", summary="Delete an operator without open sessions (admins)",
-               tags=["team"], responses={204: {"description": "deleted"}})
-def delete_operator(operator_id: OperatorId):  # noqa: ANN201 - a 204 response
+@router.delete(
+    "/operators/<operator_id>",
+    summary="Delete an operator without open sessions (admins)",
+    tags=["team"],
+    responses={204: {"description": "deleted"}},
+)
+def delete_operator(operator_id: OperatorId):
     principal = principal_of(router.current_event)
     operators.delete(services(), principal, operator_id)
     return json_response(204, {})

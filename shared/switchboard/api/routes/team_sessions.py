@@ -18,15 +18,17 @@ router = Router()
 SessionId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
 
 
-@router.post("/sessions/<session_id>/take", summary="Take a session waiting in your group's queue",
-             tags=["team"])
+@router.post(
+    "/sessions/<session_id>/take", summary="Take a session waiting in your group's queue", tags=["team"]
+)
 def take_session(session_id: SessionId) -> SessionView:
     principal = principal_of(router.current_event)
     return SessionView.of(handover.take(services(), principal, session_id))
 
 
-@router.post("/sessions/<session_id>/transfer", summary="Transfer a session to an operator or a group",
-             tags=["team"])
+@router.post(
+    "/sessions/<session_id>/transfer", summary="Transfer a session to an operator or a group", tags=["team"]
+)
 def transfer_session(session_id: SessionId, request: TransferRequest) -> SessionView:
     principal = principal_of(router.current_event)
     return SessionView.of(handover.transfer(services(), principal, session_id, request))
