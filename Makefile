@@ -17,7 +17,7 @@ TENANT ?= demo
 help:
 	@echo "make run    - the whole system on this machine (API on http://127.0.0.1:$(PORT))"
 	@echo "make test   - unit, integration, infrastructure and end-to-end tests"
-	@echo "make token  - a bearer token for the demo operator (ROLE=admin, TENANT=name)"
+	@echo "make token  - a bearer token for the demo operator (ROLE=admin, TENANT=name, OPERATOR=<invited id>)"
 	@echo "make synth  - the CloudFormation template (offline, no Docker, no credentials), cdk-nag, cfn-lint, checkov"
 	@echo "make bench  - benchmarks, written to bench/results/latest.json and docs/performance.md"
 
@@ -45,7 +45,7 @@ run: $(STAMP)
 	PORT=$(PORT) $(PY) -m infra.local
 
 token: $(STAMP)
-	@$(PY) -m infra.local.token --role $(ROLE) --tenant $(TENANT)
+	@$(PY) -m infra.local.token --role $(ROLE) --tenant $(TENANT) $(if $(OPERATOR),--invited $(OPERATOR) --port $(PORT))
 
 layer: $(STAMP)
 	$(PY) -m infra.cdk.layer

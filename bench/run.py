@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     errors: dict[str, str] = {}
     details: dict[str, Any] = {}
 
-    from bench import coldstart, environment, peer, resolution, sends, webhook
+    from bench import coldstart, environment, peer, resolution, routing, sends, webhook
 
     # The campaign runs first and alone (in its own interpreter, with the local runtime's AWS in another):
     # its rate is wall-clock work on both cores, which a neighbouring benchmark would take from it. It
@@ -137,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         details["contact_resolution"] = attempt("contact_resolution", errors,
                                                 lambda: resolution.measure(env, 10 if quick else 20))
         details["sends"] = attempt("message_send", errors, lambda: sends.measure(env, 10 if quick else 20))
+        details["routing"] = attempt("session routing", errors, lambda: routing.measure(env))
     finally:
         env.stop()
     if search is not None:
@@ -211,6 +212,21 @@ def summarize(d: dict[str, Any], errors: dict[str, str]) -> tuple[dict[str, Any]
         rows.append(Row(key, f"DynamoDB round trips per {kind.replace('_', ' ')} event", figures.get("ddb_requests"),
                         f"<= {bound}", f"{ops}; {figures.get('read_units')} RRU, {figures.get('write_units')} WRU"
                         if figures else "", "" if figures else missing("contact_resolution")))
+
+    # session routing (docs/team.md): round trips to route one new session, per group mode
+    rt = d.get("routing") or {}
+    for mode, bound, outcome in (("round_robin", 5, "assigned"), ("least_busy", 5, "assigned"),
+                                 ("offer", 3, "queued"), ("round_robin_queued", 6, "queued")):
+        figures = rt.get(mode) or {}
+        key = f"routing_ddb_requests_{mode}"
+        keys[key] = figures.get("ddb_requests")
+        ops = ", ".join(f"{v:g} {k}" for k, v in (figures.get("ddb_operations") or {}).items())
+        rows.append(Row(key, f"DynamoDB round trips to route one new session, {mode.replace('_queued', '')} "
+                        f"group ({'nobody online: it waits' if mode.endswith('queued') else outcome})",
+                        figures.get("ddb_requests"), f"<= {bound}",
+                        f"{ops}; {figures.get('read_units')} RRU, {figures.get('write_units')} WRU; "
+                        f"{figures.get(outcome)} of {rt.get('sessions_per_mode')} {outcome}" if figures else "",
+                        "" if figures else missing("session routing")))
 
     # cold start
     cs = d.get("cold_start") or {}

@@ -58,6 +58,7 @@ class Function:
     schedules: tuple[ScheduleTrigger, ...] = ()
     events: tuple[EventTrigger, ...] = ()
     scheduler_target: bool = False  # invoked by EventBridge Scheduler schedules made at run time
+    local_event_pollers: int = 1  # the local runtime's concurrent invocations of its event rules' targets
     memory_mb: int = 512
     timeout_s: int = 15
 
@@ -129,8 +130,6 @@ def cors_origins(configured: str | None) -> tuple[str, ...]:
     return origins or CORS_ORIGINS_DEFAULT
 
 
-
-
 @dataclass(frozen=True)
 class RetryPolicy:
     """How long EventBridge (rules and Scheduler) keeps retrying to hand an event to its target before the
@@ -148,6 +147,15 @@ EVENT_TARGET_RETRY = RetryPolicy(maximum_retry_attempts=10, maximum_event_age_s=
 # failed in the function, before the event goes to the function's on-failure destination (0 to 2).
 ASYNC_RETRY_ATTEMPTS = 2
 
+# How often expired presence (no heartbeat) is swept to offline; GET /operators evaluates expiry on read, so
+# the sweep only makes the change an event (and frees nothing: an offline operator keeps their sessions).
+PRESENCE_SWEEP_RATE = "rate(1 minute)"
+
+# The domain events session_routing follows (docs/team.md).
+ROUTING_EVENTS = ("session.created", "session.reopened", "session.resolved", "session.assigned",
+                  "session.transferred", "presence.changed", "operator.updated", "operator.enabled",
+                  "group.updated")
+
 
 # Environment variable each resource is handed to a function under (switchboard.config reads them).
 ENVIRONMENT_OF = {
@@ -159,6 +167,7 @@ ENVIRONMENT_OF = {
     "bucket:media": "MEDIA_BUCKET_NAME",
     "secrets": "SECRETS_PREFIX",
     "ses": "SES_CONFIGURATION_SET",
+    "userpool": "USER_POOL_ID",
 }
 
 
@@ -190,6 +199,15 @@ OPERATOR_API_ROUTES = (
              "POST /campaigns/{campaign_id}/start", "POST /campaigns/{campaign_id}/pause",
              "POST /campaigns/{campaign_id}/resume", "POST /campaigns/{campaign_id}/cancel"),
     *_routes("GET /channels", "POST /channels", "GET /webhook-errors"),
+    # the team (docs/team.md): operators, presence, groups, routing rules, business hours, canned responses
+    *_routes("GET /operators", "POST /operators", "GET /operators/{operator_id}", "PATCH /operators/{operator_id}",
+             "DELETE /operators/{operator_id}", "PUT /operators/me/presence",
+             "GET /groups", "POST /groups", "GET /groups/{group_id}", "PATCH /groups/{group_id}",
+             "DELETE /groups/{group_id}", "GET /routing-rules", "PUT /routing-rules",
+             "GET /channels/{channel_id}/business-hours", "PUT /channels/{channel_id}/business-hours",
+             "POST /sessions/{session_id}/take", "POST /sessions/{session_id}/transfer",
+             "GET /canned-responses", "POST /canned-responses", "PATCH /canned-responses/{response_id}",
+             "DELETE /canned-responses/{response_id}"),
     *_routes("GET /openapi.json", "GET /swagger", auth=False),
 )
 
@@ -230,7 +248,8 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(
         name="message_send",
         description="Accepts operators' messages and sends them through the Graph API or SES",
-        routes=_routes("POST /sessions", "POST /sessions/{session_id}/messages"),
+        routes=_routes("POST /sessions", "POST /sessions/{session_id}/messages",
+                       "POST /canned-responses/{response_id}/send"),
         # The Graph API takes 80 messages/s per number (docs/campaigns.md); 10 batches of 10 concurrent sends
         # cover several numbers at their limit, and a campaign's fan-out cannot start hundreds of workers.
         queue=QueueTrigger("outbound", batch_size=10, local_pollers=4, max_concurrency=10),
@@ -258,9 +277,21 @@ FUNCTIONS: tuple[Function, ...] = (
         name="operator_api",
         description="The directory and inbox reads and writes of operators' frontends",
         routes=OPERATOR_API_ROUTES,
+        # userpool: inviting, disabling and enabling operators (Cognito admin calls on the one pool)
         uses={"table:data": "readwrite", "table:idempotency": "readwrite", "bus": "put",
-              "bucket:media": "readwrite", "secrets": "read"},
+              "bucket:media": "readwrite", "secrets": "read", "userpool": "write"},
         timeout_s=29,
+    ),
+    Function(
+        name="session_routing",
+        description="Routes new and reopened sessions to groups and operators; drains queues as capacity frees",
+        events=(EventTrigger(ROUTING_EVENTS),),
+        schedules=(ScheduleTrigger(PRESENCE_SWEEP_RATE, "expired presence to offline"),),
+        # queue:outbound and secrets: the away message outside business hours goes out like any send
+        uses={"table:data": "readwrite", "bus": "put", "queue:outbound": "send", "secrets": "read",
+              "bucket:media": "read"},
+        local_event_pollers=4,  # EventBridge invokes a function asynchronously, many at once
+        timeout_s=60,
     ),
     Function(
         name="campaign_dispatch",

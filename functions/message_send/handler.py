@@ -11,7 +11,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
 from switchboard.api.app import build_resolver
-from switchboard.api.routes import sending
+from switchboard.api.routes import canned_responses, sending
 from switchboard.observability import function_metrics
 from switchboard.outbound.worker import send_batch
 from switchboard.services import services
@@ -19,7 +19,7 @@ from switchboard.services import services
 logger = Logger(service="message_send")
 tracer = Tracer(service="message_send")
 metrics = function_metrics("message_send")
-app = build_resolver([sending.router])
+app = build_resolver([sending.router, canned_responses.send_router])
 
 
 def _is_queue_batch(event: dict[str, Any]) -> bool:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from aws_cdk import ArnFormat, Stack
+from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
@@ -102,9 +103,22 @@ def ses_binding(stack: Stack, configuration_set: ses.IConfigurationSet) -> Bindi
                               r"identity/\*$")]),))
 
 
+# The admin calls that manage operators (docs/team.md): invite, role change, disable/enable, sign-out, delete.
+USER_POOL_ADMIN_ACTIONS = ("cognito-idp:AdminCreateUser", "cognito-idp:AdminUpdateUserAttributes",
+                           "cognito-idp:AdminDisableUser", "cognito-idp:AdminEnableUser",
+                           "cognito-idp:AdminUserGlobalSignOut", "cognito-idp:AdminDeleteUser")
+
+
+def user_pool_binding(user_pool: cognito.IUserPool) -> Binding:
+    """Manage the operators' pool (USER_POOL_ID): those admin actions, on that one pool."""
+    return Binding(user_pool.user_pool_id, {"write": lambda grantee: user_pool.grant(grantee,
+                                                                                     *USER_POOL_ADMIN_ACTIONS)})
+
+
 def bindings(stack: Stack, *, resources: Resources, tables: Mapping[str, dynamodb.Table],
              queues: Mapping[str, QueuePair], bus: events.IEventBus, media: s3.Bucket,
-             configuration_set: ses.IConfigurationSet) -> dict[str, Binding]:
+             configuration_set: ses.IConfigurationSet,
+             user_pool: cognito.IUserPool | None = None) -> dict[str, Binding]:
     """Every resource the stack provides, under the key the declaration's ``uses`` name it by (``ses`` is
     used once the declaration maps it in ENVIRONMENT_OF, to SES_CONFIGURATION_SET)."""
     found = {f"table:{spec.name}": table_binding(spec, tables[spec.name]) for spec in resources.tables}
@@ -113,4 +127,6 @@ def bindings(stack: Stack, *, resources: Resources, tables: Mapping[str, dynamod
     found[f"bucket:{resources.bucket}"] = bucket_binding(media)
     found["secrets"] = secrets_binding(stack, resources.secrets_prefix)
     found["ses"] = ses_binding(stack, configuration_set)
+    if user_pool is not None:
+        found["userpool"] = user_pool_binding(user_pool)
     return found

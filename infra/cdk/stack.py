@@ -49,7 +49,8 @@ class SwitchboardStack(Stack):
         fns = Functions(
             self, "Functions", specs=functions, queues=queues, layer=layer,
             bindings=bindings(self, resources=resources, tables=data.tables, queues=queues, bus=bus,
-                              media=data.media, configuration_set=email.configuration_set),
+                              media=data.media, configuration_set=email.configuration_set,
+                              user_pool=auth.user_pool),
         ).by_name
         triggers = Triggers(self, "Triggers", specs=functions, functions=fns, bus=bus, media=data.media,
                             key=key)

@@ -22,11 +22,13 @@ from infra.local.aws_server import MotoProcess
 from infra.local.graph_simulator import GraphSimulator
 from infra.local.graph_simulator import templates as template_simulator
 from infra.local.api_server import Gateway, Reply, json_reply, serve
+from infra.local.lambdas import invoke
 from infra.local.triggers import QueuePoller
 from switchboard import clock
 from switchboard.services import reset_services
 
 REGION = "eu-west-1"
+LOCAL_MINUTE_SECONDS = 15.0  # a "minute" schedule runs this often here (expiry is judged by the clock anyway)
 
 
 def _quiet_environment(endpoint: str) -> dict[str, str]:
@@ -88,9 +90,12 @@ class LocalRuntime:
         template_simulator.seed_demo(self.demo.waba_id)
         self.rule_queues = event_rules.create_rules(self.created.environment["EVENT_BUS_NAME"])
         for name, url in self.rule_queues.items():
-            rule_poller = event_rules.RulePoller(function(name), url, self.stop_event, self.log)
-            rule_poller.start()
-            self.pollers.append(rule_poller)  # type: ignore[arg-type]
+            for _ in range(function(name).local_event_pollers):
+                rule_poller = event_rules.RulePoller(function(name), url, self.stop_event, self.log)
+                rule_poller.start()
+                self.pollers.append(rule_poller)  # type: ignore[arg-type]
+        # Minute-rate schedules (the presence sweep) tick here; hourly ones (template sync) do not run locally.
+        threading.Thread(target=self._tick_minute_schedules, name="minute-schedules", daemon=True).start()
         self.scheduler = scheduler.LocalScheduler(self.stop_event, self.log)
         self.scheduler.start()
         threading.Thread(target=self.server.serve_forever, name="api", daemon=True).start()
@@ -130,11 +135,41 @@ class LocalRuntime:
             return json_reply(200, {"idle": self.wait_idle(timeout), "queues": self.queue_depths()})
         if path == "/queues":
             return json_reply(200, self.queue_depths())
+        if path == "/token":
+            return self._token(query)
         if path == "/clock" and method == "POST":
             payload: dict[str, Any] = json.loads(body or b"{}")
             clock.advance(float(payload.get("advance_seconds", 0)))
             return json_reply(200, {"now": clock.iso(clock.now())})
         return json_reply(404, {"code": "route_not_found", "message": "no such local endpoint"})
+
+    def _tick_minute_schedules(self) -> None:
+        specs = [spec for spec in FUNCTIONS if any(t.expression == "rate(1 minute)" for t in spec.schedules)]
+        while not self.stop_event.wait(LOCAL_MINUTE_SECONDS):
+            for spec in specs:
+                try:
+                    invoke(spec, {"version": "0", "id": "local-schedule", "detail-type": "Scheduled Event",
+                                  "source": "aws.events", "account": "000000000000", "time": clock.iso(clock.now()),
+                                  "region": REGION, "resources": [], "detail": {}})
+                except Exception as exc:  # noqa: BLE001 - a schedule's failure is logged, the next tick retries
+                    self.log(f"{spec.name}: scheduled run failed: {exc!r}")
+
+    def _token(self, query: dict[str, list[str]]) -> Reply:
+        """`make token OPERATOR=<id>`: the development identity provider mints a token for an operator of the
+        directory, with that operator's role (refused for a disabled or unknown one)."""
+        from infra.local import tokens
+        from switchboard.services import services
+
+        tenant = query.get("tenant", ["demo"])[0]
+        operator_id = query.get("operator_id", [""])[0]
+        operator = services().operators.get(tenant, operator_id, consistent=True) if operator_id else None
+        if operator is None:
+            return json_reply(404, {"code": "not_found", "message": "no such operator in this tenant"})
+        if operator.get("disabled"):
+            return json_reply(403, {"code": "forbidden", "message": "the operator is disabled"})
+        role = str(operator.get("role") or "operator")
+        return json_reply(200, {"token": tokens.issue(tenant, role, operator_id), "role": role,
+                                "operator_id": operator_id, "tenant_id": tenant})
 
     def stop(self) -> None:
         self.stop_event.set()

@@ -35,6 +35,11 @@ class Settings(BaseModel):
     scheduler_dlq_arn: str | None = Field(None, alias="SCHEDULER_DLQ_ARN")
     scheduler_retry_attempts: int | None = Field(None, alias="SCHEDULER_RETRY_ATTEMPTS")
     scheduler_max_event_age_s: int | None = Field(None, alias="SCHEDULER_MAX_EVENT_AGE_S")
+    # The Cognito user pool operators sign in to (invites, disable/enable); unset on this machine, where the
+    # operator directory is the development identity provider (docs/team.md).
+    user_pool_id: str | None = Field(None, alias="USER_POOL_ID")
+    # How long presence lasts after the last heartbeat (PUT /operators/me/presence), docs/team.md.
+    presence_ttl_seconds: int = Field(90, ge=10, le=3600, alias="SWITCHBOARD_PRESENCE_TTL_SECONDS")
     # Seconds of clock shift, for the local runtime's "25 hours later" demos and tests only.
     clock_offset_seconds: float = Field(0.0, alias="SWITCHBOARD_CLOCK_OFFSET_SECONDS")
 

@@ -15,6 +15,7 @@ from switchboard.config import Settings, get_settings, reset_settings
 
 if TYPE_CHECKING:
     from switchboard.clients.eventbus import EventBus
+    from switchboard.clients.identity import IdentityProvider
     from switchboard.clients.scheduler import Scheduler
     from switchboard.clients.sqs import Queue
     from switchboard.contacts.directory import Directory
@@ -28,6 +29,12 @@ if TYPE_CHECKING:
     from switchboard.storage.media import MediaStore
     from switchboard.storage.sessions import SessionRepository
     from switchboard.storage.statuses import StatusStore
+    from switchboard.storage.team import (
+        CannedResponseRepository,
+        GroupRepository,
+        OperatorRepository,
+        TeamSettingsRepository,
+    )
     from switchboard.storage.templates import TemplateRepository
     from switchboard.storage.tenants import TenantSettingsStore
     from switchboard.storage.webhook_updates import WebhookUpdateStore
@@ -117,6 +124,31 @@ class Services:
     def outbound_queue(self) -> Queue:
         from switchboard.clients.sqs import Queue
         return Queue(self.settings.need("outbound_queue_url"))
+
+    @cached_property
+    def operators(self) -> OperatorRepository:
+        from switchboard.storage.team import OperatorRepository
+        return OperatorRepository(self.table)
+
+    @cached_property
+    def groups(self) -> GroupRepository:
+        from switchboard.storage.team import GroupRepository
+        return GroupRepository(self.table)
+
+    @cached_property
+    def team_settings(self) -> TeamSettingsRepository:
+        from switchboard.storage.team import TeamSettingsRepository
+        return TeamSettingsRepository(self.table)
+
+    @cached_property
+    def canned_responses(self) -> CannedResponseRepository:
+        from switchboard.storage.team import CannedResponseRepository
+        return CannedResponseRepository(self.table)
+
+    @cached_property
+    def identity(self) -> IdentityProvider:
+        from switchboard.clients.identity import identity_provider
+        return identity_provider(self.settings.user_pool_id)
 
     @cached_property
     def bus(self) -> EventBus:

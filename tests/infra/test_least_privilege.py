@@ -101,3 +101,15 @@ def test_no_statement_allows_every_resource_except_what_aws_requires(stack: Stac
 def test_no_statement_allows_every_action_of_a_service(stack: StackView) -> None:
     assert [(owner, a) for owner, s in stack.all_statements() for a in s.actions
             if a == "*" or a.endswith(":*")] == []
+
+
+def test_operator_api_manages_operators_in_the_one_user_pool_and_nothing_else_does(stack: StackView) -> None:
+    from infra.cdk.bindings import USER_POOL_ADMIN_ACTIONS
+
+    pool = stack.declared_resource("userpool")
+    assert set(stack.of_type("AWS::Cognito::UserPool")) == {pool}
+    grants = {name for name in stack.functions() for s in stack.statements_of(name)
+              if any(s.allows(action) for action in USER_POOL_ADMIN_ACTIONS)}
+    assert grants == {"operator_api"}
+    statements = [s for s in stack.statements_of("operator_api") if s.allows("cognito-idp:AdminCreateUser")]
+    assert {lid for s in statements for r in s.resources for lid in referenced_ids(r)} == {pool}

@@ -32,6 +32,14 @@ ADMIN_ROUTES: list[tuple[str, str, dict | None]] = [
     ("POST", "/contacts/{contact_id}/merge", {"contact_id": "{other_contact_id}"}),
     ("POST", "/contacts/{contact_id}/anonymize", None),
     ("DELETE", "/contacts/{contact_id}", None),
+    # the team (docs/team.md)
+    ("POST", "/operators", {"name": "New One", "email": "new.one@example.com"}),
+    ("POST", "/groups", {"name": "New group"}),
+    ("PATCH", "/groups/{group_id}", {"name": "Renamed"}),
+    ("PUT", "/routing-rules", {"rules": [], "default_group_id": "{group_id}"}),
+    ("PUT", "/channels/{channel_id}/business-hours", {"away_message": "We are closed"}),
+    ("DELETE", "/groups/{group_id}", None),
+    ("DELETE", "/operators/{operator_id}", None),
 ]
 
 
@@ -50,7 +58,17 @@ def tenant(api, demo, process_inbound, operator_token) -> dict[str, str]:
     process_inbound()
     sessions = api.call("GET", "/sessions", token=operator_token)[1]["items"]
     contact_id, other = sorted(s["contact_id"] for s in sessions)
-    return {"contact_id": contact_id, "other_contact_id": other, "campaign_id": "01NOSUCHCAMPAIGN0000000000"}
+    from switchboard import clock
+    from switchboard.storage.team import GroupRepository, OperatorRepository
+
+    now = clock.iso(clock.now())
+    OperatorRepository(services().table).create("demo", {
+        "operator_id": "OPROLE", "username": "OPROLE", "name": "Role Test", "email": "role@example.com",
+        "role": "operator", "languages": [], "capacity": 3, "disabled": False}, [], now)
+    GroupRepository(services().table).create("demo", {"group_id": "GRPROLE", "name": "Roles",
+                                                      "routing_mode": "offer", "business_hours": None}, [], now)
+    return {"contact_id": contact_id, "other_contact_id": other, "campaign_id": "01NOSUCHCAMPAIGN0000000000",
+            "operator_id": "OPROLE", "group_id": "GRPROLE", "channel_id": "wa-demo"}
 
 
 def _fill(value, data: dict[str, str]):  # noqa: ANN001, ANN202

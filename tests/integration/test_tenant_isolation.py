@@ -27,7 +27,25 @@ def demo_data(api, demo, process_inbound, operator_token) -> dict[str, str]:
     session = api.call("GET", "/sessions", token=operator_token)[1]["items"][0]
     return {"session_id": session["session_id"], "contact_id": session["contact_id"],
             "campaign_id": "01CAMPAIGN0000000000000000", "kind": "phone", "value": "+420777555111",
-            "channel_id": "wa-demo"}
+            "channel_id": "wa-demo", **_team_ids()}
+
+
+def _team_ids() -> dict[str, str]:
+    """The demo tenant's operator, group and canned response (the team's routes walk them too)."""
+    from switchboard import clock
+    from switchboard.storage.team import CannedResponseRepository, GroupRepository, OperatorRepository
+
+    now = clock.iso(clock.now())
+    table = services().table
+    OperatorRepository(table).create("demo", {"operator_id": "OPDEMO", "username": "OPDEMO", "name": "Dana Demo",
+                                              "email": "dana@example.com", "role": "operator", "languages": [],
+                                              "capacity": 3, "disabled": False}, [], now)
+    GroupRepository(table).create("demo", {"group_id": "GRPDEMO", "name": "Dana Demo's group",
+                                           "routing_mode": "offer", "business_hours": None}, ["OPDEMO"], now)
+    CannedResponseRepository(table).create("demo", {"canned_response_id": "CANNEDDEMO", "shortcut": "dana",
+                                                    "text": "private demo text", "scope": "tenant",
+                                                    "owner_id": None, "attachments": []}, now)
+    return {"operator_id": "OPDEMO", "group_id": "GRPDEMO", "response_id": "CANNEDDEMO"}
 
 
 def _path(template: str, data: dict[str, str]) -> str:
@@ -66,7 +84,8 @@ def test_another_tenant_gets_nothing_from_any_route(api, demo_data, operator_tok
                                    tokens.issue("demo", key="a-forged-signing-key-of-enough-length")],
                          ids=["missing", "garbage", "expired", "forged"])
 def test_every_operator_route_needs_a_valid_token(api, demo, token) -> None:
-    data = {"session_id": "S1", "contact_id": "C1", "campaign_id": "K1", "kind": "phone", "value": "1"}
+    data = {"session_id": "S1", "contact_id": "C1", "campaign_id": "K1", "kind": "phone", "value": "1",
+            "operator_id": "O1", "group_id": "G1", "response_id": "R1", "channel_id": "wa-demo"}
     for method, template in OPERATOR_ROUTES:
         status, reply = api.call(method, _path(template, data), body={} if method != "GET" else None,
                                  token=token)

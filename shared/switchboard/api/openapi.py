@@ -16,13 +16,17 @@ def operator_routers() -> list[Router]:
     """Every router an operator's frontend calls, whichever function serves it (infra/declaration.py)."""
     from switchboard.api.routes import (
         campaigns,
+        canned_responses,
         channels,
         contacts,
+        groups,
+        operators,
         reopen,
         sending,
         session_actions,
         session_contact,
         sessions,
+        team_sessions,
         template_sync,
         templates,
         webhook_errors,
@@ -30,7 +34,8 @@ def operator_routers() -> list[Router]:
 
     return [sessions.router, session_actions.router, session_contact.router, sending.router, reopen.router,
             contacts.router, templates.router, template_sync.router, campaigns.router, channels.router,
-            webhook_errors.router]
+            webhook_errors.router, operators.router, groups.router, team_sessions.router,
+            canned_responses.router, canned_responses.send_router]
 
 
 # The refusals every operator route can give, through the one error mapping (switchboard/api/errors.py).

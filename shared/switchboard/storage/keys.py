@@ -225,3 +225,68 @@ def template(tenant_id: str, channel_id: str, sort_key: str) -> dict[str, str]:
 def contact_request(tenant_id: str, idempotency_key: str) -> dict[str, str]:
     """An ``Idempotency-Key`` of POST /contacts: the contact the first request created."""
     return {PK: f"T#{tenant_id}#IDEM#{idempotency_key}", SK: "CONTACT"}
+
+
+# The team (docs/team.md): operators, groups and their queues, presence, routing rules, canned responses.
+def operator(tenant_id: str, operator_id: str) -> dict[str, str]:
+    """An operator: profile, role, groups, capacity, presence and ``open_count`` (the sessions it holds)."""
+    return {PK: f"T#{tenant_id}#OP#{operator_id}", SK: "OPERATOR"}
+
+
+def operators_index(tenant_id: str) -> str:
+    """GSI1 partition of a tenant's operators (sort key: created_at#operator_id)."""
+    return f"T#{tenant_id}#OPERATORS"
+
+
+def operator_email(tenant_id: str, email: str) -> dict[str, str]:
+    """An operator's email, unique in its tenant -> operator_id."""
+    return {PK: f"T#{tenant_id}#OPEMAIL#{email.lower()}", SK: "OPEMAIL"}
+
+
+def presence_index(shard: int) -> str:
+    """GSI2 partition of operators whose presence expires (online or away), across tenants; sort key
+    ``<expires at>#<tenant>#<operator>``. The sweep reads the expired part of each shard."""
+    return f"PRESENCE#{shard}"
+
+
+def group(tenant_id: str, group_id: str) -> dict[str, str]:
+    return {PK: f"T#{tenant_id}#GRP#{group_id}", SK: "GROUP"}
+
+
+def groups_index(tenant_id: str) -> str:
+    """GSI1 partition of a tenant's groups (sort key: created_at#group_id)."""
+    return f"T#{tenant_id}#GROUPS"
+
+
+def group_queue_partition(tenant_id: str, group_id: str) -> str:
+    """A group's waiting sessions, oldest first (sort key: ``<arrived at>#<session_id>``)."""
+    return f"T#{tenant_id}#GRP#{group_id}#QUEUE"
+
+
+def group_queue_entry(tenant_id: str, group_id: str, arrived_at: str, session_id: str) -> dict[str, str]:
+    return {PK: group_queue_partition(tenant_id, group_id), SK: f"{arrived_at}#{session_id}"}
+
+
+def routing_rules(tenant_id: str) -> dict[str, str]:
+    """The tenant's ordered routing rules and its default group."""
+    return {PK: tenant(tenant_id), SK: "ROUTING_RULES"}
+
+
+def channel_hours(tenant_id: str, channel_id: str) -> dict[str, str]:
+    """A channel's business hours and away message (the team's settings of a channel)."""
+    return {PK: tenant(tenant_id), SK: f"CHANNELHOURS#{channel_id}"}
+
+
+def canned_response(tenant_id: str, response_id: str) -> dict[str, str]:
+    return {PK: f"T#{tenant_id}#CANNED#{response_id}", SK: "CANNED"}
+
+
+def canned_index(tenant_id: str, owner_id: str | None) -> str:
+    """GSI1 partition of the tenant-wide canned responses (owner None) or one operator's personal ones;
+    sort key ``<shortcut>#<id>`` (search by shortcut prefix)."""
+    return f"T#{tenant_id}#CANNEDS" + (f"#OP#{owner_id}" if owner_id else "")
+
+
+def session_timeline_sort_key(at_iso: str, entry_id: str) -> str:
+    """A system entry on a session's timeline (transfer), among its messages (``M#``)."""
+    return message_sort_key(at_iso, entry_id)

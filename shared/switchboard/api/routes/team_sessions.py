@@ -1,0 +1,34 @@
+"""Routing on a session: take a waiting session, transfer a session (who, from, to, when on its timeline)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.router import Router
+
+from switchboard.api.auth import principal_of
+from switchboard.api.views import SessionView
+from switchboard.services import services
+from switchboard.team import handover
+from switchboard.team.models import TransferRequest
+
+router = Router()
+
+SessionId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
+
+
+@router.post(
+    "/sessions/<session_id>/take", summary="Take a session waiting in your group's queue", tags=["team"]
+)
+def take_session(session_id: SessionId) -> SessionView:
+    principal = principal_of(router.current_event)
+    return SessionView.of(handover.take(services(), principal, session_id))
+
+
+@router.post(
+    "/sessions/<session_id>/transfer", summary="Transfer a session to an operator or a group", tags=["team"]
+)
+def transfer_session(session_id: SessionId, request: TransferRequest) -> SessionView:
+    principal = principal_of(router.current_event)
+    return SessionView.of(handover.transfer(services(), principal, session_id, request))

@@ -1,0 +1,1 @@
+"""The team (docs/team.md): operators, groups, presence, routing, business hours, canned responses."""
