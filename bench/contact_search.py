@@ -151,7 +151,7 @@ def measure(contacts: int, via_batch_write: bool = False) -> dict[str, Any]:
             written = _seed(created.environment["DATA_TABLE_NAME"], _contacts(contacts), via_batch_write)
             seeded_s, seeded_cpu = time.perf_counter() - started, time.process_time() - started_cpu
             meter = ReadMeter()
-            meter.attach(aws.resource("dynamodb").meta.client)
+            meter.attach(aws.dynamodb())
             directory = services().directory
             first, cursor = directory.search(TENANT, QUERY, Filters(), None, PAGE)
             page_one = (meter.requests, meter.read_units, meter.items_read)

@@ -170,7 +170,7 @@ def _meter(env: LocalAws) -> Meter:
 
     meter = Meter(inspect=boto3.client("dynamodb"), active=False,
                   indexes={f"{PREFIX}-{t.name}": t.indexes for t in RESOURCES.tables})
-    for client in (aws.resource("dynamodb").meta.client, aws.client("dynamodb"), aws.client("events"),
+    for client in (aws.dynamodb(), aws.client("dynamodb"), aws.client("events"),
                    aws.client("sqs"), aws.client("s3"), aws.client("secretsmanager")):
         meter.attach(client)
     return meter

@@ -80,7 +80,7 @@ def measure(env: LocalAws, updates: int, rounds: int, warmup: int = 10) -> dict[
     pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="bench-sqs")
     # times every AWS call of the handler (and, for symmetry, of the reference: the same hook cost)
     meter = Meter(capacity_units=False)
-    for client in (sqs, aws.resource("dynamodb").meta.client, aws.client("dynamodb")):
+    for client in (sqs, aws.dynamodb(), aws.client("dynamodb")):
         meter.attach(client)
 
     def bare(batches: list[list[dict[str, Any]]]) -> None:

@@ -1,26 +1,28 @@
-"""webhook_receipt: verify, validate, split, queue, answer fast. Nothing else."""
+"""webhook_receipt: verify, validate, split, queue, answer fast. Nothing else.
 
-from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+The WhatsApp router is imported by the first request that needs it (switchboard/api/lazy.py), the email
+router and the AWS events' path by the first mail; with SnapStart, all of them before the snapshot."""
+
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
-from switchboard.api.routes import email_webhooks, webhooks
-from switchboard.email.receipt import receive_aws_event
+from switchboard import snapstart
+from switchboard.api.lazy import LazyResolver, webhook_resolver
 from switchboard.observability import function_metrics
-from switchboard.services import services
 
 logger = Logger(service="webhook_receipt")
-tracer = Tracer(service="webhook_receipt")
 metrics = function_metrics("webhook_receipt")
-app = APIGatewayHttpResolver()  # the webhooks' HTTP API (payload format 2.0): infra/cdk/http_api.py
-app.include_router(webhooks.router)
-app.include_router(email_webhooks.router)
+app = LazyResolver(["webhooks", "email_webhooks"], webhook_resolver)
+snapstart.register_before_snapshot(app.load_all)
+snapstart.prime("switchboard.email.receipt")
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict, context: object) -> dict:
     if "detail-type" in event:  # EventBridge: SES events and mail SES stored in S3 (docs/email.md)
+        from switchboard.email.receipt import receive_aws_event
+        from switchboard.services import services
+
         return receive_aws_event(event, services())
     return app.resolve(event, context)

@@ -24,7 +24,7 @@ def _items(prefix: str) -> list[dict]:
         kwargs = {"FilterExpression": Attr("pk").begins_with(prefix)}
         if start:
             kwargs["ExclusiveStartKey"] = start
-        page = table._table.scan(**kwargs)  # noqa: SLF001 - a test's look at the whole table
+        page = table._client.scan(TableName=table.name, **kwargs)  # noqa: SLF001 - a test's look at the whole table
         found += page["Items"]
         start = page.get("LastEvaluatedKey")
         if not start:

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from boto3.dynamodb.table import BatchWriter
 from botocore.exceptions import ClientError
 
 from switchboard import aws
 from switchboard.errors import ConcurrentUpdate
+from switchboard.tracing import span
 
 
 class TransactionConflict(ConcurrentUpdate):
@@ -61,12 +63,11 @@ class Transaction:
 class Table:
     def __init__(self, name: str) -> None:
         self.name = name
-        self._table = aws.resource("dynamodb").Table(name)
-        # The resource's client serialises plain Python values for every operation, transactions too.
-        self._client = self._table.meta.client
+        # Plain Python values in and out, for every operation, transactions too (switchboard.aws.dynamodb).
+        self._client = aws.dynamodb()
 
     def get(self, key: dict[str, str], consistent: bool = False) -> dict[str, Any] | None:
-        return self._table.get_item(Key=key, ConsistentRead=consistent).get("Item")
+        return self._client.get_item(TableName=self.name, Key=key, ConsistentRead=consistent).get("Item")
 
     def get_many(self, keys: Sequence[dict[str, str]], consistent: bool = False) -> list[dict[str, Any]]:
         """One BatchGetItem round trip (up to 100 keys); unprocessed keys are fetched again."""
@@ -82,7 +83,7 @@ class Table:
     def put(self, item: dict[str, Any], condition: str | None = None, **kwargs: Any) -> None:
         if condition:
             kwargs["ConditionExpression"] = condition
-        self._table.put_item(Item=item, **kwargs)
+        self._client.put_item(TableName=self.name, Item=item, **kwargs)
 
     def update(self, key: dict[str, str], expression: str, values: dict | None = None,
                names: dict | None = None, condition: str | None = None,
@@ -94,29 +95,29 @@ class Table:
             kwargs["ExpressionAttributeNames"] = names
         if condition:
             kwargs["ConditionExpression"] = condition
-        return self._table.update_item(**kwargs).get("Attributes", {})
+        return self._client.update_item(TableName=self.name, **kwargs).get("Attributes", {})
 
     def delete(self, key: dict[str, str], condition: str | None = None, values: dict | None = None) -> None:
         kwargs: dict[str, Any] = {"ConditionExpression": condition} if condition else {}
         if values:
             kwargs["ExpressionAttributeValues"] = values
-        self._table.delete_item(Key=key, **kwargs)
+        self._client.delete_item(TableName=self.name, Key=key, **kwargs)
 
     def write_batch(self, puts: Iterable[dict[str, Any]] = (), deletes: Iterable[dict[str, str]] = ()) -> None:
         """BatchWriteItem in chunks of 25, unprocessed items resent; idempotent puts and deletes only."""
-        with self._table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
+        with BatchWriter(self.name, self._client, overwrite_by_pkeys=["pk", "sk"]) as batch:
             for item in puts:
                 batch.put_item(Item=item)
             for key in deletes:
                 batch.delete_item(Key=key)
 
     def query(self, **kwargs: Any) -> dict[str, Any]:
-        return self._table.query(**kwargs)
+        return self._client.query(TableName=self.name, **kwargs)
 
     def query_items(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
         """Every item a query matches, page after page (read lazily: stop early, read less)."""
         while True:
-            response = self._table.query(**kwargs)
+            response = self._client.query(TableName=self.name, **kwargs)
             yield from response["Items"]
             if not response.get("LastEvaluatedKey"):
                 return
@@ -126,7 +127,8 @@ class Table:
         for item in transaction.items:
             next(iter(item.values()))["TableName"] = self.name
         try:
-            self._client.transact_write_items(TransactItems=transaction.items)
+            with span("dynamodb.transact_write_items", items=len(transaction.items)):
+                self._client.transact_write_items(TransactItems=transaction.items)
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "TransactionCanceledException":
                 raise

@@ -1,1 +1,38 @@
-"""One router per concern; each function's handler includes the routers it serves (infra/declaration.py)."""
+"""One router per concern; each function's handler serves the routers it names (infra/declaration.py).
+
+``ROUTES``: the routes each router module serves, so a handler can import a router only when a request
+first routes to it (switchboard/api/lazy.py). tests/unit/test_lazy_routes.py holds it equal to what the
+routers register, and to the declaration."""
+
+from __future__ import annotations
+
+ROUTES: dict[str, tuple[str, ...]] = {
+    "sessions": ("GET /sessions", "GET /sessions/{session_id}", "GET /sessions/{session_id}/messages"),
+    "session_actions": (
+        "POST /sessions/{session_id}/assign", "POST /sessions/{session_id}/resolve",
+        "POST /sessions/{session_id}/read", "POST /sessions/{session_id}/no-reply-needed",
+        "PUT /sessions/{session_id}/tags", "POST /sessions/{session_id}/notes",
+        "POST /sessions/{session_id}/attachments"),
+    "session_contact": ("PUT /sessions/{session_id}/contact", "DELETE /sessions/{session_id}/contact"),
+    "contacts": (
+        "GET /contacts", "POST /contacts", "GET /contacts/{contact_id}", "PATCH /contacts/{contact_id}",
+        "DELETE /contacts/{contact_id}", "POST /contacts/{contact_id}/identifiers",
+        "DELETE /contacts/{contact_id}/identifiers/{kind}/{value}", "POST /contacts/{contact_id}/merge",
+        "POST /contacts/{contact_id}/block", "DELETE /contacts/{contact_id}/block",
+        "GET /contacts/{contact_id}/history", "POST /contacts/{contact_id}/notes",
+        "POST /contacts/{contact_id}/anonymize", "GET /contact-attributes", "PUT /contact-attributes"),
+    "templates": ("GET /templates",),
+    "campaigns": (
+        "GET /campaigns", "POST /campaigns", "GET /campaigns/{campaign_id}",
+        "GET /campaigns/{campaign_id}/recipients", "POST /campaigns/{campaign_id}/recipients",
+        "POST /campaigns/{campaign_id}/start", "POST /campaigns/{campaign_id}/pause",
+        "POST /campaigns/{campaign_id}/resume", "POST /campaigns/{campaign_id}/cancel"),
+    "channels": ("GET /channels",),
+    "webhook_errors": ("GET /webhook-errors",),
+    "docs": ("GET /openapi.json", "GET /swagger"),
+    "sending": ("POST /sessions", "POST /sessions/{session_id}/messages"),
+    "reopen": ("POST /sessions/{session_id}/reopen",),
+    "template_sync": ("POST /templates/sync",),
+    "webhooks": ("GET /webhooks/whatsapp", "POST /webhooks/whatsapp"),
+    "email_webhooks": ("POST /webhooks/email/{channel_id}",),
+}

@@ -1,0 +1,85 @@
+"""A function's resolver, loaded as requests need it (docs/performance.md, "Cold start").
+
+The handler module imports only its wiring (Logger, Metrics). The first request builds the resolver
+(Powertools' Event Handler, with its validation and pydantic) and imports the one router that serves its
+route; a router is imported the first time a request routes to it. A route the catalog does not name
+loads every router of the function, so a request is never answered 404 for a route that exists; the
+catalog only decides what is imported when. With SnapStart, ``load_all`` runs before the snapshot
+(switchboard.snapstart), and a restored instance has everything loaded.
+
+This module is imported at cold start: it imports nothing from Powertools or pydantic itself."""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from switchboard.api.routes import ROUTES
+
+
+def route_of(event: dict[str, Any]) -> str | None:
+    """The request's route as declared ("GET /sessions/{session_id}"): an HTTP API's ``routeKey``, or a
+    REST API's method and resource."""
+    route_key = event.get("routeKey")
+    if route_key and route_key != "$default":
+        return str(route_key)
+    method, resource = event.get("httpMethod"), event.get("resource")
+    return f"{method} {resource}" if method and resource else None
+
+
+class LazyResolver:
+    """``modules``: the router modules (under switchboard.api.routes) this function serves; ``build``:
+    makes the empty resolver (imported on first use, so its imports are paid by the first request)."""
+
+    def __init__(self, modules: Sequence[str], build: Callable[[], Any] | None = None) -> None:
+        self.modules = tuple(modules)
+        self._build = build or validated_resolver
+        self._resolver: Any = None
+        self._included: set[str] = set()
+        self._lock = threading.Lock()  # the local runtime serves concurrent requests in one process
+        self._module_of = {route: module for module in self.modules for route in ROUTES.get(module, ())}
+
+    @property
+    def resolver(self) -> Any:
+        if self._resolver is None:
+            with self._lock:
+                if self._resolver is None:
+                    self._resolver = self._build()
+        return self._resolver
+
+    def load(self, *modules: str) -> Any:
+        """Include the routers of ``modules`` (each once) and return the resolver."""
+        resolver = self.resolver
+        missing = [m for m in modules if m not in self._included]
+        if missing:
+            with self._lock:
+                for module in missing:
+                    if module not in self._included:
+                        router = importlib.import_module(f"switchboard.api.routes.{module}").router
+                        resolver.include_router(router)
+                        self._included.add(module)
+        return resolver
+
+    def load_all(self) -> Any:
+        return self.load(*self.modules)
+
+    def resolve(self, event: dict[str, Any], context: Any) -> Any:
+        module = self._module_of.get(route_of(event) or "")
+        resolver = self.load(module) if module else self.load_all()
+        return resolver.resolve(event, context)
+
+
+def validated_resolver() -> Any:
+    """The operator API's resolver: validation, OpenAPI, the error mapping (switchboard/api/app.py)."""
+    from switchboard.api.app import build_resolver
+
+    return build_resolver([])
+
+
+def webhook_resolver() -> Any:
+    """The webhooks' resolver: no validation (the bodies are checked by signature, then parsed)."""
+    from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
+    return APIGatewayRestResolver()
