@@ -61,6 +61,10 @@ class Function:
     local_event_pollers: int = 1  # the local runtime's concurrent invocations of its event rules' targets
     memory_mb: int = 512
     timeout_s: int = 15
+    # Lambda SnapStart (Python 3.12+): new instances resume from a snapshot of an initialised one, taken when
+    # a version is published, instead of importing everything again. Worth it where someone waits for the
+    # first answer (an operator, Meta's webhook timeout); each restore is billed (docs/performance.md).
+    snapstart: bool = False
 
     @property
     def handler_path(self) -> str:
@@ -232,6 +236,7 @@ FUNCTIONS: tuple[Function, ...] = (
         uses={"table:data": "readwrite", "queue:inbound": "send", "secrets": "read", "bucket:media": "write"},
         memory_mb=1024,
         timeout_s=10,
+        snapstart=True,
     ),
     Function(
         name="contact_resolution",
@@ -256,6 +261,7 @@ FUNCTIONS: tuple[Function, ...] = (
         uses={"table:data": "readwrite", "table:idempotency": "readwrite", "queue:outbound": "send",
               "bus": "put", "bucket:media": "read", "secrets": "read", "ses": "send"},
         timeout_s=60,
+        snapstart=True,
     ),
     Function(
         name="session_reopen",
@@ -263,6 +269,7 @@ FUNCTIONS: tuple[Function, ...] = (
         routes=_routes("POST /sessions/{session_id}/reopen"),
         uses={"table:data": "readwrite", "table:idempotency": "readwrite", "queue:outbound": "send",
               "bus": "put"},
+        snapstart=True,
     ),
     Function(
         name="template_sync",
@@ -281,6 +288,7 @@ FUNCTIONS: tuple[Function, ...] = (
         uses={"table:data": "readwrite", "table:idempotency": "readwrite", "bus": "put",
               "bucket:media": "readwrite", "secrets": "read", "userpool": "write"},
         timeout_s=29,
+        snapstart=True,
     ),
     Function(
         name="session_routing",

@@ -23,6 +23,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.cdk import nag
+from infra.cdk.functions import live
 from infra.declaration import Function, Route
 
 STAGE = "v1"
@@ -176,7 +177,7 @@ class Api(Construct):
             # One integration (and one invoke permission) per function, not per route.
             if spec.name not in integrations:
                 integrations[spec.name] = apigateway.LambdaIntegration(
-                    functions[spec.name], proxy=True, scope_permission_to_method=False)
+                    live(functions[spec.name]), proxy=True, scope_permission_to_method=False)
             integration = integrations[spec.name]
             self._add_route(route, integration)
             methods.setdefault(route.path, []).append(route.method)

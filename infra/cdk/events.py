@@ -34,7 +34,7 @@ from constructs import Construct
 
 from infra.cdk import nag
 from infra.cdk.bindings import KMS_WILDCARDS
-from infra.cdk.functions import fixed_name
+from infra.cdk.functions import ALIAS, fixed_name, live
 from infra.cdk.naming import pascal
 from infra.cdk.queues import DLQ_RETENTION
 from infra.declaration import ASYNC_RETRY_ATTEMPTS, EVENT_TARGET_RETRY, EventTrigger, Function
@@ -65,7 +65,7 @@ class Triggers(Construct):
                     self, f"{pascal(spec.name)}Schedule{number}",
                     description=schedule.description or f"{spec.name}: {schedule.expression}",
                     schedule=events.Schedule.expression(schedule.expression),
-                    targets=[self._target(fn, dlq)],
+                    targets=[self._target(live(fn), dlq)],
                 )
             for number, trigger in enumerate(spec.events, start=1):
                 events.Rule(
@@ -73,7 +73,7 @@ class Triggers(Construct):
                     description=f"{spec.name}: {', '.join(trigger.detail_types)} from {trigger.source}"[:512],
                     event_bus=bus if trigger.bus == "switchboard" else None,
                     event_pattern=self._pattern(trigger),
-                    targets=[self._target(fn, dlq)],
+                    targets=[self._target(live(fn), dlq)],
                 )
         scheduled = [spec for spec in specs if spec.scheduler_target]
         if scheduled:
@@ -93,7 +93,7 @@ class Triggers(Construct):
             # EventBridge itself writes to a rule's dead-letter queue, so it must be able to use the key.
             self.key.grant(iam.ServicePrincipal("events.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey")
         self.dead_letter_queues[spec.name] = dlq
-        fn.configure_async_invoke(
+        live(fn).configure_async_invoke(  # the alias: what the rules and schedules invoke
             on_failure=destinations.SqsDestination(dlq),
             retry_attempts=ASYNC_RETRY_ATTEMPTS,
             max_event_age=Duration.seconds(EVENT_TARGET_RETRY.maximum_event_age_s),
@@ -126,7 +126,7 @@ class Triggers(Construct):
         stack = Stack.of(self)
         target = functions[scheduled[0].name]
         target_arn = stack.format_arn(service="lambda", resource="function",
-                                      resource_name=fixed_name(scheduled[0], stack.stack_name),
+                                      resource_name=f"{fixed_name(scheduled[0], stack.stack_name)}:{ALIAS}",
                                       arn_format=ArnFormat.COLON_RESOURCE_NAME)
         self.role = iam.Role(
             self, "SchedulerRole",
@@ -134,7 +134,7 @@ class Triggers(Construct):
             assumed_by=iam.ServicePrincipal(
                 "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}),
         )
-        target.grant_invoke(self.role)
+        live(target).grant_invoke(self.role)
         # Scheduler sends an event it could not deliver to the schedule's dead-letter queue with this role.
         dlq = self.dead_letter_queues[scheduled[0].name]
         dlq.grant_send_messages(self.role)

@@ -1,5 +1,9 @@
 """One Lambda per declared function: Python 3.12 on arm64, the shared layer, its own log group and role, the
-environment and grants of the resources it declares (and nothing else), and its queue trigger."""
+environment and grants of the resources it declares (and nothing else), and its queue trigger.
+
+Every function is published as a version with an alias, ``live``, and every trigger (API integrations,
+queue event sources, rules, schedules) invokes the alias: with SnapStart (declared per function), only a
+published version has a snapshot to resume from, and ``$LATEST`` never runs in production."""
 
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ ARCHITECTURE = lambda_.Architecture.ARM_64
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 METRICS_NAMESPACE = "Switchboard"
 LOG_LEVEL = "INFO"
+ALIAS = "live"
 
 TRACING_WILDCARD = nag.suppression(
     "IAM5", "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions; AWS "
@@ -33,6 +38,14 @@ TRACING_WILDCARD = nag.suppression(
 PINNED_RUNTIME = nag.suppression(
     "L1", "Python 3.12 is pinned on purpose: the shared layer's binary wheels (pydantic-core) are built for "
           "cp312 (infra/cdk/layer.py); move the layer and the runtime together.")
+
+
+def live(fn: lambda_.IFunction) -> lambda_.IFunction:
+    """What a trigger of ``fn`` invokes: its ``live`` alias (made by ``Functions`` as the function's child)."""
+    alias = fn.node.try_find_child("Live")
+    if not isinstance(alias, lambda_.Alias):
+        raise ValueError(f"{fn.node.path} has no live alias")
+    return alias
 
 
 def fixed_name(spec: Function, stack_name: str) -> str | None:
@@ -48,6 +61,7 @@ class Functions(Construct):
                  layer: lambda_.ILayerVersion) -> None:
         super().__init__(scope, construct_id)
         self.by_name: dict[str, lambda_.Function] = {}
+        self.live: dict[str, lambda_.Alias] = {}
         for spec in specs:
             self.by_name[spec.name] = self._function(spec, bindings, queues, layer)
 
@@ -75,7 +89,9 @@ class Functions(Construct):
             timeout=Duration.seconds(spec.timeout_s),
             role=role,
             log_group=log_group,
+            # The function segment of every invocation, without an SDK in the function (switchboard/tracing.py).
             tracing=lambda_.Tracing.ACTIVE,
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if spec.snapstart else None,
             environment={
                 "POWERTOOLS_SERVICE_NAME": spec.name,
                 "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
@@ -87,8 +103,12 @@ class Functions(Construct):
             "cfn-lint", {"config": {"ignore_checks": ["W3005"]}})
         nag.suppress(fn, PINNED_RUNTIME, children=False)
         wildcards = self._grant_declared(fn, spec, bindings)
+        # A new version whenever the code or the configuration changes (CDK hashes both), and the alias on it.
+        alias = lambda_.Alias(fn, "Live", alias_name=ALIAS, version=fn.current_version,
+                              description=f"{spec.name}: what every trigger invokes")
+        self.live[spec.name] = alias
         if spec.queue is not None:
-            self._add_queue_trigger(fn, spec, queues)
+            self._add_queue_trigger(alias, spec, queues)
         nag.suppress(role, TRACING_WILDCARD, *wildcards)
         return fn
 
@@ -112,7 +132,7 @@ class Functions(Construct):
         return wildcards
 
     @staticmethod
-    def _add_queue_trigger(fn: lambda_.Function, spec: Function, queues: Mapping[str, QueuePair]) -> None:
+    def _add_queue_trigger(fn: lambda_.IFunction, spec: Function, queues: Mapping[str, QueuePair]) -> None:
         trigger = spec.queue
         assert trigger is not None
         pair = queues.get(trigger.queue)

@@ -26,6 +26,7 @@ from constructs import Construct
 
 from infra.cdk import nag
 from infra.cdk.api import declared_routes, open_route_reason
+from infra.cdk.functions import live
 from infra.declaration import Function
 
 THROTTLE_RATE = 500  # requests per second: Meta's deliveries (statuses of an 80 msg/s campaign: ~240/s)
@@ -65,7 +66,7 @@ class HttpApi(Construct):
             # One integration (and one invoke permission) per function; payload format 2.0.
             if spec.name not in by_function:
                 by_function[spec.name] = integrations.HttpLambdaIntegration(
-                    f"{spec.name}Integration", functions[spec.name],
+                    f"{spec.name}Integration", live(functions[spec.name]),
                     payload_format_version=apigatewayv2.PayloadFormatVersion.VERSION_2_0,
                     scope_permission_to_route=False)
             integration = by_function[spec.name]

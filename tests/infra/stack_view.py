@@ -75,6 +75,20 @@ class StackView:
     def function(self, name: str) -> dict[str, Any]:
         return self.props(self.functions()[name])
 
+    def aliases(self) -> dict[str, str]:
+        """Declared name -> logical id of the function's ``live`` alias, which every trigger invokes."""
+        names = {lid: name for name, lid in self.functions().items()}
+        found = {}
+        for lid, alias in self.of_type("AWS::Lambda::Alias").items():
+            (fn,) = referenced_ids(alias["Properties"]["FunctionName"])
+            if fn in names and alias["Properties"]["Name"] == "live":
+                found[names[fn]] = lid
+        return found
+
+    def invoked(self, name: str) -> str:
+        """The logical id triggers of ``name`` invoke: its alias."""
+        return self.aliases()[name]
+
     def environment(self, name: str) -> dict[str, Any]:
         return self.function(name).get("Environment", {}).get("Variables", {})
 
@@ -122,7 +136,7 @@ class StackView:
         raise KeyError(f"no function receives {resource} ({variable})")
 
     def event_source_queue(self, name: str) -> str:
-        fn = self.functions()[name]
+        fn = self.invoked(name)
         for mapping in self.of_type("AWS::Lambda::EventSourceMapping").values():
             if fn in referenced_ids(mapping["Properties"]["FunctionName"]):
                 (queue,) = referenced_ids(mapping["Properties"]["EventSourceArn"])
@@ -213,7 +227,7 @@ class StackView:
 
     def rest_methods(self) -> list[RouteInTemplate]:
         paths = self.resource_paths()
-        functions = {lid: name for name, lid in self.functions().items()}
+        functions = {lid: name for name, lid in self.aliases().items()}
         found = []
         for method in self.of_type("AWS::ApiGateway::Method").values():
             props = method["Properties"]

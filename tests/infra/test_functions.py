@@ -56,7 +56,7 @@ def test_the_shared_layer_is_for_arm64_and_python_312_and_313(stack: StackView) 
 
 @pytest.mark.parametrize("spec", [s for s in FUNCTIONS if s.queue], ids=lambda spec: spec.name)
 def test_queue_trigger_reports_partial_batch_failures(stack: StackView, spec: Function) -> None:
-    fn = stack.functions()[spec.name]
+    fn = stack.invoked(spec.name)
     (mapping,) = [m["Properties"] for m in stack.of_type("AWS::Lambda::EventSourceMapping").values()
                   if fn in referenced_ids(m["Properties"]["FunctionName"])]
 
@@ -72,7 +72,7 @@ EVENTED = [spec for spec in FUNCTIONS if spec.events or spec.schedules]
 
 @pytest.mark.parametrize("spec", EVENTED, ids=lambda spec: spec.name)
 def test_function_runs_on_its_declared_schedules_and_events(stack: StackView, spec: Function) -> None:
-    fn = stack.functions()[spec.name]
+    fn = stack.invoked(spec.name)
     (bus,) = stack.of_type("AWS::Events::EventBus")
     rules = [r["Properties"] for r in stack.of_type("AWS::Events::Rule").values()
              if any(fn in referenced_ids(t["Arn"]) for t in r["Properties"]["Targets"])]
@@ -115,9 +115,9 @@ def test_eventbridge_scheduler_can_invoke_the_campaign_dispatcher_and_schedule_m
         trust = stack.props(role)["AssumeRolePolicyDocument"]["Statement"]
         statements = stack.statements_of(name)
 
-        assert json.dumps(environment["SCHEDULER_TARGET_ARN"]).endswith(f':function:{target_name}"]]}}')
+        assert json.dumps(environment["SCHEDULER_TARGET_ARN"]).endswith(f':function:{target_name}:live"]]}}')
         assert [s["Principal"] for s in trust] == [{"Service": "scheduler.amazonaws.com"}]
-        assert any(s.allows("lambda:InvokeFunction") and s.on(stack.functions()[target])
+        assert any(s.allows("lambda:InvokeFunction") and s.on(stack.invoked(target))
                    for s in stack.statements_of_role(role))
         assert any(s.allows("iam:PassRole") and s.on(role) for s in statements)
         assert any(s.allows("scheduler:CreateSchedule") for s in statements)
