@@ -27,12 +27,14 @@ from switchboard import aws, ids
 from switchboard.services import services
 snapshotted = (id(services()), id(aws.dynamodb()), id(services().channels))
 random.random()
+in_snapshot = random.getstate()
 
 outputs = []
 for _ in range(2):  # two instances restored from the same snapshot
     read, write = os.pipe()
     if os.fork() == 0:
         os.close(read)
+        random.setstate(in_snapshot)  # a snapshot's memory, not a fork: Python reseeds random in a forked child
         for func, args, kwargs in hooks.get_after_restore():
             func(*args, **kwargs)
         fresh = (id(services()), id(aws.dynamodb()), id(services().channels))
