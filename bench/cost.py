@@ -15,6 +15,21 @@ from typing import Any
 from bench import prices as p
 
 
+def route_usd(function_name: str, method: str, path: str, payload_bytes: int = 0) -> float:
+    """API Gateway's price for one request of a declared route, by the API that serves it."""
+    from infra.declaration import function
+
+    route = next(r for r in function(function_name).routes if (r.method, r.path) == (method, path))
+    return p.api_gateway_usd_per_request(route.api, payload_bytes)
+
+
+def snapstart_usd_per_month(memory_mb: int, restores: float) -> dict[str, float]:
+    """A SnapStart function's own charges for a month: its cached snapshots and its restores."""
+    gb = memory_mb / 1024
+    return {"cache": gb * p.SECONDS_PER_MONTH * p.CACHED_VERSIONS_PER_FUNCTION * p.SNAPSTART_CACHE_USD_PER_GB_SECOND,
+            "restores": gb * restores * p.SNAPSTART_RESTORE_USD_PER_GB}
+
+
 def lambda_usd(memory_mb: int, duration_ms: float, invocations: float = 1.0) -> float:
     """One invocation's request and compute charge (billed per started millisecond), times ``invocations``."""
     billed_seconds = math.ceil(max(duration_ms, 0.0)) / 1000
@@ -58,7 +73,8 @@ def inbound_event_usd(webhook: Mapping[str, Any], worker: Mapping[str, Any], uni
     log_bytes = (webhook["log_bytes_per_webhook"] + worker["log_bytes_per_event"]
                  + 2 * p.LAMBDA_PLATFORM_LOG_BYTES_PER_INVOCATION)
     return {
-        "api_gateway": p.API_GATEWAY_REST_USD_PER_REQUEST,
+        "api_gateway": route_usd("webhook_receipt", "POST", "/webhooks/whatsapp",
+                                 webhook.get("request_bytes", 0)),
         "lambda_webhook_receipt": lambda_usd(memory["webhook_receipt"], receipt_ms),
         "sqs_fifo": fifo_requests * p.SQS_FIFO_USD_PER_REQUEST,
         "lambda_contact_resolution": lambda_usd(memory["contact_resolution"], worker_ms),
@@ -79,7 +95,7 @@ def send_usd(send: Mapping[str, Any], status_usd: float, memory: Mapping[str, in
     standard_requests = sqs_requests(send.get("queue_message_bytes", 300)) * 3
     log_bytes = send["log_bytes"] + 2 * p.LAMBDA_PLATFORM_LOG_BYTES_PER_INVOCATION
     return {
-        "api_gateway": p.API_GATEWAY_REST_USD_PER_REQUEST,
+        "api_gateway": route_usd("message_send", "POST", "/sessions/{session_id}/messages"),
         "lambda_message_send_api": lambda_usd(memory["message_send"], api_ms),
         "sqs_standard": standard_requests * p.SQS_STANDARD_USD_PER_REQUEST,
         "lambda_message_send_worker": lambda_usd(memory["message_send"], worker_ms),

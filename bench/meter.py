@@ -11,9 +11,10 @@ The rules (DynamoDB developer guide, "Read/write capacity mode" and "Item sizes"
 - a read is 1 unit per 4 KB (strongly consistent) or half that (eventually consistent); BatchGetItem
   charges each key on its own, a missing item costing the minimum; a Query rounds the sum of the items
   it returns up to 4 KB;
-- a write is 1 unit per 1 KB; transactions cost twice as much, reads and writes; each global secondary
-  index holding the item costs one more write of the item's size (two when the write changes the
-  index key: a delete and a put); indexes here project every attribute.
+- a write is 1 unit per 1 KB of the larger of the item before and after it (an update, or a put that
+  replaces an item); transactions cost twice as much, reads and writes; each global secondary index
+  holding the item costs one more write of the item's size (two when the write changes the index key: a
+  delete and a put; one when the item enters or leaves the index); indexes here project every attribute.
 """
 
 from __future__ import annotations
@@ -85,13 +86,20 @@ def indexes_holding(item: Mapping[str, Any] | None, indexes: tuple[str, ...]) ->
 
 
 def index_write_units(item: Mapping[str, Any] | None, indexes: tuple[str, ...], touched: str,
-                      transactional: bool = False) -> float:
-    """Extra writes for the indexes that hold the item after a write. ``touched``: the update expression
-    and its attribute names, to tell whether an index key changed (a delete and a put in the index)."""
+                      transactional: bool = False, before: Mapping[str, Any] | None = None) -> float:
+    """Extra writes for the indexes that hold the item before or after a write. ``touched``: the update
+    expression and its attribute names, to tell whether an index key changed (a delete and a put in the
+    index); ``before``: the item before the write, when known (an item entering or leaving an index costs
+    one write there)."""
     units = 0.0
-    size = item_size(item)
-    for index in indexes_holding(item, indexes):
-        key_changed = f"{index}pk" in touched or f"{index}sk" in touched
+    size = max(item_size(item), item_size(before))
+    held_before = set(indexes_holding(before, indexes)) if before is not None else None
+    for index in indexes:
+        after = index in indexes_holding(item, indexes)
+        was = after if held_before is None else index in held_before
+        if not (after or was):
+            continue
+        key_changed = after and was and (f"{index}pk" in touched or f"{index}sk" in touched)
         units += write_units(size, transactional) * (2 if key_changed else 1)
     return units
 
@@ -152,13 +160,14 @@ class Meter:
             request = json.loads(body) if body else {}
         except ValueError:
             request = {}
-        context[f"bench-meter-{id(self)}"] = (request, len(body), time.perf_counter())
+        before = self._items_before(model.name, request) if self.capacity_units else {}
+        context[f"bench-meter-{id(self)}"] = (request, len(body), time.perf_counter(), before)
 
     def _after(self, model: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         noted = context.pop(f"bench-meter-{id(self)}", None)
         if not self.active or noted is None:
             return
-        request, size, started = noted
+        request, size, started, self._before_items = noted
         service = model.service_model.service_id.hyphenize()
         call = Call(service, model.name, payload_bytes=size, seconds=time.perf_counter() - started)
         entries = request.get("Entries")
@@ -190,9 +199,7 @@ class Meter:
             size = sum(item_size(item) for item in response.get("Items", []))
             return read_units(size, consistent), 0.0
         if operation == "PutItem":
-            item = request.get("Item")
-            return 0.0, write_units(item_size(item)) + index_write_units(
-                item, self.indexes.get(table, ()), "")
+            return 0.0, self._put_units(table, request.get("Item"), transactional=False)
         if operation == "UpdateItem":
             return 0.0, self._update_units(table, request, transactional=False)
         if operation == "DeleteItem":
@@ -203,8 +210,7 @@ class Meter:
                 (kind, body), = entry.items()
                 name = body.get("TableName", "")
                 if kind == "Put":
-                    units += write_units(item_size(body.get("Item")), True) + index_write_units(
-                        body.get("Item"), self.indexes.get(name, ()), "", True)
+                    units += self._put_units(name, body.get("Item"), transactional=True)
                 elif kind == "Update":
                     units += self._update_units(name, body, transactional=True)
                 else:  # Delete, ConditionCheck
@@ -230,11 +236,51 @@ class Meter:
             return 0.0, sum(write_units(0, True) for _ in request.get("TransactItems", []))
         return 0.0, 0.0
 
+    def _items_before(self, operation: str, request: dict[str, Any]) -> dict[str, Any]:
+        """The items an update or a put will change, as they are before the call (read back through the
+        unmetered client): DynamoDB bills the larger of the item before and after."""
+        if self.inspect is None:
+            return {}
+        wanted = []
+        if operation in ("UpdateItem", "PutItem"):
+            wanted.append((request.get("TableName", ""), request.get("Key") or _key_of(request.get("Item"))))
+        elif operation == "TransactWriteItems":
+            for entry in request.get("TransactItems", []):
+                (kind, body), = entry.items()
+                if kind in ("Update", "Put"):
+                    wanted.append((body.get("TableName", ""), body.get("Key") or _key_of(body.get("Item"))))
+        found = {}
+        for table, key in wanted:
+            if key:
+                found[_key_text(table, key)] = self.inspect.get_item(
+                    TableName=table, Key=key, ConsistentRead=True).get("Item")
+        return found
+
+    def _item_before(self, table: str, key: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+        return (getattr(self, "_before_items", None) or {}).get(_key_text(table, key)) if key else None
+
     def _update_units(self, table: str, body: dict[str, Any], transactional: bool) -> float:
         item = None
         if self.inspect is not None:
             item = self.inspect.get_item(TableName=table, Key=body["Key"], ConsistentRead=True).get("Item")
+        before = self._item_before(table, body["Key"])
         touched = body.get("UpdateExpression", "") + " " + " ".join(
             (body.get("ExpressionAttributeNames") or {}).values())
-        return write_units(item_size(item), transactional) + index_write_units(
-            item, self.indexes.get(table, ()), touched, transactional)
+        return write_units(max(item_size(item), item_size(before)), transactional) + index_write_units(
+            item, self.indexes.get(table, ()), touched, transactional, before)
+
+    def _put_units(self, table: str, item: Mapping[str, Any] | None, transactional: bool) -> float:
+        """A put: the larger of the new item and the one it replaces; the indexes of both."""
+        before = self._item_before(table, _key_of(item))
+        return write_units(max(item_size(item), item_size(before)), transactional) + index_write_units(
+            item, self.indexes.get(table, ()), "", transactional, before)
+
+
+def _key_of(item: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not item or "pk" not in item:
+        return None
+    return {name: item[name] for name in ("pk", "sk") if name in item}
+
+
+def _key_text(table: str, key: Mapping[str, Any] | None) -> str:
+    return table + "|" + json.dumps(key, sort_keys=True, default=str)

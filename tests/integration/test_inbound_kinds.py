@@ -13,7 +13,7 @@ import pytest
 import responses
 from switchboard import clock
 from switchboard.services import services
-from switchboard.storage import keys
+from switchboard.storage import keys, payloads
 
 from tests.support.inbound import all_messages, fixture, messages_of, post, seed_fixture_channels
 from tests.support.whatsapp import envelope, text_message
@@ -141,8 +141,9 @@ def test_unsupported_and_unknown_kinds_are_kept_with_their_raw_payload(
     assert stored["wamid.xyzxyz"]["provider_errors"][0]["code"] == 131051
     assert stored["wamid.FUTURE"]["content"] == {"original_type": "hologram", "body": {"depth": 2.5}}
     session_pk = keys.session_partition("demo", stored["wamid.xyzxyz"]["session_id"])
-    raw = [json.loads(i["raw"]) for i in services().table.query(
-        KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": session_pk})["Items"] if "raw" in i]
+    items = services().table.query(KeyConditionExpression="pk = :pk",
+                                   ExpressionAttributeValues={":pk": session_pk})["Items"]
+    raw = [payload for payload in map(payloads.payload_of, items) if payload]
     assert {"x": 1.5} in [r.get("brand_new_field") for r in raw]
 
 

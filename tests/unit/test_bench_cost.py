@@ -40,7 +40,7 @@ def test_an_inbound_message_adds_up_its_line_items() -> None:
     assert items["dynamodb"] == pytest.approx(2 * prices.DYNAMODB_USD_PER_RRU + 10 * prices.DYNAMODB_USD_PER_WRU)
     assert items["sqs_fifo"] == pytest.approx(3 * prices.SQS_FIFO_USD_PER_REQUEST)
     assert items["lambda_webhook_receipt"] == pytest.approx(cost.lambda_usd(1024, 2.0 + 10.0))
-    assert items["api_gateway"] == prices.API_GATEWAY_REST_USD_PER_REQUEST
+    assert items["api_gateway"] == prices.API_GATEWAY_HTTP_USD_PER_REQUEST  # webhooks: the HTTP API
     moto = cost.inbound_event_usd(webhook, worker, units, memory, modelled=False)
     assert moto["lambda_contact_resolution"] == pytest.approx(cost.lambda_usd(1024, 50.0))
     assert cost.per_million({"x": 0.0000035})["x"] == 3.5
@@ -61,3 +61,30 @@ def test_verdicts_follow_the_target_and_a_missing_figure_is_said_so() -> None:
     assert Row("k", "w", 0.95, ">= 0.9").verdict == "met"
     assert Row("k", "w", 1.0, "< 1").verdict == "NOT met"
     assert Row("k", "w", None, "< 1").verdict == "not measured"
+
+
+def test_api_gateway_is_priced_by_the_api_the_declaration_puts_the_route_on(monkeypatch) -> None:
+    import dataclasses
+
+    from infra import declaration
+
+    webhook = declaration.function("webhook_receipt")
+    assert cost.route_usd("webhook_receipt", "POST", "/webhooks/whatsapp") == prices.API_GATEWAY_HTTP_USD_PER_REQUEST
+    assert cost.route_usd("message_send", "POST", "/sessions") == prices.API_GATEWAY_REST_USD_PER_REQUEST
+
+    on_rest = dataclasses.replace(webhook, routes=tuple(dataclasses.replace(r, api="rest") for r in webhook.routes))
+    monkeypatch.setattr(declaration, "FUNCTIONS", tuple(on_rest if f.name == "webhook_receipt" else f
+                                                        for f in declaration.FUNCTIONS))
+    assert cost.route_usd("webhook_receipt", "POST", "/webhooks/whatsapp") == prices.API_GATEWAY_REST_USD_PER_REQUEST
+
+
+def test_an_http_api_request_is_metered_per_started_512_kb() -> None:
+    assert prices.api_gateway_usd_per_request("http", 512 * 1024) == prices.API_GATEWAY_HTTP_USD_PER_REQUEST
+    assert prices.api_gateway_usd_per_request("http", 512 * 1024 + 1) == 2 * prices.API_GATEWAY_HTTP_USD_PER_REQUEST
+
+
+def test_snapstart_bills_cached_versions_by_the_second_and_restores_by_the_gb() -> None:
+    month = cost.snapstart_usd_per_month(1024, restores=1000)
+
+    assert month["cache"] == pytest.approx(2 * 30 * 24 * 3600 * prices.SNAPSTART_CACHE_USD_PER_GB_SECOND)
+    assert month["restores"] == pytest.approx(1000 * prices.SNAPSTART_RESTORE_USD_PER_GB)

@@ -109,7 +109,7 @@ class MessageView(BaseModel):
     @classmethod
     def of(cls, item: dict[str, Any], media_url: Callable[[str], str] | None = None) -> MessageView:
         """``media_url`` turns a stored file's key into a short-lived download URL."""
-        data = strip_keys(item, extra=("raw",))
+        data = strip_keys(item, extra=("raw", "raw_z"))
         media = data.get("media")
         if media_url and isinstance(media, dict) and media.get("status") == "available" and media.get("s3_key"):
             data["media"] = {**media, "download_url": media_url(media["s3_key"])}

@@ -14,7 +14,7 @@ import json
 import random
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,7 +24,7 @@ from switchboard.domain import blocks, messages, pii, sessions
 from switchboard.domain.channels import Channel
 from switchboard.domain.phones import wa_id_to_e164
 from switchboard.errors import ConcurrentUpdate
-from switchboard.storage import keys
+from switchboard.storage import keys, payloads
 from switchboard.storage.conversations import (
     ContactChanged,
     ConversationStore,
@@ -39,6 +39,8 @@ from switchboard.whatsapp.envelope import QueuedEvent
 
 _ATTEMPTS = 8
 _PREVIEW_CHARS = 200
+# A contact's last activity is kept to the hour on the inbound path (docs/performance.md, "Cost").
+CONTACT_ACTIVITY_RESOLUTION = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -110,8 +112,6 @@ def _message_item(event: QueuedEvent, session_id: str | None, contact_id: str, n
         "channel_id": event.channel_id, "contact_id": contact_id, "direction": "in",
         "kind": messages.kind_of(payload), "text": messages.preview_text(payload),
         "provider_message_id": event.event_id, "sent_at": clock.iso(sent_at), "created_at": clock.iso(now),
-        # Kept as Meta sent it, as a JSON string (DynamoDB takes no floats, locations have them).
-        "raw": json.dumps(payload, separators=(",", ":")),
     }
     content = messages.content_of(payload)
     if content:
@@ -139,7 +139,9 @@ def _message_item(event: QueuedEvent, session_id: str | None, contact_id: str, n
     target = messages.target_provider_id(payload)
     if target:
         item["target_provider_id"] = target
-    return item
+    # The payload as Meta sent it, as JSON (DynamoDB takes no floats, locations have them), compressed when
+    # inline it would cost the item a second write unit (storage/payloads.py).
+    return payloads.with_payload(item, payload)
 
 
 def _target_update(event: QueuedEvent, message: dict[str, Any], target: dict[str, Any] | None,
@@ -251,6 +253,9 @@ def plan_inbound(event: QueuedEvent, channel: Channel, sender: Sender, view: Thr
         pointer_fields["blocked_until"] = view.contact.get("blocked_until")
     if contact_name and (new_contact is not None or view.contact is not None):
         pointer_fields["contact_name"] = contact_name  # what the thread's next new session is shown under
+    touch_contact = new_contact is None and _contact_activity_stale(pointer, now)
+    if touch_contact or new_contact is not None:  # the contact's last_activity_at is written now
+        pointer_fields["contact_activity_at"] = now_iso
     if not blocked:
         pointer_fields.update(session_id=session_id, session_status=sessions.OPEN, last_inbound_at=inbound_at,
                               last_message_id=message["message_id"])
@@ -260,7 +265,7 @@ def plan_inbound(event: QueuedEvent, channel: Channel, sender: Sender, view: Thr
         tenant_id=t, channel_id=event.channel_id, address=address, contact_id=contact_id,
         provider_message_id=event.event_id, message=message, now_iso=now_iso, new_contact=new_contact,
         claim_identifiers=claims, session_mode=mode, session_id=session_id, new_session=new_session,
-        session_summary=summary, pointer_seen=pointer, pointer_fields=pointer_fields,
+        session_summary=summary, pointer_seen=pointer, pointer_fields=pointer_fields, touch_contact=touch_contact,
         alias_addresses=[a for a in sender.addresses() if a != address and a not in view.addresses_seen],
         target_update=_target_update(event, message, view.target, contact_id), contact_blocked=blocked,
         contact_additions=additions,
@@ -279,6 +284,14 @@ def customer_wrote_at(sent_at_iso: str, now: datetime, pointer: dict[str, Any] |
     at = min(clock.parse_iso(sent_at_iso), now)
     latest = (pointer or {}).get("last_inbound_at")
     return max(at, clock.parse_iso(latest)) if latest else at
+
+
+def _contact_activity_stale(pointer: dict[str, Any] | None, now: datetime) -> bool:
+    """Whether this message moves the contact's ``last_activity_at`` (kept to the hour: a conversation's
+    every message would otherwise rewrite the contact and its directory index entry). The pointer says when
+    it was last moved; a pointer that never did (older than this rule) moves it."""
+    moved = pointer.get("contact_activity_at") if pointer else None
+    return not moved or now - clock.parse_iso(moved) >= CONTACT_ACTIVITY_RESOLUTION
 
 
 def _plan_number_change(event: QueuedEvent, record: InboundRecord, view: ThreadView,

@@ -126,9 +126,9 @@ class ContactMoves:
 
     def redact_message(self, message_key: dict[str, str], text: str) -> None:
         """A message without what identified its sender: redacted text, no provider payload, no media."""
-        self.table.update(message_key, "SET #t = :t, redacted = :y REMOVE #r, #mk, #m",
+        self.table.update(message_key, "SET #t = :t, redacted = :y REMOVE #r, #rz, #mk, #m",
                           {":t": text, ":y": True},
-                          {"#t": "text", "#r": "raw", "#mk": "media_key", "#m": "media"})
+                          {"#t": "text", "#r": "raw", "#rz": "raw_z", "#mk": "media_key", "#m": "media"})
 
 
 def delete_media(bucket: str | None, object_keys: list[str]) -> None:

@@ -76,6 +76,7 @@ class InboundRecord:
     target_update: TargetUpdate | None = None  # a reaction, edit or revoke applied to its message
     contact_additions: dict[str, list[Any]] = field(default_factory=dict)  # list attributes to extend
     contact_blocked: bool = False  # what the plan took the contact's block to be; the write checks it
+    touch_contact: bool = True  # move the contact's last_activity_at; else only check it may be written to
 
 
 @dataclass(frozen=True)
@@ -153,18 +154,24 @@ class ConversationStore:
                    condition="attribute_not_exists(pk)")
             for entry in search_index_items(record.new_contact, limit=_CONTACT_SEARCH_ENTRIES):
                 tx.put(entry)  # the directory's search entries (storage/contacts.py)
-        else:
-            expression, values = "SET last_activity_at = :now", {":now": record.now_iso}
+        elif record.touch_contact or record.contact_additions:
+            assignments, values = [], {":now": record.now_iso}  # :now also in the block guard
+            if record.touch_contact:
+                assignments.append("last_activity_at = :now")
             for i, (name, additions) in enumerate(record.contact_additions.items()):
-                expression += f", {name} = list_append(if_not_exists({name}, :empty), :add{i})"
+                assignments.append(f"{name} = list_append(if_not_exists({name}, :empty), :add{i})")
                 values.update({":empty": [], f":add{i}": additions})
             # The block lives on the profile: the message is suppressed, or not, as the profile still says.
-            contact_at = tx.update(keys.contact(t, record.contact_id), expression, values,
+            contact_at = tx.update(keys.contact(t, record.contact_id), "SET " + ", ".join(assignments), values,
                                    condition=f"{CONTACT_WRITABLE} AND {block_guard(record.contact_blocked)}")
             if record.contact_additions:  # the ids it gained are searchable like the operator's
                 gained = {"tenant_id": t, "contact_id": record.contact_id, **record.contact_additions}
                 for entry in search_index_items(gained, limit=_GAINED_SEARCH_ENTRIES):
                     tx.put(entry)
+        else:  # the contact is not rewritten (nor its directory index entry); it must still take messages
+            contact_at = tx.check(keys.contact(t, record.contact_id),
+                                  f"{CONTACT_WRITABLE} AND {block_guard(record.contact_blocked)}",
+                                  {":now": record.now_iso})
         for kind, value in record.claim_identifiers:
             tx.put({**keys.identifier(t, kind, value), "contact_id": record.contact_id, "kind": kind,
                     "value": value, "tenant_id": t}, condition="attribute_not_exists(pk)")
