@@ -16,4 +16,4 @@ snapstart.prime("switchboard.inbound.batch")
 def handler(event: dict, context: object) -> dict:
     from switchboard.inbound.batch import handle_batch
 
-    return handle_batch(event, context)
+    return handle_batch(event, context, logger)
