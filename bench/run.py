@@ -482,6 +482,25 @@ def explain(d: dict[str, Any], keys: dict[str, Any], rows: list[Row], errors: di
             f"compressed), and the contact only when its last activity is an hour old (a condition check "
             f"otherwise); the rest of the DynamoDB figure is the session's two index entries (the inbox, whose "
             f"sort key moves with every message: a delete and a put; the contact's sessions).")
+    notes.append(snapstart_note())
     for name, reason in errors.items():
         notes.append(f"Not measured — {name}: {reason}")
     return notes
+
+
+def snapstart_note() -> str:
+    """What SnapStart costs a month at our traffic (bench/prices.py), per function that declares it."""
+    from infra.declaration import FUNCTIONS
+
+    parts, total = [], 0.0
+    for spec in FUNCTIONS:
+        if spec.snapstart:
+            month = cost.snapstart_usd_per_month(spec.memory_mb, prices.MONTHLY_NEW_ENVIRONMENTS_PER_FUNCTION)
+            total += sum(month.values())
+            parts.append(f"{spec.name} ({spec.memory_mb} MB) ${month['cache']:.2f} cache + "
+                         f"${month['restores']:.2f} restores")
+    return (f"SnapStart (infra/declaration.py, `Function.snapstart`): ${total:.2f} a month at our traffic "
+            f"({prices.MONTHLY_NEW_ENVIRONMENTS_PER_FUNCTION:,} new environments a function, "
+            f"{prices.CACHED_VERSIONS_PER_FUNCTION} cached versions; bench/prices.py): " + "; ".join(parts)
+            + ". The functions driven by queues and schedules (contact_resolution, template_sync, "
+            "campaign_dispatch) keep ordinary cold starts: nobody waits on their first event.")

@@ -92,6 +92,8 @@ class Functions(Construct):
             # The function segment of every invocation, without an SDK in the function (switchboard/tracing.py).
             tracing=lambda_.Tracing.ACTIVE,
             snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if spec.snapstart else None,
+            # A replaced version is deleted with the deployment that replaces it: each cached snapshot is billed.
+            current_version_options=lambda_.VersionOptions(removal_policy=RemovalPolicy.DESTROY),
             environment={
                 "POWERTOOLS_SERVICE_NAME": spec.name,
                 "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,

@@ -49,3 +49,10 @@ def test_routes_invoke_the_alias(stack: StackView) -> None:
 
     assert routed
     assert all(route.function is not None for route in routed)
+
+
+@pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda spec: spec.name)
+def test_a_replaced_version_is_deleted_not_kept_with_its_billed_snapshot(stack: StackView, spec: Function) -> None:
+    (version,) = referenced_ids(stack.props(stack.invoked(spec.name))["FunctionVersion"])
+
+    assert stack.resources[version].get("DeletionPolicy") == "Delete"

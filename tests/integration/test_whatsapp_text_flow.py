@@ -124,7 +124,8 @@ def test_when_queueing_fails_meta_gets_a_5xx_to_retry(api, demo, aws) -> None:
             raise EndpointConnectionError(endpoint_url="https://sqs")
 
     raw, headers = signed(envelope([text_message()]))
-    with mock.patch.object(sqs_client.aws, "client", lambda service: Broken()):
+    real = sqs_client.aws.client
+    with mock.patch.object(sqs_client.aws, "client", lambda service: Broken() if service == "sqs" else real(service)):
         status_code, body = api.call("POST", "/webhooks/whatsapp", raw, headers=headers)
     assert status_code == 503 and body["code"] == "queue_unavailable"
 

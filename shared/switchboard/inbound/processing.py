@@ -10,7 +10,6 @@ from switchboard.clients.sqs import OutgoingMessage
 from switchboard.domain.messages import media_of
 from switchboard.errors import UnknownChannel
 from switchboard.inbound.fields import apply_field
-from switchboard.inbound.media import fetch_media, media_job
 from switchboard.inbound.resolution import store_inbound_message
 from switchboard.inbound.statuses import apply_status
 from switchboard.observability import count
@@ -28,6 +27,8 @@ def process_event(event: QueuedEvent, services: Services) -> list[DomainEvent]:
         count("InboundDuplicate" if outcome.duplicate else "InboundMessageStored")
         if media_of(event.payload):
             # Queued after the store, and again on a redelivery: the job is idempotent.
+            from switchboard.inbound.media import media_job  # the Graph API client: media messages only
+
             job = media_job(event)
             services.inbound_queue.send_all([OutgoingMessage(job.model_dump_json(exclude_none=True), job.group,
                                                              job.dedup_id)])
@@ -36,6 +37,8 @@ def process_event(event: QueuedEvent, services: Services) -> list[DomainEvent]:
         events = apply_status(event.tenant_id, event.payload, services.statuses, event.channel_id)
         count("StatusApplied" if events else "StatusParkedOrStale")
     elif event.kind == "media":
+        from switchboard.inbound.media import fetch_media
+
         events = fetch_media(event, services)
     elif event.kind in ("email", "email_status"):
         from switchboard.email.inbound import process_email_event  # the email channel's own package

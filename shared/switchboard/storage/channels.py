@@ -7,8 +7,7 @@ import threading
 import time
 from typing import Any
 
-from aws_lambda_powertools.utilities import parameters
-
+from switchboard import aws
 from switchboard.domain.channels import Channel, WhatsAppSecrets
 from switchboard.storage import keys
 from switchboard.storage.dynamo import Table, Transaction, strip_keys
@@ -92,7 +91,22 @@ class ChannelRepository:
 
 
 def whatsapp_secrets(channel: Channel) -> WhatsAppSecrets:
-    """The channel's credentials from Secrets Manager, cached by Powertools Parameters."""
+    """The channel's credentials from Secrets Manager, cached by Powertools Parameters (imported by the
+    first read: storing a text message needs no secret)."""
     with _SECRETS_LOCK:
-        value: Any = parameters.get_secret(channel.secret_name, transform="json", max_age=300)
+        value: Any = _secrets_provider().get(channel.secret_name, transform="json", max_age=300)
     return WhatsAppSecrets.model_validate(value)
+
+
+def _secrets_provider() -> Any:
+    """Powertools' default Secrets Manager provider, on the process's own client (switchboard.aws): left to
+    itself, Parameters opens a boto3 session of its own, which loads botocore's data again (about 35 ms of
+    a cold start). Replaced when the clients are (``aws.reset``); ``parameters.clear_caches`` clears it."""
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+    from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
+
+    client = aws.client("secretsmanager")
+    provider = DEFAULT_PROVIDERS.get("secrets")
+    if provider is None or getattr(provider, "client", None) is not client:
+        provider = DEFAULT_PROVIDERS["secrets"] = SecretsProvider(boto3_client=client)
+    return provider
