@@ -2,9 +2,9 @@
 
 Each run is a new Python process (``-S``: no site-packages) whose path is what Lambda gives the function:
 the code root, ``shared``, and a layer-like folder holding only shared/requirements.txt plus boto3 (the
-runtime's), installed once into build/bench-layer. The development environment would not do: X-Ray's
-patching imports every library it finds installed (httpx, brought by pywa, costs 200 ms). The environment
-is Lambda's (so Powertools' Tracer behaves as deployed, patching included); only the import is timed. Runs go round-robin over the modules so
+runtime's), installed once into build/bench-layer. The development environment would not do: it holds
+libraries the layer does not (moto, pywa, the CDK). The environment is Lambda's, so Powertools behaves as
+deployed; only the import is timed (bench/first_request.py times the import and the first event). Runs go round-robin over the modules so
 a busy moment hits them all; the figure is the median of the CPU time the importing process used (on a
 machine shared with other work, wall time measures the neighbours as much as the import; it is kept
 beside it). `python -X importtime` on the slowest handler then
