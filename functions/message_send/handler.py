@@ -16,7 +16,7 @@ from switchboard.observability import function_metrics
 logger = Logger(service="message_send")
 metrics = function_metrics("message_send")
 app = LazyResolver(["sending", "canned_responses:send_router"])
-snapstart.register_before_snapshot(app.load_all)
+snapstart.register_before_snapshot(app.prime)
 snapstart.prime("switchboard.outbound.batch")
 
 

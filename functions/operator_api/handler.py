@@ -15,7 +15,7 @@ metrics = function_metrics("operator_api")
 app = LazyResolver(["sessions", "session_actions", "session_contact", "contacts", "templates", "campaigns",
                     "channels", "webhook_errors", "operators", "groups", "team_sessions", "canned_responses",
                     "docs"])
-snapstart.register_before_snapshot(app.load_all)
+snapstart.register_before_snapshot(app.prime)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

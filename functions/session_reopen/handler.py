@@ -10,7 +10,7 @@ from switchboard.observability import function_metrics
 logger = Logger(service="session_reopen")
 metrics = function_metrics("session_reopen")
 app = LazyResolver(["reopen"])
-snapstart.register_before_snapshot(app.load_all)
+snapstart.register_before_snapshot(app.prime)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -18,7 +18,7 @@ from switchboard.observability import function_metrics
 logger = Logger(service="template_sync")
 metrics = function_metrics("template_sync")
 app = LazyResolver(["template_sync"])
-snapstart.register_before_snapshot(app.load_all)
+snapstart.register_before_snapshot(app.prime)
 snapstart.prime("switchboard.templates.sync")
 
 SCHEDULED = "Scheduled Event"

@@ -13,7 +13,7 @@ from switchboard.observability import function_metrics
 logger = Logger(service="webhook_receipt")
 metrics = function_metrics("webhook_receipt")
 app = LazyResolver(["webhooks", "email_webhooks"], webhook_resolver)
-snapstart.register_before_snapshot(app.load_all)
+snapstart.register_before_snapshot(app.prime)
 snapstart.prime("switchboard.email.receipt")
 
 

@@ -4,8 +4,8 @@ The handler module imports only its wiring (Logger, Metrics). The first request 
 (Powertools' Event Handler, with its validation and pydantic) and imports the one router that serves its
 route; a router is imported the first time a request routes to it. A route the catalog does not name
 loads every router of the function, so a request is never answered 404 for a route that exists; the
-catalog only decides what is imported when. With SnapStart, ``load_all`` runs before the snapshot
-(switchboard.snapstart), and a restored instance has everything loaded.
+catalog only decides what is imported when. With SnapStart, ``prime`` runs before the snapshot
+(switchboard.snapstart), and a restored instance has everything imported.
 
 This module is imported at cold start: it imports nothing from Powertools or pydantic itself."""
 
@@ -31,9 +31,10 @@ def route_of(event: dict[str, Any]) -> str | None:
 
 class LazyResolver:
     """``modules``: the router modules (under switchboard.api.routes) this function serves; ``build``:
-    makes the empty resolver (imported on first use, so its imports are paid by the first request)."""
+    makes the empty resolver from the first event (imported on first use, so its imports are paid by the
+    first request; the event says which API Gateway payload the function is given)."""
 
-    def __init__(self, modules: Sequence[str], build: Callable[[], Any] | None = None) -> None:
+    def __init__(self, modules: Sequence[str], build: Callable[[dict[str, Any]], Any] | None = None) -> None:
         self.modules = tuple(modules)
         self._build = build or validated_resolver
         self._resolver: Any = None
@@ -41,17 +42,16 @@ class LazyResolver:
         self._lock = threading.Lock()  # the local runtime serves concurrent requests in one process
         self._module_of = {route: module for module in self.modules for route in ROUTES.get(module, ())}
 
-    @property
-    def resolver(self) -> Any:
+    def resolver(self, event: dict[str, Any] | None = None) -> Any:
         if self._resolver is None:
             with self._lock:
                 if self._resolver is None:
-                    self._resolver = self._build()
+                    self._resolver = self._build(event or {})
         return self._resolver
 
-    def load(self, *modules: str) -> Any:
+    def load(self, *modules: str, event: dict[str, Any] | None = None) -> Any:
         """Include the routers of ``modules`` (each once) and return the resolver."""
-        resolver = self.resolver
+        resolver = self.resolver(event)
         missing = [m for m in modules if m not in self._included]
         if missing:
             with self._lock:
@@ -62,24 +62,37 @@ class LazyResolver:
                         self._included.add(module)
         return resolver
 
-    def load_all(self) -> Any:
-        return self.load(*self.modules)
+    def load_all(self, event: dict[str, Any] | None = None) -> Any:
+        return self.load(*self.modules, event=event)
+
+    def prime(self) -> None:
+        """Before a SnapStart snapshot: import Powertools' Event Handler, validation included, and every
+        router, without building the resolver (which payload it reads is the first event's to say);
+        building and including them after the restore takes a millisecond."""
+        importlib.import_module("switchboard.api.app")
+        for module in self.modules:
+            importlib.import_module(f"switchboard.api.routes.{module}")
 
     def resolve(self, event: dict[str, Any], context: Any) -> Any:
         module = self._module_of.get(route_of(event) or "")
-        resolver = self.load(module) if module else self.load_all()
+        resolver = self.load(module, event=event) if module else self.load_all(event)
         return resolver.resolve(event, context)
 
 
-def validated_resolver() -> Any:
+def validated_resolver(event: dict[str, Any]) -> Any:
     """The operator API's resolver: validation, OpenAPI, the error mapping (switchboard/api/app.py)."""
     from switchboard.api.app import build_resolver
 
     return build_resolver([])
 
 
-def webhook_resolver() -> Any:
-    """The webhooks' resolver: no validation (the bodies are checked by signature, then parsed)."""
+def webhook_resolver(event: dict[str, Any]) -> Any:
+    """The webhooks' resolver: no validation (the bodies are checked by signature, then parsed). An HTTP
+    API's payload 2.0 (``Route.api == "http"``) or a REST API's proxy event, as the first event is."""
+    if event.get("version") == "2.0":
+        from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+        return APIGatewayHttpResolver()
     from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
     return APIGatewayRestResolver()
