@@ -66,7 +66,7 @@ FAILING = {"a-1", "a-3", "b-2"}
 
 def test_concurrent_send_batches_each_report_only_their_own_failures(
         aws: resources.Created, monkeypatch: pytest.MonkeyPatch) -> None:
-    import functions.message_send.handler as message_send
+    from switchboard.outbound import batch as message_send  # the function's queue work
 
     barrier = threading.Barrier(2, timeout=10)
     handlers = {}
@@ -88,11 +88,11 @@ def test_concurrent_send_batches_each_report_only_their_own_failures(
 
 def test_concurrent_inbound_batches_each_report_only_their_own_failures(
         aws: resources.Created, monkeypatch: pytest.MonkeyPatch) -> None:
-    import functions.contact_resolution.handler as contact_resolution
+    from switchboard.inbound import batch as contact_resolution  # the function's queue work
 
     barrier = threading.Barrier(2, timeout=10)
     handler = _Settling(FAILING, barrier)
-    monkeypatch.setattr(contact_resolution, "record_handler", handler.settle)
+    monkeypatch.setattr(contact_resolution, "record_handler", lambda record, logger: handler.settle(record))
 
     for _ in range(5):
         # each record its own customer (message group): a failure holds back only its own group
