@@ -67,14 +67,18 @@ class SessionView(BaseModel):
         return cls.model_validate(data)
 
 
+# defer_build: the models a session list does not show are built when first used, not when the inbox's
+# first request imports this module (docs/cold-start-and-cost.md).
 class MessageError(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     code: int | str | None = None
     title: str | None = None
     details: str | None = None
 
 
 class MessageView(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     message_id: str
     session_id: str | None = None
@@ -117,7 +121,7 @@ class MessageView(BaseModel):
 
 
 class MediaView(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     status: str
     media_id: str | None = None
@@ -135,12 +139,14 @@ class MediaView(BaseModel):
 class StartedSession(BaseModel):
     """POST /sessions: the new session (awaiting the customer) and its template message."""
 
+    model_config = ConfigDict(defer_build=True)
+
     session: SessionView
     message: MessageView
 
 
 class NoteView(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     note_id: str
     session_id: str
