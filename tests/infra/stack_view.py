@@ -195,7 +195,7 @@ class StackView:
         apis = {lid for lid, api in self.of_type("AWS::ApiGatewayV2::Api").items()
                 if api["Properties"].get("ProtocolType") == "HTTP"}
         integrations = self.of_type("AWS::ApiGatewayV2::Integration")
-        functions = {lid: name for name, lid in self.functions().items()}
+        functions = {lid: name for name, lid in self.aliases().items()}
         found = []
         for route in self.of_type("AWS::ApiGatewayV2::Route").values():
             props = route["Properties"]
@@ -213,16 +213,18 @@ class StackView:
     # -- failures ----------------------------------------------------------------------------------------
 
     def rules_targeting(self, name: str) -> list[dict[str, Any]]:
-        """The EventBridge rules whose targets include the function, with their properties."""
-        fn = self.functions()[name]
+        """The EventBridge rules whose targets include the function (its alias), with their properties."""
+        fn = self.invoked(name)
         return [r["Properties"] for r in self.of_type("AWS::Events::Rule").values()
                 if any(fn in referenced_ids(t["Arn"]) for t in r["Properties"]["Targets"])]
 
     def on_failure_destination(self, name: str) -> dict[str, Any]:
-        """The function's asynchronous invocation config (EventInvokeConfig)."""
-        fn = self.functions()[name]
+        """The asynchronous invocation config (EventInvokeConfig) of the function's alias (what rules and
+        schedules invoke): the function, qualified by the alias's name."""
+        fn, alias = self.functions()[name], self.invoked(name)
         (config,) = [c["Properties"] for c in self.of_type("AWS::Lambda::EventInvokeConfig").values()
-                     if fn in referenced_ids(c["Properties"]["FunctionName"])]
+                     if fn in referenced_ids(c["Properties"]["FunctionName"])
+                     and alias in referenced_ids(c["Properties"].get("Qualifier"))]
         return config
 
     def rest_methods(self) -> list[RouteInTemplate]:

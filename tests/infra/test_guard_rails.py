@@ -126,7 +126,7 @@ def test_a_queue_stays_invisible_six_times_as_long_as_its_consumer_runs(
 
 @pytest.mark.parametrize("spec", QUEUED, ids=lambda s: s.name)
 def test_a_queue_trigger_starts_at_most_the_declared_concurrency(stack: StackView, spec: Function) -> None:
-    fn = stack.functions()[spec.name]
+    fn = stack.invoked(spec.name)
     (mapping,) = [m["Properties"] for m in stack.of_type("AWS::Lambda::EventSourceMapping").values()
                   if fn in referenced_ids(m["Properties"]["FunctionName"])]
     assert spec.queue is not None
