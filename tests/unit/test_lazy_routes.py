@@ -21,13 +21,16 @@ ROOT = Path(__file__).resolve().parents[2]
 NOT_YET_SERVED = {"POST /channels"}
 # What each handler serves, as its LazyResolver names it.
 SERVED_BY = {"operator_api": ["sessions", "session_actions", "session_contact", "contacts", "templates",
-                              "campaigns", "channels", "webhook_errors", "docs"],
-             "message_send": ["sending"], "session_reopen": ["reopen"], "template_sync": ["template_sync"],
+                              "campaigns", "channels", "webhook_errors", "operators", "groups", "team_sessions",
+                              "canned_responses", "docs"],
+             "message_send": ["sending", "canned_responses:send_router"], "session_reopen": ["reopen"], "template_sync": ["template_sync"],
              "webhook_receipt": ["webhooks", "email_webhooks"]}
 
 
 def registered(module: str) -> set[str]:
-    router = importlib.import_module(f"switchboard.api.routes.{module}").router
+    from switchboard.api.lazy import router_of
+
+    router = router_of(module)
     found = set()
     for key in router._routes:  # noqa: SLF001 - Powertools keeps a router's routes there
         rule, methods = key[0], key[1]
@@ -102,7 +105,7 @@ def test_a_fresh_handler_imports_neither_pydantic_nor_boto3() -> None:
     code = f"""
 import sys
 sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / "shared")!r}]
-for name in {sorted(SERVED_BY) + ["contact_resolution", "campaign_dispatch"]!r}:
+for name in {sorted(SERVED_BY) + ["contact_resolution", "campaign_dispatch", "session_routing"]!r}:
     __import__(f"functions.{{name}}.handler")
 print(sorted(m for m in ("pydantic", "boto3", "aws_xray_sdk", "opentelemetry") if m in sys.modules))
 """

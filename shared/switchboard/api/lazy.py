@@ -29,6 +29,12 @@ def route_of(event: dict[str, Any]) -> str | None:
     return f"{method} {resource}" if method and resource else None
 
 
+def router_of(entry: str) -> Any:
+    """The router a catalog entry names: ``module`` (its ``router``) or ``module:attribute``."""
+    module, _, attribute = entry.partition(":")
+    return getattr(importlib.import_module(f"switchboard.api.routes.{module}"), attribute or "router")
+
+
 class LazyResolver:
     """``modules``: the router modules (under switchboard.api.routes) this function serves; ``build``:
     makes the empty resolver from the first event (imported on first use, so its imports are paid by the
@@ -57,8 +63,7 @@ class LazyResolver:
             with self._lock:
                 for module in missing:
                     if module not in self._included:
-                        router = importlib.import_module(f"switchboard.api.routes.{module}").router
-                        resolver.include_router(router)
+                        resolver.include_router(router_of(module))
                         self._included.add(module)
         return resolver
 
@@ -71,7 +76,7 @@ class LazyResolver:
         building and including them after the restore takes a millisecond."""
         importlib.import_module("switchboard.api.app")
         for module in self.modules:
-            importlib.import_module(f"switchboard.api.routes.{module}")
+            router_of(module)
 
     def resolve(self, event: dict[str, Any], context: Any) -> Any:
         module = self._module_of.get(route_of(event) or "")

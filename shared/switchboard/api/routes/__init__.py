@@ -29,6 +29,19 @@ ROUTES: dict[str, tuple[str, ...]] = {
         "POST /campaigns/{campaign_id}/resume", "POST /campaigns/{campaign_id}/cancel"),
     "channels": ("GET /channels",),
     "webhook_errors": ("GET /webhook-errors",),
+    "operators": (
+        "GET /operators", "POST /operators", "PUT /operators/me/presence", "GET /operators/{operator_id}",
+        "PATCH /operators/{operator_id}", "DELETE /operators/{operator_id}"),
+    "groups": (
+        "GET /groups", "POST /groups", "GET /groups/{group_id}", "PATCH /groups/{group_id}",
+        "DELETE /groups/{group_id}", "GET /routing-rules", "PUT /routing-rules",
+        "GET /channels/{channel_id}/business-hours", "PUT /channels/{channel_id}/business-hours"),
+    "team_sessions": ("POST /sessions/{session_id}/take", "POST /sessions/{session_id}/transfer"),
+    "canned_responses": (
+        "GET /canned-responses", "POST /canned-responses", "PATCH /canned-responses/{response_id}",
+        "DELETE /canned-responses/{response_id}"),
+    # A module with a second router names it after a colon (message_send serves this one).
+    "canned_responses:send_router": ("POST /canned-responses/{response_id}/send",),
     "docs": ("GET /openapi.json", "GET /swagger"),
     "sending": ("POST /sessions", "POST /sessions/{session_id}/messages"),
     "reopen": ("POST /sessions/{session_id}/reopen",),
