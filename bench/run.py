@@ -502,5 +502,5 @@ def snapstart_note() -> str:
     return (f"SnapStart (infra/declaration.py, `Function.snapstart`): ${total:.2f} a month at our traffic "
             f"({prices.MONTHLY_NEW_ENVIRONMENTS_PER_FUNCTION:,} new environments a function, "
             f"{prices.CACHED_VERSIONS_PER_FUNCTION} cached versions; bench/prices.py): " + "; ".join(parts)
-            + ". The functions driven by queues and schedules (contact_resolution, template_sync, "
-            "campaign_dispatch) keep ordinary cold starts: nobody waits on their first event.")
+            + ". The functions driven by queues, schedules and bus events (the others) keep ordinary cold "
+            "starts: nobody waits on their first event.")
