@@ -135,7 +135,7 @@ def measure(contacts: int, via_batch_write: bool = False) -> dict[str, Any]:
     os.environ.pop("AWS_ENDPOINT_URL", None)
     from moto import mock_aws
     from switchboard import aws
-    from switchboard.contacts.search import Filters
+    from switchboard.domain.search import Filters
     from switchboard.services import reset_services, services
 
     from infra.local import resources

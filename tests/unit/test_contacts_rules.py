@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from switchboard.contacts import rules, search
 from switchboard.domain import blocks
+from switchboard.domain import contacts as rules
+from switchboard.domain import search
 from switchboard.errors import InvalidInput
 
 JANA = {"name": "Jana Nováková", "phones": ["+420777123456"], "emails": ["jana.n@firma.cz"], "tags": ["VIP"],

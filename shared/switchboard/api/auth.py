@@ -3,28 +3,16 @@ API Gateway's authorizer in AWS, by the local runtime's HTTP server on this mach
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel
-
-from switchboard.errors import Forbidden, Unauthorized
+from switchboard.domain.principal import Principal
+from switchboard.errors import Unauthorized
 
 TENANT_CLAIM = "custom:tenant_id"
 ROLE_CLAIM = "custom:role"
 
 
-class Principal(BaseModel):
-    tenant_id: str
-    operator_id: str
-    role: Literal["operator", "admin"]
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
-    def require_admin(self) -> None:
-        if not self.is_admin:
-            raise Forbidden("this operation is for admins")
+__all__ = ["Principal", "principal_from_claims", "principal_of"]
 
 
 def principal_from_claims(claims: dict[str, Any] | None) -> Principal:

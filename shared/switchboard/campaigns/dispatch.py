@@ -33,7 +33,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from switchboard import clock, ids
-from switchboard.campaigns import parameters, states
+from switchboard.campaigns import parameters
+from switchboard.domain import campaign_states as states
 from switchboard.campaigns.schedule import at_expression, next_fire
 from switchboard.clients.eventbus import DomainEvent
 from switchboard.clients.scheduler import ScheduleSpec
@@ -293,7 +294,8 @@ class Dispatch:
         if template is None:
             raise Conflict("the campaign's template is gone", code="template_not_found")
         t = self.tenant_id
-        now_iso = clock.iso(clock.now())
+        now = clock.now()
+        now_iso = clock.iso(now)
         contacts = {item["contact_id"]: item for item in self.services.table.get_many(
             [keys.contact(t, r["contact_id"]) for r in recipients]) if item.get("contact_id")}
         addresses = {r["contact_id"]: whatsapp_id(contacts[r["contact_id"]], channel.channel_id)
@@ -309,7 +311,7 @@ class Dispatch:
             wa_id = addresses.get(contact_id)
             if contact is None:
                 skips.append(Skip(contact_id, states.SKIP_NO_CONTACT, "the contact does not exist"))
-            elif blocks.is_blocked(contact.get("blocked_until"), clock.parse_iso(now_iso)):
+            elif blocks.is_blocked(contact.get("blocked_until"), now):
                 skips.append(Skip(contact_id, states.SKIP_BLOCKED, "the contact is blocked"))
             elif wa_id is None:
                 skips.append(Skip(contact_id, states.SKIP_NO_PHONE, "the contact has no WhatsApp number"))

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from switchboard.campaigns.states import CampaignStatus, state_of
+from switchboard.domain.campaign_states import CampaignStatus, state_of
 from switchboard.storage.dynamo import strip_keys
 
 _ID = r"^[0-9A-Za-z_-]+$"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from switchboard import clock, ids
-from switchboard.campaigns import states
+from switchboard.domain import campaign_states as states
 from switchboard.campaigns.dispatch import NOW_LEAD_SECONDS, continuation_name, schedule_name
 from switchboard.campaigns.models import CampaignIn, RecipientFilter, RecipientsAdded, RecipientsIn
 from switchboard.campaigns.schedule import Cron, at_expression, next_fire, zone
@@ -81,7 +81,7 @@ def add_recipients(services: Services, tenant_id: str, campaign_id: str, data: R
 
 def _from_directory(services: Services, tenant_id: str, wanted: RecipientFilter,
                     cursor: str | None) -> tuple[list[str], str | None]:
-    from switchboard.contacts import search
+    from switchboard.domain import search
 
     filters = search.Filters(tag=wanted.tag, blocked=wanted.blocked, created_from=wanted.created_from,
                              created_to=wanted.created_to, active_from=wanted.active_from,

@@ -14,7 +14,8 @@ from typing import Any
 
 from switchboard import clock, ids
 from switchboard.clients.eventbus import DomainEvent, EventBus
-from switchboard.contacts import rules, search
+from switchboard.domain import contacts as rules
+from switchboard.domain import search
 from switchboard.domain.lookalikes import email_skeleton
 from switchboard.contacts.models import (
     AttributeDefinition,

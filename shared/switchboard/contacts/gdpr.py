@@ -16,7 +16,8 @@ from botocore.exceptions import ClientError
 
 from switchboard import clock
 from switchboard.clients.eventbus import DomainEvent
-from switchboard.contacts import rules, search
+from switchboard.domain import contacts as rules
+from switchboard.domain import search
 from switchboard.contacts.directory import Edit, entry
 from switchboard.errors import ConcurrentUpdate, Conflict, NotFound
 from switchboard.services import Services

@@ -25,7 +25,8 @@ from typing import Any
 
 from switchboard import clock
 from switchboard.clients.eventbus import DomainEvent
-from switchboard.contacts import rules, search
+from switchboard.domain import contacts as rules
+from switchboard.domain import search
 from switchboard.contacts.directory import entry
 from switchboard.errors import ConcurrentUpdate, Conflict, InvalidInput, NotFound
 from switchboard.services import Services

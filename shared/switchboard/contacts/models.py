@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from switchboard.contacts.rules import BlockFor
+from switchboard.domain.contacts import BlockFor
 from switchboard.storage.dynamo import strip_keys
 
 Name = Field(min_length=1, max_length=200)

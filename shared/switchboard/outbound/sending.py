@@ -13,6 +13,7 @@ from typing import Any
 from switchboard import clock, ids
 from switchboard.domain import pii
 from switchboard.domain.channels import Channel
+from switchboard.domain.principal import Principal
 from switchboard.errors import Conflict, InvalidInput, NotFound, QueueUnavailable
 from switchboard.observability import count
 from switchboard.outbound import building, media, rules, templating
@@ -27,12 +28,6 @@ from switchboard.storage.sessions import pointer_last_message
 
 _PREVIEW_CHARS = 200
 IDEMPOTENCY_DAYS = 1
-
-
-@dataclass(frozen=True)
-class Caller:
-    tenant_id: str
-    operator_id: str
 
 
 @dataclass(frozen=True)
@@ -207,7 +202,7 @@ def email_supported() -> bool:
         importlib.util.find_spec("switchboard.email.sending") is not None
 
 
-def build_outgoing(services: Services, caller: Caller, session: dict[str, Any], channel: Channel,
+def build_outgoing(services: Services, caller: Principal, session: dict[str, Any], channel: Channel,
                    request: SendMessageRequest) -> Outgoing:
     if channel.kind == "email":
         if not email_supported():
@@ -228,7 +223,7 @@ def build_outgoing(services: Services, caller: Caller, session: dict[str, Any], 
     return outgoing
 
 
-def send_in_session(services: Services, caller: Caller, session_id: str, request: SendMessageRequest,
+def send_in_session(services: Services, caller: Principal, session_id: str, request: SendMessageRequest,
                     idempotency_key: str | None) -> Accepted:
     """POST /sessions/{id}/messages."""
     t = caller.tenant_id

@@ -9,7 +9,7 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from switchboard import clock, ids
-from switchboard.api.auth import Principal
+from switchboard.domain.principal import Principal
 from switchboard.clients.eventbus import DomainEvent
 from switchboard.clients.graph import GraphClient, GraphError
 from switchboard.domain import sessions

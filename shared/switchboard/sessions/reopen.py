@@ -10,11 +10,11 @@ from typing import Any
 from switchboard import clock
 from switchboard.clients.eventbus import DomainEvent
 from switchboard.domain import sessions
+from switchboard.domain.principal import Principal
 from switchboard.errors import Conflict, NotFound
 from switchboard.outbound import rules
 from switchboard.outbound.models import ReopenRequest
 from switchboard.outbound.sending import (
-    Caller,
     commit_and_enqueue,
     fingerprint,
     idempotency_item,
@@ -36,7 +36,7 @@ class Reopened:
     replayed: bool = False
 
 
-def reopen(services: Services, caller: Caller, session_id: str, request: ReopenRequest,
+def reopen(services: Services, caller: Principal, session_id: str, request: ReopenRequest,
            idempotency_key: str | None) -> Reopened:
     t = caller.tenant_id
     print_ = fingerprint("reopen", session_id, request.model_dump(mode="json"))

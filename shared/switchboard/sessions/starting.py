@@ -13,10 +13,10 @@ from switchboard import clock, ids
 from switchboard.clients.eventbus import DomainEvent
 from switchboard.domain import sessions
 from switchboard.domain.phones import to_e164
+from switchboard.domain.principal import Principal
 from switchboard.errors import ConcurrentUpdate, Conflict, InvalidInput, NotFound
 from switchboard.outbound.models import StartSessionRequest
 from switchboard.outbound.sending import (
-    Caller,
     commit_and_enqueue,
     fingerprint,
     idempotency_item,
@@ -57,7 +57,7 @@ def _recipient(services: Services, tenant_id: str, request: StartSessionRequest)
     return str(phones[0])
 
 
-def start_session(services: Services, caller: Caller, request: StartSessionRequest,
+def start_session(services: Services, caller: Principal, request: StartSessionRequest,
                   idempotency_key: str | None) -> Started:
     t = caller.tenant_id
     print_ = fingerprint("start", request.model_dump(mode="json"))

@@ -20,7 +20,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from switchboard.campaigns import states
+from switchboard.domain import campaign_states as states
 from switchboard.errors import Conflict, NotFound
 from switchboard.storage import keys
 from switchboard.storage.dynamo import (

@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from switchboard.contacts import search
-from switchboard.contacts.rules import identifiers_of
+from switchboard.domain import search
+from switchboard.domain.contacts import identifiers_of
 from switchboard.errors import ConcurrentUpdate, Conflict
 from switchboard.storage import keys
 from switchboard.storage.dynamo import Table, Transaction, TransactionConflict

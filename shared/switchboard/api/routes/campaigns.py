@@ -12,7 +12,7 @@ from switchboard.api.errors import json_response
 from switchboard.api.views import Page
 from switchboard.campaigns import service
 from switchboard.campaigns.models import CampaignIn, CampaignView, RecipientsAdded, RecipientsIn, RecipientView
-from switchboard.campaigns.states import statuses_for
+from switchboard.domain.campaign_states import statuses_for
 from switchboard.services import services
 
 router = Router()

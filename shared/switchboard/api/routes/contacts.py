@@ -17,7 +17,8 @@ from switchboard import clock
 from switchboard.api.auth import principal_of
 from switchboard.api.errors import json_response
 from switchboard.api.views import Page
-from switchboard.contacts import gdpr, merge, rules
+from switchboard.contacts import gdpr, merge
+from switchboard.domain import contacts as rules
 from switchboard.contacts.models import (
     AttributeDefinitions,
     BlockIn,
@@ -30,8 +31,8 @@ from switchboard.contacts.models import (
     MergeResult,
     NoteIn,
 )
-from switchboard.contacts.search import Filters
 from switchboard.domain import blocks
+from switchboard.domain.search import Filters
 from switchboard.errors import InvalidInput
 from switchboard.services import services
 

@@ -12,7 +12,6 @@ from switchboard.api.auth import principal_of
 from switchboard.api.errors import json_response
 from switchboard.api.views import MessageView, SessionView
 from switchboard.outbound.models import ReopenRequest
-from switchboard.outbound.sending import Caller
 from switchboard.services import services
 from switchboard.sessions.reopen import reopen
 
@@ -33,7 +32,7 @@ def reopen_session(session_id: SessionId, request: ReopenRequest | None = None,
                    idempotency_key: Annotated[str | None, Header(alias="idempotency-key", max_length=128)] = None,
                    ):  # noqa: ANN201 - see responses
     principal = principal_of(router.current_event)
-    result = reopen(services(), Caller(principal.tenant_id, principal.operator_id), session_id,
+    result = reopen(services(), principal, session_id,
                     request or ReopenRequest(), idempotency_key)
     body = ReopenedSession(session=SessionView.of(result.session),
                            message=MessageView.of(result.message) if result.message else None)

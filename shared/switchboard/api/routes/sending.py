@@ -8,11 +8,11 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 from aws_lambda_powertools.event_handler.router import Router
 
-from switchboard.api.auth import principal_of
+from switchboard.api.auth import Principal, principal_of
 from switchboard.api.errors import json_response
 from switchboard.api.views import MessageView, SessionView, StartedSession
 from switchboard.outbound.models import SendMessageRequest, StartSessionRequest
-from switchboard.outbound.sending import Caller, send_in_session
+from switchboard.outbound.sending import send_in_session
 from switchboard.services import services
 from switchboard.sessions.starting import start_session
 
@@ -23,9 +23,8 @@ IdempotencyKey = Annotated[str | None, Header(alias="idempotency-key", min_lengt
                                               description="a retried request with the same key sends once")]
 
 
-def _caller() -> Caller:
-    principal = principal_of(router.current_event)
-    return Caller(principal.tenant_id, principal.operator_id)
+def _caller() -> Principal:
+    return principal_of(router.current_event)
 
 
 def _replay_headers(replayed: bool) -> dict[str, str] | None:
