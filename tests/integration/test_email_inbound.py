@@ -8,7 +8,7 @@ from __future__ import annotations
 import boto3
 
 from switchboard import clock
-from switchboard.email.store import EmailStore
+from switchboard.storage.email import EmailStore
 from switchboard.services import services
 from switchboard.storage import keys
 from tests.support.email import (

@@ -140,7 +140,7 @@ def test_a_status_whose_message_is_recorded_while_it_parks_is_applied_not_lost(d
 def test_statuses_parked_before_the_send_is_recorded_come_with_it(demo) -> None:
     """Early statuses wait in one parked item; recording the send sees them (its check of that item fails)
     and applies them, then drops the item."""
-    from switchboard.outbound.store import OutboundStore
+    from switchboard.storage.outbound import OutboundStore
 
     for state in ("delivered", "sent"):
         _deliver("wamid.LATE", state)

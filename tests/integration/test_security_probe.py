@@ -355,7 +355,7 @@ def test_mail_from_a_lookalike_address_creates_a_contact_flagged_as_a_possible_d
 def test_a_whatsapp_send_that_fails_before_the_call_on_every_receive_ends_failed(api, demo, aws,
                                                                                 monkeypatch) -> None:
     from botocore.exceptions import ClientError
-    from switchboard.outbound.store import OutboundStore
+    from switchboard.storage.outbound import OutboundStore
     from switchboard.services import services
     from tests.support.outbound import run_send_worker, stored_messages
 

@@ -11,7 +11,7 @@ import pytest
 
 from switchboard import clock
 from switchboard.outbound import worker
-from switchboard.outbound.store import OutboundStore
+from switchboard.storage.outbound import OutboundStore
 from switchboard.services import services
 from switchboard.storage.dynamo import Table
 from tests.support.outbound import stored_messages

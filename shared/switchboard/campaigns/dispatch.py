@@ -43,7 +43,8 @@ from switchboard.domain import blocks
 from switchboard.domain.channels import Channel
 from switchboard.errors import Conflict, InvalidInput
 from switchboard.services import Services
-from switchboard.storage import keys
+from switchboard.storage import keys, messages
+from switchboard.storage.messages import OutboundJob
 from switchboard.storage.campaigns import LeaseLost, QueuedSend, Skip, retrying
 from switchboard.templates.rendering import prepare_template_send
 
@@ -333,15 +334,12 @@ class Dispatch:
         t = self.tenant_id
         message_id = message_id_for(self.campaign_id, contact_id)
         recipient_key = keys.campaign_recipient(t, self.campaign_id, contact_id)
-        message = {
-            "pk": keys.contact(t, contact_id)["pk"], "sk": keys.message_sort_key(now_iso, message_id),
-            "message_id": message_id, "tenant_id": t, "channel_id": channel.channel_id, "contact_id": contact_id,
-            "campaign_id": self.campaign_id, "direction": "out", "kind": "template", "text": text,
-            "status": "queued", "status_rank": 0, "statuses": {"queued": now_iso},
-            "graph_payload": json.dumps({"to": f"+{wa_id}", "type": "template", "template": graph_template},
-                                        separators=(",", ":")),
-            "status_mirrors": [recipient_key], "sent_at": now_iso, "created_at": now_iso,
-        }
+        message = messages.message_item(
+            t, channel.channel_id, message_id, now_iso, direction="out", kind="template", text=text,
+            session_id=None, contact_id=contact_id, campaign_id=self.campaign_id, **messages.queued_fields(now_iso),
+            graph_payload=json.dumps({"to": f"+{wa_id}", "type": "template", "template": graph_template},
+                                     separators=(",", ":")),
+            status_mirrors=[recipient_key])
         reply_index = {**keys.campaign_reply_index(t, channel.channel_id, contact_id), "campaign_id": self.campaign_id,
                        "recipient_pk": recipient_key["pk"], "recipient_sk": recipient_key["sk"], "queued_at": now_iso}
         return QueuedSend(contact_id, message, reply_index, added_at)
@@ -416,8 +414,8 @@ class Dispatch:
 
 
 def _outgoing(tenant_id: str, message: dict[str, Any]) -> OutgoingMessage:
-    return OutgoingMessage(json.dumps({"tenant_id": tenant_id, "message_pk": message["pk"],
-                                       "message_sk": message["sk"]}, separators=(",", ":")))
+    return OutgoingMessage(OutboundJob(tenant_id=tenant_id, message_pk=message["pk"],
+                                       message_sk=message["sk"]).body())
 
 
 def dispatch(services: Services, tenant_id: str, campaign_id: str,

@@ -29,7 +29,7 @@ from switchboard.domain.channels import Channel
 from switchboard.email import contacts, mime, threads
 from switchboard.email.mime import Address, ParsedEmail
 from switchboard.email.statuses import apply_ses_event
-from switchboard.email.store import EmailStore, MailboxView, alias_item
+from switchboard.storage.email import EmailStore, MailboxView, alias_item
 from switchboard.errors import ConcurrentUpdate, UnknownChannel
 from switchboard.inbound.statuses import apply_status
 from switchboard.observability import count

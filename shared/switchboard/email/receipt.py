@@ -29,7 +29,7 @@ from switchboard.clients.media_store import MediaStore
 from switchboard.clients.sqs import OutgoingMessage
 from switchboard.domain.channels import Channel, addressed_to
 from switchboard.email.mime import message_ids
-from switchboard.email.store import raw_key
+from switchboard.storage.email import raw_key
 from switchboard.errors import BadSignature, NotAcceptable, QueueUnavailable
 from switchboard.services import Services
 from switchboard.storage import keys

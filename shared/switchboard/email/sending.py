@@ -23,7 +23,7 @@ from switchboard.clients.media_store import MediaStore
 from switchboard.clients.ses import SesClient
 from switchboard.domain.channels import Channel
 from switchboard.email import threads
-from switchboard.email.store import alias_item
+from switchboard.storage.email import alias_item
 from switchboard.errors import ConcurrentUpdate, InvalidInput, NotFound
 from switchboard.domain.uploads import issued_for
 from switchboard.services import Services

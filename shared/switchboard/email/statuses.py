@@ -11,7 +11,7 @@ from typing import Any
 
 from switchboard import clock
 from switchboard.clients.eventbus import DomainEvent
-from switchboard.email.store import EmailStore
+from switchboard.storage.email import EmailStore
 from switchboard.inbound.statuses import apply_status
 from switchboard.services import Services
 from switchboard.whatsapp.envelope import QueuedEvent

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 
 from switchboard import clock
-from switchboard.outbound.store import OutboundStore
+from switchboard.storage.outbound import OutboundStore
 
 
 EDGE_S = 0.15

@@ -19,15 +19,14 @@ from switchboard.observability import count
 from switchboard.outbound import building, media, rules, templating
 from switchboard.outbound.building import Outgoing
 from switchboard.outbound.models import SendMessageRequest, TemplateRef
-from switchboard.outbound.store import OutboundStore, Staging
+from switchboard.storage.outbound import OutboundStore, Staging, send_request_item
 from switchboard.services import Services
-from switchboard.storage import keys
+from switchboard.storage import messages
+from switchboard.storage.messages import OutboundJob
 from switchboard.storage.attachments import AttachmentStore
-from switchboard.storage.dynamo import Transaction, TransactionConflict
-from switchboard.storage.sessions import pointer_last_message
+from switchboard.storage.dynamo import TransactionConflict
+from switchboard.storage.sessions import outbound_summary, pointer_last_message
 
-_PREVIEW_CHARS = 200
-IDEMPOTENCY_DAYS = 1
 
 
 @dataclass(frozen=True)
@@ -43,59 +42,21 @@ def fingerprint(*parts: Any) -> str:
 def message_record(tenant_id: str, channel_id: str, outgoing: Outgoing, session_id: str | None,
                    contact_id: str | None, operator_id: str | None, now_iso: str) -> dict[str, Any]:
     """An outbound message as docs/sending.md describes it (the contract campaigns rely on too)."""
-    message_id = ids.new_id()
-    sort_key = keys.message_sort_key(now_iso, message_id)
-    pk = keys.session_partition(tenant_id, session_id) if session_id else keys.contact(tenant_id, contact_id or "")["pk"]
-    item: dict[str, Any] = {
-        "pk": pk, "sk": sort_key, "message_id": message_id, "tenant_id": tenant_id, "channel_id": channel_id,
-        "direction": "out", "kind": outgoing.kind, "text": pii.mask_card_numbers(outgoing.text), "status": "queued", "status_rank": 0,
-        "statuses": {"queued": now_iso}, "sent_at": now_iso, "created_at": now_iso,
-        "graph_payload": json.dumps(pii.mask_in(outgoing.graph, pii.IDENTIFIER_KEYS), separators=(",", ":")), **outgoing.extra,
-    }
-    if session_id:
-        item["session_id"] = session_id
-    if contact_id:
-        item["contact_id"] = contact_id
-    if operator_id:
-        item["operator_id"] = operator_id
-    return item
+    extra = {"operator_id": operator_id} if operator_id else {}
+    return messages.message_item(
+        tenant_id, channel_id, ids.new_id(), now_iso, direction="out", kind=outgoing.kind,
+        text=pii.mask_card_numbers(outgoing.text), session_id=session_id, contact_id=contact_id,
+        **messages.queued_fields(now_iso),
+        graph_payload=json.dumps(pii.mask_in(outgoing.graph, pii.IDENTIFIER_KEYS), separators=(",", ":")),
+        **outgoing.extra, **extra)
 
 
 def last_message_of(message: dict[str, Any]) -> dict[str, Any]:
-    return {"message_id": message["message_id"], "text": message["text"][:_PREVIEW_CHARS], "direction": "out",
-            "kind": message["kind"], "at": message["sent_at"], "status": "queued", "status_rank": 0}
-
-
-def session_summary_update(tx: Transaction, tenant_id: str, session: dict[str, Any], message: dict[str, Any],
-                           new_status: str | None = None) -> None:
-    """The session shows the operator's message last and is no longer unanswered; conditioned on the
-    state the rules were checked against."""
-    now_iso = message["created_at"]
-    names = {"#status": "status"}
-    values: dict[str, Any] = {":last": last_message_of(message), ":now": now_iso, ":false": False,
-                              ":gsk": f"{now_iso}#{session['session_id']}", ":seen": session["status"]}
-    expression = "SET last_message = :last, last_activity_at = :now, gsi1sk = :gsk, unanswered = :false"
-    if message.get("operator_id"):  # the inbox shows who replied last
-        expression += ", last_replied_by = :by"
-        values[":by"] = message["operator_id"]
-    if new_status:
-        expression += ", #status = :new"
-        values[":new"] = new_status
-    tx.update(keys.session(tenant_id, session["session_id"]), expression, values, names,
-              condition="#status = :seen")
-
-
-def idempotency_item(tenant_id: str, key: str, print_: str, message: dict[str, Any]) -> dict[str, Any]:
-    now = clock.now()
-    return {**keys.send_request(tenant_id, key), "fingerprint": print_, "message_pk": message["pk"],
-            "message_sk": message["sk"], "message_id": message["message_id"],
-            "session_id": message.get("session_id"), "created_at": clock.iso(now),
-            keys.TTL_ATTRIBUTE: int(now.timestamp()) + IDEMPOTENCY_DAYS * 86400}
+    return messages.last_message(message, status="queued", status_rank=0)
 
 
 def enqueue(services: Services, message: dict[str, Any]) -> None:
-    services.outbound_queue.send_json({"tenant_id": message["tenant_id"], "message_pk": message["pk"],
-                                       "message_sk": message["sk"]})
+    services.outbound_queue.send_json(OutboundJob.of(message).model_dump())
 
 
 def replay(services: Services, tenant_id: str, key: str, print_: str) -> Accepted | None:
@@ -140,22 +101,13 @@ def commit_and_enqueue(services: Services, staging: Staging, tenant_id: str, key
     return Accepted(staging.message)
 
 
-def _pointer(services: Services, tenant_id: str, session: dict[str, Any]) -> dict[str, Any] | None:
-    if not session.get("address"):
-        return None
-    return services.table.get(keys.thread(tenant_id, session["channel_id"], session["address"]), consistent=True)
-
-
 def _reply_target(services: Services, tenant_id: str, session_id: str, message_id: str) -> str:
-    partition = keys.session_partition(tenant_id, session_id)
-    query: dict[str, Any] = {"KeyConditionExpression": "pk = :pk AND begins_with(sk, :m)",
-                             "FilterExpression": "message_id = :id",
-                             "ExpressionAttributeValues": {":pk": partition, ":m": "M#", ":id": message_id}}
-    for item in services.table.query_items(**query):
-        if item.get("provider_message_id"):
-            return str(item["provider_message_id"])
+    item = services.sessions.message_by_id(tenant_id, session_id, message_id)
+    if item is None:
+        raise InvalidInput("no such message in this session", field="reply_to")
+    if not item.get("provider_message_id"):
         raise InvalidInput("that message has not reached WhatsApp yet", field="reply_to")
-    raise InvalidInput("no such message in this session", field="reply_to")
+    return str(item["provider_message_id"])
 
 
 def allowed_media_types(services: Services, tenant_id: str) -> list[str] | None:
@@ -236,14 +188,15 @@ def send_in_session(services: Services, caller: Principal, session_id: str, requ
     channel = services.channels.get(t, session["channel_id"])
     if channel is None:
         raise NotFound("the session's channel is gone", channel_id=session["channel_id"])
-    pointer = _pointer(services, t, session) if channel.kind == "whatsapp" else None
+    pointer = services.sessions.pointer_of(session) if channel.kind == "whatsapp" else None
     now = clock.now()
     rules.check_send(session, pointer, channel.kind, request.free_form, now)
     outgoing = build_outgoing(services, caller, session, channel, request)
     message = message_record(t, channel.channel_id, outgoing, session_id, session.get("contact_id"),
                              caller.operator_id, clock.iso(now))
-    staging = Staging(message, idempotency_item(t, idempotency_key, print_, message) if idempotency_key else None)
-    session_summary_update(staging.transaction, t, session, message)
+    staging = Staging(message, send_request_item(t, idempotency_key, print_, message) if idempotency_key else None)
+    outbound_summary(staging.transaction, t, session, last_message_of(message), message["created_at"],
+                     replied_by=message.get("operator_id"))
     if pointer is not None and not pointer.get("alias_of"):
         pointer_last_message(staging.transaction, t, channel.channel_id, session["address"], message["message_id"])
     return commit_and_enqueue(services, staging, t, idempotency_key, print_)

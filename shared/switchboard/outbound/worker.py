@@ -27,7 +27,6 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from pydantic import BaseModel
 
 from switchboard import clock, ids
 from switchboard.clients.eventbus import DomainEvent
@@ -39,7 +38,8 @@ from switchboard.inbound.statuses import apply_parked
 from switchboard.observability import carrying_metrics, count
 from switchboard.outbound import ratelimit
 from switchboard.outbound.ratelimit import ChannelThroughput
-from switchboard.outbound.store import ClaimLost, OutboundStore
+from switchboard.storage.messages import OutboundJob
+from switchboard.storage.outbound import ClaimLost, OutboundStore
 from switchboard.services import Services
 from switchboard.storage.attachments import AttachmentStore
 from switchboard.storage.channels import whatsapp_secrets
@@ -53,14 +53,6 @@ CLAIM_RECHECK_SECONDS = 10
 MAX_BACKOFF_SECONDS = 900
 CONCURRENCY = 10
 BATCH_SLOT_WAIT_SECONDS = 1.5
-
-
-class OutboundJob(BaseModel):
-    """The outbound queue's message body."""
-
-    tenant_id: str
-    message_pk: str
-    message_sk: str
 
 
 class RetryLater(SwitchboardError):

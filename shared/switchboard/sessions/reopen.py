@@ -17,16 +17,15 @@ from switchboard.outbound.models import ReopenRequest
 from switchboard.outbound.sending import (
     commit_and_enqueue,
     fingerprint,
-    idempotency_item,
     last_message_of,
     message_record,
     replay,
     template_outgoing,
 )
-from switchboard.outbound.store import Staging
+from switchboard.storage.outbound import Staging, send_request_item
 from switchboard.services import Services
-from switchboard.storage import keys
 from switchboard.storage.dynamo import Transaction, TransactionConflict
+from switchboard.storage.sessions import reopen_by_operator
 
 
 @dataclass(frozen=True)
@@ -51,8 +50,7 @@ def reopen(services: Services, caller: Principal, session_id: str, request: Reop
     channel = services.channels.get(t, session["channel_id"])
     if channel is None:
         raise NotFound("the session's channel is gone", channel_id=session["channel_id"])
-    pointer = (services.table.get(keys.thread(t, session["channel_id"], session["address"]), consistent=True)
-               if session.get("address") else None)
+    pointer = services.sessions.pointer_of(session)
     if pointer is not None and pointer.get("session_id") != session_id:
         raise Conflict("the customer has a newer session on this channel", code="session_superseded",
                        session_id=pointer.get("session_id"))
@@ -69,27 +67,11 @@ def reopen(services: Services, caller: Principal, session_id: str, request: Reop
         message = message_record(t, channel.channel_id, outgoing, session_id, session.get("contact_id"),
                                  caller.operator_id, now_iso)
     tx = Transaction()
-    values: dict[str, Any] = {":new": new_status, ":now": now_iso, ":by": caller.operator_id,
-                              ":resolved": sessions.RESOLVED, ":gsk": f"{now_iso}#{session_id}"}
-    expression = ("SET #status = :new, reopened_at = :now, reopened_by = :by, last_activity_at = :now, "
-                  "gsi1sk = :gsk")
-    if message is not None:
-        values[":last"] = last_message_of(message)
-        values[":false"] = False
-        expression += ", last_message = :last, unanswered = :false, last_replied_by = :by"
-    tx.update(keys.session(t, session_id), expression + " REMOVE resolved_at, outcome, resolution_note", values,
-              {"#status": "status"}, condition="#status = :resolved")
-    if pointer is not None:
-        pointer_values = {":new": new_status, ":sid": session_id}
-        pointer_set = "SET session_status = :new"
-        if message is not None:  # the template is the session's last message (its ticks follow it)
-            pointer_set += ", last_message_id = :m"
-            pointer_values[":m"] = message["message_id"]
-        tx.update(keys.thread(t, session["channel_id"], session["address"]),
-                  pointer_set + " REMOVE resolved_at", pointer_values, condition="session_id = :sid")
+    reopen_by_operator(tx, t, session, new_status, caller.operator_id, now_iso,
+                       last_message_of(message) if message is not None else None, pointer is not None)
     try:
         if message is not None:
-            staging = Staging(message, idempotency_item(t, idempotency_key, print_, message)
+            staging = Staging(message, send_request_item(t, idempotency_key, print_, message)
                               if idempotency_key else None, tx)
             accepted = commit_and_enqueue(services, staging, t, idempotency_key, print_)
             if accepted.replayed:

@@ -19,18 +19,17 @@ from switchboard.outbound.models import StartSessionRequest
 from switchboard.outbound.sending import (
     commit_and_enqueue,
     fingerprint,
-    idempotency_item,
     last_message_of,
     message_record,
     replay,
     template_outgoing,
 )
-from switchboard.outbound.store import Staging
+from switchboard.storage.outbound import Staging, send_request_item
 from switchboard.services import Services
-from switchboard.storage import keys
-from switchboard.storage.contacts import profile_item, search_index_items
+from switchboard.storage.contacts import claim_identifier, new_contact, put_new_contact, touch_contact
 from switchboard.storage.dynamo import Transaction
-from switchboard.storage.sessions import inbox_columns
+from switchboard.storage.messages import new_session_item
+from switchboard.storage.sessions import inbox_columns, started_pointer_write
 
 _ATTEMPTS = 5
 
@@ -45,7 +44,7 @@ class Started:
 def _recipient(services: Services, tenant_id: str, request: StartSessionRequest) -> str:
     if request.phone is not None:  # a national number is read in the tenant's default country
         return to_e164(request.phone, services.tenants.default_country(tenant_id), field="phone")
-    contact = services.table.get(keys.contact(tenant_id, request.contact_id or ""))
+    contact = services.contacts.get(tenant_id, request.contact_id or "", consistent=False)
     if contact is None:
         raise NotFound("no such contact", contact_id=request.contact_id)
     phones = list(contact.get("phones") or [])
@@ -93,40 +92,29 @@ def start_session(services: Services, caller: Principal, request: StartSessionRe
         tx = Transaction()
         if contact_id is None:
             contact_id = ids.new_id()
-            contact = {"contact_id": contact_id, "tenant_id": t, "name": phone,
-                       "phones": [phone], "emails": [], "identities": [{"kind": "wa", "value": wa_id,
-                                                                        "channel_id": channel.channel_id}],
-                       "tags": [], "attributes": {}, "created_at": now_iso, "updated_at": now_iso,
-                       "last_activity_at": now_iso}
-            tx.put(profile_item(contact), condition="attribute_not_exists(pk)")
-            for entry in search_index_items(contact, limit=40):  # the directory's search (docs/contacts.md)
-                tx.put(entry)
+            put_new_contact(tx, new_contact(t, contact_id, phone, now_iso, phones=[phone], identities=[
+                {"kind": "wa", "value": wa_id, "channel_id": channel.channel_id}]))
             events.append(DomainEvent("contact.created", t, {"contact_id": contact_id, "source": "operator"}))
             contact_name = phone
         else:
-            contact_name = (services.table.get(keys.contact(t, contact_id)) or {}).get("name")
-            tx.update(keys.contact(t, contact_id), "SET last_activity_at = :now", {":now": now_iso},
-                      condition="attribute_exists(pk)")
+            contact_name = (services.contacts.get(t, contact_id, consistent=False) or {}).get("name")
+            touch_contact(tx, t, contact_id, now_iso, condition="attribute_exists(pk)")
         for kind, value in identifiers:
             if (kind, value) not in view.owners:
-                tx.put({**keys.identifier(t, kind, value), "contact_id": contact_id, "kind": kind, "value": value,
-                        "tenant_id": t}, condition="attribute_not_exists(pk)")
+                claim_identifier(tx, t, kind, value, contact_id)
         session_id = ids.new_id()
         message = message_record(t, channel.channel_id, outgoing, session_id, contact_id, caller.operator_id,
                                  now_iso)
-        session = {
-            **keys.session(t, session_id), keys.GSI1_PK: keys.sessions_index(t), keys.GSI1_SK: f"{now_iso}#{session_id}",
-            keys.GSI2_PK: keys.contact_sessions_index(t, contact_id), keys.GSI2_SK: f"{now_iso}#{session_id}",
-            "session_id": session_id, "tenant_id": t, "channel_id": channel.channel_id, "contact_id": contact_id,
-            "address": address, "status": sessions.AWAITING_CUSTOMER, "operator_id": caller.operator_id,
-            "created_at": now_iso, "last_activity_at": now_iso, "unread_count": 0, "unanswered": False,
-            "tags": [], "last_message": last_message_of(message), "started_by": caller.operator_id,
-            "last_replied_by": caller.operator_id, **inbox_columns(contact_name, channel)}
-        if pointer and pointer.get("last_inbound_at"):
-            session["last_inbound_at"] = pointer["last_inbound_at"]
+        extra = {"last_inbound_at": pointer["last_inbound_at"]} if pointer and pointer.get("last_inbound_at") else {}
+        session = new_session_item(t, session_id, channel.channel_id, contact_id, address,
+                                   sessions.AWAITING_CUSTOMER, now_iso, last_message_of(message),
+                                   operator_id=caller.operator_id, unread_count=0, unanswered=False,
+                                   started_by=caller.operator_id, last_replied_by=caller.operator_id,
+                                   **inbox_columns(contact_name, channel), **extra)
         tx.put(session, condition="attribute_not_exists(pk)")
-        _pointer_write(tx, t, channel.channel_id, address, contact_id, session_id, pointer, message["message_id"])
-        staging = Staging(message, idempotency_item(t, idempotency_key, print_, message) if idempotency_key
+        started_pointer_write(tx, t, channel.channel_id, address, contact_id, session_id, pointer,
+                              message["message_id"])
+        staging = Staging(message, send_request_item(t, idempotency_key, print_, message) if idempotency_key
                           else None, tx)
         try:
             accepted = commit_and_enqueue(services, staging, t, idempotency_key, print_)
@@ -143,24 +131,3 @@ def start_session(services: Services, caller: Principal, request: StartSessionRe
         return Started(session, message)
     raise ConcurrentUpdate("could not start the session; try again")
 
-
-def _pointer_write(tx: Transaction, tenant_id: str, channel_id: str, address: str, contact_id: str,
-                   session_id: str, pointer: dict[str, Any] | None, message_id: str) -> None:
-    key = keys.thread(tenant_id, channel_id, address)
-    if pointer is None:
-        tx.put({**key, "tenant_id": tenant_id, "channel_id": channel_id, "address": address,
-                "contact_id": contact_id, "session_id": session_id, "session_status": sessions.AWAITING_CUSTOMER,
-                "last_message_id": message_id}, condition="attribute_not_exists(pk)")
-        return
-    values: dict[str, Any] = {":sid": session_id, ":st": sessions.AWAITING_CUSTOMER, ":c": contact_id,
-                              ":m": message_id}
-    condition = "attribute_exists(pk)"
-    for i, name in enumerate(("session_id", "session_status", "contact_id")):
-        if pointer.get(name) is None:
-            condition += f" AND attribute_not_exists({name})"
-        else:
-            values[f":seen{i}"] = pointer[name]
-            condition += f" AND {name} = :seen{i}"
-    tx.update(key, "SET session_id = :sid, session_status = :st, contact_id = :c, last_message_id = :m "
-              "REMOVE resolved_at", values,
-              condition=condition)

@@ -41,6 +41,66 @@ def block_guard(blocked: bool) -> str:
     return "(attribute_not_exists(blocked_until) OR blocked_until <= :now)"
 
 
+# Search entries a contact created by a message (inbound WhatsApp or email, a session an operator starts)
+# writes in that message's transaction; the rest of DynamoDB's 100 items is the message's and session's.
+NEW_CONTACT_SEARCH_ENTRIES = 60
+
+
+def new_contact(tenant_id: str, contact_id: str, name: str, now_iso: str, phones: list[str] | None = None,
+                emails: list[str] | None = None, identities: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A contact a message creates (the directory's own creation goes through ``ContactChange``)."""
+    return {**keys.contact(tenant_id, contact_id), "contact_id": contact_id, "tenant_id": tenant_id,
+            "name": name, "phones": list(phones or []), "emails": list(emails or []),
+            "identities": list(identities or []), "tags": [], "attributes": {}, "created_at": now_iso,
+            "updated_at": now_iso, "last_activity_at": now_iso}
+
+
+def put_new_contact(tx: Transaction, contact: dict[str, Any]) -> None:
+    """A new contact's profile (once: conditioned on it not existing) and its first search entries."""
+    tx.put(profile_item(contact), condition="attribute_not_exists(pk)")
+    for entry in search_index_items(contact, limit=NEW_CONTACT_SEARCH_ENTRIES):
+        tx.put(entry)
+
+
+# Search entries of the identifiers a known contact gains with a message (a BSUID, a changed number).
+GAINED_SEARCH_ENTRIES = 30
+
+
+def touch_contact(tx: Transaction, tenant_id: str, contact_id: str, now_iso: str, while_writable: bool = True,
+                  additions: dict[str, list[Any]] | None = None, blocked: bool | None = None,
+                  touch: bool = True) -> int:
+    """A message of a known contact: its last activity (with ``touch``), and the list attributes it extends
+    (their search entries too: the ids it gains are searchable like the operator's); conditioned on the
+    contact existing and, ``while_writable``, not being merged or erased. With ``blocked``, only while the
+    profile's block still says what the decision read (``block_guard``). With nothing to write, the
+    contact is only checked (it is not rewritten, nor its index entry). Returns the write's index."""
+    condition = CONTACT_WRITABLE if while_writable else "attribute_exists(pk)"
+    if blocked is not None:
+        condition = f"{condition} AND {block_guard(blocked)}"
+    assignments = ["last_activity_at = :now"] if touch else []
+    values: dict[str, Any] = {":now": now_iso}
+    for i, (name, added) in enumerate((additions or {}).items()):
+        assignments.append(f"{name} = list_append(if_not_exists({name}, :empty), :add{i})")
+        values.update({":empty": [], f":add{i}": added})
+    if ":now" not in condition and not touch:
+        values.pop(":now")
+    key = keys.contact(tenant_id, contact_id)
+    if not assignments:
+        return tx.check(key, condition, values or None)
+    at = tx.update(key, "SET " + ", ".join(assignments), values, condition=condition)
+    if additions:
+        gained = {"tenant_id": tenant_id, "contact_id": contact_id, **additions}
+        for entry in search_index_items(gained, limit=GAINED_SEARCH_ENTRIES):
+            tx.put(entry)
+    return at
+
+
+def claim_identifier(tx: Transaction, tenant_id: str, kind: str, value: str, contact_id: str) -> None:
+    """An identifier item: one owner per identifier, by condition."""
+    tx.put({**keys.identifier(tenant_id, kind, value), "contact_id": contact_id, "kind": kind, "value": value,
+            "tenant_id": tenant_id}, condition="attribute_not_exists(pk)")
+
+
 def list_index_fields(contact: dict[str, Any]) -> dict[str, str]:
     """The GSI keys of a profile: every contact in the tenant's list (by creation), blocked ones in
     the sparse blocked index."""

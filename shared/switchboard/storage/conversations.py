@@ -16,12 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from switchboard.storage import keys
-from switchboard.storage.contacts import CONTACT_WRITABLE, block_guard, list_index_fields, search_index_items
+from switchboard.storage.contacts import claim_identifier, put_new_contact, touch_contact
 from switchboard.storage.dynamo import Table, Transaction, TransactionConflict
 
-# Search entries of a new contact written with it; the rest of the 100-item transaction is the message's.
-_CONTACT_SEARCH_ENTRIES = 60
-_GAINED_SEARCH_ENTRIES = 30  # of identifiers a known contact gains (a BSUID, a changed number)
 SessionMode = Literal["existing", "reopen", "new", "none"]
 # What an inbound decision depends on; a change to any of them since the read cancels the write.
 GUARDED_POINTER_FIELDS = ("contact_id", "session_id", "session_status", "blocked_until")
@@ -150,31 +147,14 @@ class ConversationStore:
         tx.put(record.message, condition="attribute_not_exists(pk)")
         contact_at = -1
         if record.new_contact is not None:
-            tx.put({**record.new_contact, **list_index_fields(record.new_contact)},
-                   condition="attribute_not_exists(pk)")
-            for entry in search_index_items(record.new_contact, limit=_CONTACT_SEARCH_ENTRIES):
-                tx.put(entry)  # the directory's search entries (storage/contacts.py)
-        elif record.touch_contact or record.contact_additions:
-            assignments, values = [], {":now": record.now_iso}  # :now also in the block guard
-            if record.touch_contact:
-                assignments.append("last_activity_at = :now")
-            for i, (name, additions) in enumerate(record.contact_additions.items()):
-                assignments.append(f"{name} = list_append(if_not_exists({name}, :empty), :add{i})")
-                values.update({":empty": [], f":add{i}": additions})
+            put_new_contact(tx, record.new_contact)  # with its first search entries (storage/contacts.py)
+        else:
             # The block lives on the profile: the message is suppressed, or not, as the profile still says.
-            contact_at = tx.update(keys.contact(t, record.contact_id), "SET " + ", ".join(assignments), values,
-                                   condition=f"{CONTACT_WRITABLE} AND {block_guard(record.contact_blocked)}")
-            if record.contact_additions:  # the ids it gained are searchable like the operator's
-                gained = {"tenant_id": t, "contact_id": record.contact_id, **record.contact_additions}
-                for entry in search_index_items(gained, limit=_GAINED_SEARCH_ENTRIES):
-                    tx.put(entry)
-        else:  # the contact is not rewritten (nor its directory index entry); it must still take messages
-            contact_at = tx.check(keys.contact(t, record.contact_id),
-                                  f"{CONTACT_WRITABLE} AND {block_guard(record.contact_blocked)}",
-                                  {":now": record.now_iso})
+            # A contact touched within the hour is not rewritten (a condition check only).
+            contact_at = touch_contact(tx, t, record.contact_id, record.now_iso, additions=record.contact_additions,
+                                       blocked=record.contact_blocked, touch=record.touch_contact)
         for kind, value in record.claim_identifiers:
-            tx.put({**keys.identifier(t, kind, value), "contact_id": record.contact_id, "kind": kind,
-                    "value": value, "tenant_id": t}, condition="attribute_not_exists(pk)")
+            claim_identifier(tx, t, kind, value, record.contact_id)
         self._session_write(tx, record)
         self._pointer_write(tx, record)
         for address in record.alias_addresses:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NoReturn
 
 from boto3.dynamodb.table import BatchWriter
 from botocore.exceptions import ClientError
@@ -13,6 +13,22 @@ from botocore.exceptions import ClientError
 from switchboard import aws
 from switchboard.errors import ConcurrentUpdate
 from switchboard.tracing import span
+
+
+class ConditionFailed(ClientError):
+    """A conditional write's condition did not hold: nothing was written. The areas catch this, never
+    botocore's ClientError (it stays one, so storage code that reads the error code still works)."""
+
+
+class StorageUnavailable(Exception):
+    """DynamoDB or S3 refused a request for another reason than a condition (throttling, an outage)."""
+
+
+def _raise_typed(exc: ClientError) -> NoReturn:
+    """Re-raise a write's error: ConditionFailed for a failed condition, the error itself otherwise."""
+    if is_conditional_failure(exc):
+        raise ConditionFailed(exc.response, exc.operation_name) from exc
+    raise exc
 
 
 class TransactionConflict(ConcurrentUpdate):
@@ -83,7 +99,10 @@ class Table:
     def put(self, item: dict[str, Any], condition: str | None = None, **kwargs: Any) -> None:
         if condition:
             kwargs["ConditionExpression"] = condition
-        self._client.put_item(TableName=self.name, Item=item, **kwargs)
+        try:
+            self._client.put_item(TableName=self.name, Item=item, **kwargs)
+        except ClientError as exc:
+            _raise_typed(exc)
 
     def update(self, key: dict[str, str], expression: str, values: dict | None = None,
                names: dict | None = None, condition: str | None = None,
@@ -95,13 +114,19 @@ class Table:
             kwargs["ExpressionAttributeNames"] = names
         if condition:
             kwargs["ConditionExpression"] = condition
-        return self._client.update_item(TableName=self.name, **kwargs).get("Attributes", {})
+        try:
+            return self._client.update_item(TableName=self.name, **kwargs).get("Attributes", {})
+        except ClientError as exc:
+            _raise_typed(exc)
 
     def delete(self, key: dict[str, str], condition: str | None = None, values: dict | None = None) -> None:
         kwargs: dict[str, Any] = {"ConditionExpression": condition} if condition else {}
         if values:
             kwargs["ExpressionAttributeValues"] = values
-        self._client.delete_item(TableName=self.name, Key=key, **kwargs)
+        try:
+            self._client.delete_item(TableName=self.name, Key=key, **kwargs)
+        except ClientError as exc:
+            _raise_typed(exc)
 
     def write_batch(self, puts: Iterable[dict[str, Any]] = (), deletes: Iterable[dict[str, str]] = ()) -> None:
         """BatchWriteItem in chunks of 25, unprocessed items resent; idempotent puts and deletes only."""

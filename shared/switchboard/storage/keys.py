@@ -37,8 +37,8 @@ def tenant(tenant_id: str) -> str:
 
 
 def tenant_settings(tenant_id: str) -> dict[str, str]:
-    """The tenant's settings item (default country, allowed file types)."""
-    return {"pk": tenant(tenant_id), "sk": "SETTINGS"}
+    """A tenant's settings (``allowed_media_types``...)."""
+    return {PK: tenant(tenant_id), SK: "SETTINGS"}
 
 
 def channel(tenant_id: str, channel_id: str) -> dict[str, str]:

@@ -1,4 +1,6 @@
-"""Reading sessions and their messages; the columns an inbox list shows, kept true."""
+"""A session's item: reading sessions and their messages, the operator's changes to a session (assign,
+resolve, tags, read, notes), and the columns an inbox list shows, kept true. Every change is conditional;
+a failed condition raises ``ConditionFailed`` (``storage.dynamo``) and the area says what it means."""
 
 from __future__ import annotations
 
@@ -6,10 +8,77 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from switchboard.domain import sessions
 from switchboard.domain.channels import Channel
 from switchboard.storage import keys
 from switchboard.storage.dynamo import Table, Transaction, is_conditional_failure
 from switchboard.storage.pagination import Page, query_page
+
+
+def outbound_summary(tx: Transaction, tenant_id: str, session: dict[str, Any], last: dict[str, Any], now_iso: str,
+                     new_status: str | None = None, replied_by: str | None = None) -> None:
+    """The session shows the operator's message last (and who replied, for the inbox) and is no longer
+    unanswered; conditioned on the status the rules were checked against."""
+    names = {"#status": "status"}
+    values: dict[str, Any] = {":last": last, ":now": now_iso, ":false": False,
+                              ":gsk": f"{now_iso}#{session['session_id']}", ":seen": session["status"]}
+    expression = "SET last_message = :last, last_activity_at = :now, gsi1sk = :gsk, unanswered = :false"
+    if replied_by:
+        expression += ", last_replied_by = :by"
+        values[":by"] = replied_by
+    if new_status:
+        expression += ", #status = :new"
+        values[":new"] = new_status
+    tx.update(keys.session(tenant_id, session["session_id"]), expression, values, names,
+              condition="#status = :seen")
+
+
+def started_pointer_write(tx: Transaction, tenant_id: str, channel_id: str, address: str, contact_id: str,
+                          session_id: str, pointer: dict[str, Any] | None, message_id: str) -> None:
+    """The customer's thread pointer names the session an operator started and its last message (the
+    template); conditioned on the pointer as read: a message that changed it meanwhile cancels the start."""
+    key = keys.thread(tenant_id, channel_id, address)
+    if pointer is None:
+        tx.put({**key, "tenant_id": tenant_id, "channel_id": channel_id, "address": address,
+                "contact_id": contact_id, "session_id": session_id, "session_status": sessions.AWAITING_CUSTOMER,
+                "last_message_id": message_id}, condition="attribute_not_exists(pk)")
+        return
+    values: dict[str, Any] = {":sid": session_id, ":st": sessions.AWAITING_CUSTOMER, ":c": contact_id,
+                              ":m": message_id}
+    condition = "attribute_exists(pk)"
+    for i, name in enumerate(("session_id", "session_status", "contact_id")):
+        if pointer.get(name) is None:
+            condition += f" AND attribute_not_exists({name})"
+        else:
+            values[f":seen{i}"] = pointer[name]
+            condition += f" AND {name} = :seen{i}"
+    tx.update(key, "SET session_id = :sid, session_status = :st, contact_id = :c, last_message_id = :m "
+              "REMOVE resolved_at", values, condition=condition)
+
+
+def reopen_by_operator(tx: Transaction, tenant_id: str, session: dict[str, Any], new_status: str, by: str,
+                       now_iso: str, last: dict[str, Any] | None, has_pointer: bool) -> None:
+    """A resolved session reopened by an operator (with a template's message ``last``, or without), and
+    its thread pointer told; conditioned on the session still being resolved and the pointer naming it."""
+    session_id = session["session_id"]
+    values: dict[str, Any] = {":new": new_status, ":now": now_iso, ":by": by,
+                              ":resolved": sessions.RESOLVED, ":gsk": f"{now_iso}#{session_id}"}
+    expression = ("SET #status = :new, reopened_at = :now, reopened_by = :by, last_activity_at = :now, "
+                  "gsi1sk = :gsk")
+    if last is not None:
+        values[":last"] = last
+        values[":false"] = False
+        expression += ", last_message = :last, unanswered = :false, last_replied_by = :by"
+    tx.update(keys.session(tenant_id, session_id), expression + " REMOVE resolved_at, outcome, resolution_note",
+              values, {"#status": "status"}, condition="#status = :resolved")
+    if has_pointer:
+        pointer_values = {":new": new_status, ":sid": session_id}
+        pointer_set = "SET session_status = :new"
+        if last is not None:  # the template is the session's last message (its ticks follow it)
+            pointer_set += ", last_message_id = :m"
+            pointer_values[":m"] = last["message_id"]
+        tx.update(keys.thread(tenant_id, session["channel_id"], session["address"]),
+                  pointer_set + " REMOVE resolved_at", pointer_values, condition="session_id = :sid")
 
 
 class SessionRepository:
@@ -18,6 +87,20 @@ class SessionRepository:
 
     def get(self, tenant_id: str, session_id: str) -> dict[str, Any] | None:
         return self.table.get(keys.session(tenant_id, session_id))
+
+    def pointer_of(self, session: dict[str, Any]) -> dict[str, Any] | None:
+        """The thread pointer of a session's customer on its channel (None for a session without one)."""
+        if not session.get("address"):
+            return None
+        return self.table.get(keys.thread(session["tenant_id"], session["channel_id"], session["address"]),
+                              consistent=True)
+
+    def message_by_id(self, tenant_id: str, session_id: str, message_id: str) -> dict[str, Any] | None:
+        partition = keys.session_partition(tenant_id, session_id)
+        query: dict[str, Any] = {"KeyConditionExpression": "pk = :pk AND begins_with(sk, :m)",
+                                 "FilterExpression": "message_id = :id",
+                                 "ExpressionAttributeValues": {":pk": partition, ":m": "M#", ":id": message_id}}
+        return next(iter(self.table.query_items(**query)), None)
 
     def list_recent(self, tenant_id: str, cursor: str | None, limit: int,
                     filters: dict[str, Any] | None = None) -> Page:
@@ -45,6 +128,85 @@ class SessionRepository:
             ScanIndexForward=not newest_first,
         )
 
+    # -- the operator's changes -----------------------------------------------------------------------
+    def change(self, tenant_id: str, session_id: str, sets: dict[str, Any], removes: tuple[str, ...] = (),
+               open_only: bool = False) -> dict[str, Any]:
+        """Set (and remove) attributes of an existing session; with ``open_only``, only while it is not
+        resolved. Returns the session as it is now; raises ConditionFailed."""
+        names = {"#status": "status"} if open_only else {}
+        names.update({f"#s{i}": name for i, name in enumerate(sets)})
+        values: dict[str, Any] = {f":s{i}": value for i, value in enumerate(sets.values())}
+        expression = "SET " + ", ".join(f"#s{i} = :s{i}" for i in range(len(sets)))
+        if removes:
+            names.update({f"#r{i}": name for i, name in enumerate(removes)})
+            expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(removes)))
+        condition = "attribute_exists(pk)"
+        if open_only:
+            values[":resolved"] = sessions.RESOLVED
+            condition += " AND #status <> :resolved"
+        return self.table.update(keys.session(tenant_id, session_id), expression, values, names,
+                                 condition=condition, return_values="ALL_NEW")
+
+    def resolve(self, tenant_id: str, session_id: str, session: dict[str, Any], outcome: str, note: str | None, by: str, now_iso: str,
+                only_if_assigned_to: str | None = None) -> None:
+        """The session resolved and its thread pointer told, in one transaction: conditioned on the status
+        read (and on the assignee, for an operator) and on the pointer still naming this session.
+        Raises TransactionConflict."""
+        t = tenant_id
+        tx = Transaction()
+        values: dict[str, Any] = {":resolved": sessions.RESOLVED, ":outcome": outcome, ":now": now_iso,
+                                  ":by": by, ":seen": session["status"]}
+        expression = "SET #status = :resolved, outcome = :outcome, resolved_at = :now, resolved_by = :by"
+        if note:
+            values[":note"] = note
+            expression += ", resolution_note = :note"
+        condition = "#status = :seen"
+        if only_if_assigned_to is not None:
+            values[":me"] = only_if_assigned_to
+            condition += " AND operator_id = :me"
+        tx.update(keys.session(t, session_id), expression, values, {"#status": "status"}, condition=condition)
+        if session.get("address"):
+            tx.update(keys.thread(t, session["channel_id"], session["address"]),
+                      "SET session_status = :resolved, resolved_at = :now",
+                      {":resolved": sessions.RESOLVED, ":now": now_iso, ":sid": session_id},
+                      condition="session_id = :sid")
+        self.table.commit(tx)
+
+    def add_note(self, tenant_id: str, session_id: str, note_id: str, text: str, author_id: str,
+                 now_iso: str) -> dict[str, Any]:
+        note = {**keys.session_note(tenant_id, session_id, now_iso, note_id), "note_id": note_id,
+                "session_id": session_id, "tenant_id": tenant_id, "text": text, "author_id": author_id,
+                "created_at": now_iso}
+        self.table.put(note, condition="attribute_not_exists(pk)")
+        return note
+
+    def notes(self, tenant_id: str, session_id: str) -> list[dict[str, Any]]:
+        response = self.table.query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :n)",
+            ExpressionAttributeValues={":pk": keys.session_partition(tenant_id, session_id), ":n": "NOTE#"})
+        return response["Items"]
+
+    def last_inbound_provider_id(self, tenant_id: str, session_id: str) -> str | None:
+        """The provider id of the customer's last message in the session (a few pages back at most)."""
+        query: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :m)", "ScanIndexForward": False,
+            "FilterExpression": "direction = :in",
+            "ExpressionAttributeValues": {":pk": keys.session_partition(tenant_id, session_id), ":m": "M#",
+                                          ":in": "in"},
+            "Limit": 25}
+        for _ in range(8):
+            response = self.table.query(**query)
+            for item in response["Items"]:
+                if item.get("provider_message_id"):
+                    return str(item["provider_message_id"])
+            if not response.get("LastEvaluatedKey"):
+                return None
+            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return None
+
+    def read_receipt_sent(self, tenant_id: str, session_id: str, provider_message_id: str) -> dict[str, Any]:
+        return self.table.update(keys.session(tenant_id, session_id), "SET last_read_receipt = :w",
+                                 {":w": provider_message_id}, return_values="ALL_NEW")
 
 # -- what an inbox list shows (CDESK's conversation list): written where sessions are, kept true after ---
 def inbox_columns(contact_name: str | None, channel: Channel) -> dict[str, Any]:

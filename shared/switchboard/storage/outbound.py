@@ -9,6 +9,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from switchboard import clock
 from switchboard.domain.messages import status_rank
 from switchboard.storage import keys
 from switchboard.storage.dynamo import (
@@ -21,6 +22,16 @@ from switchboard.storage.dynamo import (
 from switchboard.storage.sessions import SessionColumns
 
 CLAIM_FIELDS = ("claim_token", "claim_expires_at")
+IDEMPOTENCY_DAYS = 1
+
+
+def send_request_item(tenant_id: str, key: str, print_: str, message: dict[str, Any]) -> dict[str, Any]:
+    """An ``Idempotency-Key`` of a send: the first request's fingerprint and message (kept a day)."""
+    now = clock.now()
+    return {**keys.send_request(tenant_id, key), "fingerprint": print_, "message_pk": message["pk"],
+            "message_sk": message["sk"], "message_id": message["message_id"],
+            "session_id": message.get("session_id"), "created_at": clock.iso(now),
+            keys.TTL_ATTRIBUTE: int(now.timestamp()) + IDEMPOTENCY_DAYS * 86400}
 
 
 class ClaimLost(Exception):
