@@ -11,7 +11,7 @@ from switchboard.contacts import merge
 from switchboard.errors import ConcurrentUpdate
 from switchboard.inbound.processing import process_event
 from switchboard.services import services
-from switchboard.whatsapp.envelope import QueuedEvent
+from switchboard.domain.inbound_queue import WhatsAppEvent
 from tests.support.contacts import contact_of_sender, create, whatsapp_message
 from tests.support.whatsapp import text_message
 
@@ -31,7 +31,7 @@ def _items(prefix: str) -> list[dict]:
             return found
 
 
-def _deliver(event: QueuedEvent) -> None:
+def _deliver(event: WhatsAppEvent) -> None:
     """contact_resolution as SQS drives it: a record that lost every race comes back and runs again."""
     for _ in range(10):
         try:
@@ -49,7 +49,7 @@ def test_two_merges_and_a_message_for_b_at_once_leave_one_consistent_contact(
         a = create(api, operator_token, name=f"Survivor {round_number}")["contact_id"]
         whatsapp_message(api, process_inbound, sender=sender, name="Duplicate", body="first")
         b = contact_of_sender(sender)
-        event = QueuedEvent(kind="message", tenant_id="demo", channel_id="wa-demo", event_id=f"wamid.RACE{round_number}",
+        event = WhatsAppEvent(kind="message", tenant_id="demo", channel_id="wa-demo", event_id=f"wamid.RACE{round_number}",
                             group=f"wa-demo:{sender}", field="messages", waba_id="w",
                             payload=text_message(sender=sender, body="racing", wamid=f"wamid.RACE{round_number}",
                                                  timestamp=1749416999)["message"],

@@ -14,7 +14,7 @@ from switchboard.email.mime import Address, parse
 from switchboard.services import services
 from switchboard.storage import keys
 from switchboard.storage.dynamo import Transaction
-from switchboard.whatsapp.envelope import QueuedEvent
+from switchboard.domain.inbound_queue import EmailEvent, parse_queued
 from tests.support.email import DEMO_MAILBOX, mail, mailgun_post
 
 WEBHOOK = "/webhooks/email/mail-demo"
@@ -93,11 +93,11 @@ def test_two_first_mails_from_one_new_address_at_once_make_one_contact(api, demo
         body, headers = mailgun_post(mail(sender="gina@example.com", subject=subject))
         assert api.call("POST", WEBHOOK, body, headers=headers)[0] == 200
     queued = boto3.client("sqs").receive_message(QueueUrl=aws.queue_urls["inbound"], MaxNumberOfMessages=10)
-    events = [QueuedEvent.model_validate_json(m["Body"]) for m in queued["Messages"]]
+    events = [parse_queued(m["Body"]) for m in queued["Messages"]]
     assert len(events) == 2
     errors: list[BaseException] = []
 
-    def work(event: QueuedEvent) -> None:  # two workers at once, as after a redelivery
+    def work(event: EmailEvent) -> None:  # two workers at once, as after a redelivery
         try:
             process_email_event(event, services())
         except BaseException as exc:  # noqa: BLE001 - reported below

@@ -8,7 +8,7 @@ import pytest
 from switchboard.inbound.processing import process_event
 from switchboard.services import services
 from switchboard.storage import keys
-from switchboard.whatsapp.envelope import QueuedEvent
+from switchboard.domain.inbound_queue import WhatsAppEvent
 
 from tests.support.whatsapp import status, text_message
 
@@ -27,9 +27,9 @@ def dynamodb_calls(demo) -> Iterator[list[str]]:
     client.meta.events.unregister("before-call.dynamodb", count)
 
 
-def _message(wamid: str, sender: str = "420777555000", user_id: str | None = None) -> QueuedEvent:
+def _message(wamid: str, sender: str = "420777555000", user_id: str | None = None) -> WhatsAppEvent:
     built = text_message(sender=sender, wamid=wamid, user_id=user_id)
-    return QueuedEvent(kind="message", tenant_id="demo", channel_id="wa-demo", event_id=wamid, group="g",
+    return WhatsAppEvent(kind="message", tenant_id="demo", channel_id="wa-demo", event_id=wamid, group="g",
                        field="messages", waba_id="w", payload=built["message"], contact=built["contact"])
 
 
@@ -48,7 +48,7 @@ def test_two_round_trips_per_message_and_per_status(dynamodb_calls: list[str]) -
     services().table.put({"pk": "T#demo#S#X", "sk": "M#1#X", "status": "sent", "status_rank": 1,
                           "statuses": {"sent": "t"}})
     dynamodb_calls.clear()
-    process_event(QueuedEvent(kind="status", tenant_id="demo", channel_id="wa-demo", event_id="wamid.OUT:read",
+    process_event(WhatsAppEvent(kind="status", tenant_id="demo", channel_id="wa-demo", event_id="wamid.OUT:read",
                               group="g", field="messages", waba_id="w",
                               payload=status("wamid.OUT", "read")), services())
     a_status = list(dynamodb_calls)

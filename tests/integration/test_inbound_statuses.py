@@ -11,7 +11,7 @@ import random
 from switchboard.inbound.processing import process_event
 from switchboard.services import services
 from switchboard.storage import keys
-from switchboard.whatsapp.envelope import QueuedEvent
+from switchboard.domain.inbound_queue import WhatsAppEvent
 
 from tests.support.inbound import fixture, post
 from tests.support.whatsapp import envelope, status
@@ -34,7 +34,7 @@ def _outbound(wamid: str, mirrors: list[dict] | None = None) -> dict:
 
 def _deliver(wamid: str, state: str, code: int | None = None) -> None:
     payload = status(wamid, state, timestamp=TIMES[state], error_code=code)
-    event = QueuedEvent(kind="status", tenant_id="demo", channel_id="wa-demo", event_id=f"{wamid}:{state}",
+    event = WhatsAppEvent(kind="status", tenant_id="demo", channel_id="wa-demo", event_id=f"{wamid}:{state}",
                         group="g", field="messages", waba_id="w", payload=payload)
     process_event(event, services())
 

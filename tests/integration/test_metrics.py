@@ -49,12 +49,12 @@ def test_bad_signatures_and_queued_events_are_counted(api, demo, metrics_on, cap
 def test_stored_messages_and_duplicates_are_counted(api, demo, aws, process_inbound, metrics_on, capsys) -> None:
     from switchboard.inbound.processing import process_event
     from switchboard.services import services
-    from switchboard.whatsapp.envelope import QueuedEvent
+    from switchboard.domain.inbound_queue import WhatsAppEvent
 
     raw, headers = signed(envelope([text_message(wamid="wamid.M3")]))
     api.call("POST", "/webhooks/whatsapp", raw, headers=headers)
     process_inbound()
-    replay = QueuedEvent(kind="message", tenant_id="demo", channel_id="wa-demo", event_id="wamid.M3",
+    replay = WhatsAppEvent(kind="message", tenant_id="demo", channel_id="wa-demo", event_id="wamid.M3",
                          group="wa-demo:16505551234", field="messages", waba_id="w",
                          payload=text_message(wamid="wamid.M3")["message"])
     process_event(replay, services())

@@ -62,9 +62,9 @@ def test_a_redelivered_queue_event_stores_nothing_new(api, demo, aws, process_in
     api.call("POST", "/webhooks/whatsapp", raw, headers=headers)
     process_inbound()
     boto3.client("sqs").purge_queue(QueueUrl=aws.queue_urls["inbound"])
-    from switchboard.whatsapp.envelope import QueuedEvent
+    from switchboard.domain.inbound_queue import WhatsAppEvent
 
-    event = QueuedEvent(kind="message", tenant_id="demo", channel_id="wa-demo", event_id="wamid.LATE",
+    event = WhatsAppEvent(kind="message", tenant_id="demo", channel_id="wa-demo", event_id="wamid.LATE",
                         group="wa-demo:16505551234", field="messages", waba_id="w",
                         payload=text_message(wamid="wamid.LATE")["message"])
     boto3.client("sqs").send_message(QueueUrl=aws.queue_urls["inbound"], MessageBody=event.model_dump_json(),
@@ -175,16 +175,16 @@ def test_sessions_page_latest_activity_first(api, demo, process_inbound, operato
 def test_twenty_simultaneous_first_messages_make_one_contact_and_one_session(
         api, demo, process_inbound, operator_token) -> None:
     from switchboard.inbound.processing import process_event
-    from switchboard.whatsapp.envelope import QueuedEvent
+    from switchboard.domain.inbound_queue import WhatsAppEvent
 
-    events = [QueuedEvent(kind="message", tenant_id="demo", channel_id="wa-demo", event_id=f"wamid.SIM{i}",
+    events = [WhatsAppEvent(kind="message", tenant_id="demo", channel_id="wa-demo", event_id=f"wamid.SIM{i}",
                           group="wa-demo:420777999000", field="messages", waba_id="w",
                           payload=text_message(sender="420777999000", wamid=f"wamid.SIM{i}")["message"],
                           contact={"wa_id": "420777999000", "profile": {"name": "Racer"}}) for i in range(20)]
     barrier = threading.Barrier(20)
     errors: list[BaseException] = []
 
-    def deliver(event: QueuedEvent) -> None:
+    def deliver(event: WhatsAppEvent) -> None:
         barrier.wait()
         try:
             process_event(event, services())

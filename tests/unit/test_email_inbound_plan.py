@@ -11,13 +11,13 @@ from switchboard.domain.channels import Channel
 from switchboard.email import inbound
 from switchboard.email.contacts import ContactChoice
 from switchboard.email.mime import Address, parse
-from switchboard.whatsapp.envelope import QueuedEvent
+from switchboard.domain.inbound_queue import EmailEvent
 from tests.support.email import DEMO_MAILBOX, mail
 
 CHANNEL = Channel(tenant_id="demo", channel_id="mail-demo", kind="email", name="Support", secret_name="s",
                   address=DEMO_MAILBOX, reopen_period_hours=72)
-EVENT = QueuedEvent(kind="email", tenant_id="demo", channel_id="mail-demo", event_id="m@x", group="g",
-                    field="email", waba_id="", payload={"s3_key": "demo/email/raw/x.eml"})
+EVENT = EmailEvent(kind="email", tenant_id="demo", channel_id="mail-demo", event_id="m@x", group="g",
+                    payload={"s3_key": "demo/email/raw/x.eml"})
 NOW = clock.parse_iso("2026-11-21T10:00:00.000Z")
 
 

@@ -10,7 +10,7 @@ from switchboard.domain import messages
 from switchboard.domain.channels import Channel
 from switchboard.inbound.resolution import Sender, plan_inbound
 from switchboard.storage.conversations import ThreadView
-from switchboard.whatsapp.envelope import QueuedEvent
+from switchboard.domain.inbound_queue import WhatsAppEvent
 
 from tests.support.inbound import fixture, messages_of
 
@@ -80,8 +80,8 @@ def test_reactions_edits_and_revokes_name_the_message_they_change() -> None:
     assert messages.changed_number(_payload("system", "identity_change")) is None
 
 
-def _event(payload: dict, contact: dict | None = None) -> QueuedEvent:
-    return QueuedEvent(kind="message", tenant_id="t", channel_id="c", event_id=payload["id"], group="g",
+def _event(payload: dict, contact: dict | None = None) -> WhatsAppEvent:
+    return WhatsAppEvent(kind="message", tenant_id="t", channel_id="c", event_id=payload["id"], group="g",
                        field="messages", waba_id="w", payload=payload, contact=contact)
 
 

@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from switchboard.errors import InvalidInput
-from switchboard.whatsapp.envelope import QueuedEvent, parse_envelope, split_change
+from switchboard.domain.inbound_queue import WhatsAppEvent, parse_queued
+from switchboard.whatsapp.envelope import parse_envelope, split_change
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
@@ -42,9 +43,9 @@ envelope_like = st.fixed_dictionaries({
 })
 
 
-def _split_all(raw: bytes) -> list[QueuedEvent]:
+def _split_all(raw: bytes) -> list[WhatsAppEvent]:
     envelope = parse_envelope(raw)
-    events: list[QueuedEvent] = []
+    events: list[WhatsAppEvent] = []
     for entry in envelope.entry:
         for change in entry.changes:
             events.extend(split_change(entry, change, "t", "c"))
@@ -71,4 +72,4 @@ def test_envelope_shaped_json_splits_or_names_the_bad_field(body: dict) -> None:
     for event in events:
         for sqs_id in (event.dedup_id, event.group_id):
             assert len(sqs_id) <= 128 and sqs_id.isascii() and sqs_id.isprintable() and " " not in sqs_id
-        QueuedEvent.model_validate_json(event.model_dump_json())  # travels on the queue intact
+        parse_queued(event.body())  # travels on the queue intact

@@ -43,9 +43,16 @@ from switchboard.domain import blocks
 from switchboard.domain.channels import Channel
 from switchboard.errors import Conflict, InvalidInput
 from switchboard.services import Services
-from switchboard.storage import keys, messages
+from switchboard.storage import messages
 from switchboard.storage.messages import OutboundJob
-from switchboard.storage.campaigns import LeaseLost, QueuedSend, Skip, retrying
+from switchboard.storage.campaigns import (
+    LeaseLost,
+    QueuedSend,
+    Skip,
+    recipient_key_of,
+    reply_index_item,
+    retrying,
+)
 from switchboard.templates.rendering import prepare_template_send
 
 logger = Logger(child=True)
@@ -297,13 +304,10 @@ class Dispatch:
         t = self.tenant_id
         now = clock.now()
         now_iso = clock.iso(now)
-        contacts = {item["contact_id"]: item for item in self.services.table.get_many(
-            [keys.contact(t, r["contact_id"]) for r in recipients]) if item.get("contact_id")}
+        contacts = self.services.contacts.get_many(t, [r["contact_id"] for r in recipients])
         addresses = {r["contact_id"]: whatsapp_id(contacts[r["contact_id"]], channel.channel_id)
                      for r in recipients if r["contact_id"] in contacts}
-        opt_out_keys = [keys.opt_out(t, channel.channel_id, wa) for wa in addresses.values() if wa]
-        opted_out = {item["pk"] for item in (self.services.table.get_many(opt_out_keys) if opt_out_keys else [])
-                     if item.get("opted_out")}
+        opted_out = self.repo.opted_out(t, channel.channel_id, [wa for wa in addresses.values() if wa])
         sends: list[QueuedSend] = []
         skips: list[Skip] = []
         for recipient in recipients:
@@ -316,7 +320,7 @@ class Dispatch:
                 skips.append(Skip(contact_id, states.SKIP_BLOCKED, "the contact is blocked"))
             elif wa_id is None:
                 skips.append(Skip(contact_id, states.SKIP_NO_PHONE, "the contact has no WhatsApp number"))
-            elif keys.opt_out(t, channel.channel_id, wa_id)["pk"] in opted_out:
+            elif wa_id in opted_out:
                 skips.append(Skip(contact_id, states.SKIP_OPTED_OUT, "the contact opted out of marketing messages"))
             else:
                 try:
@@ -333,15 +337,14 @@ class Dispatch:
               graph_template: dict[str, Any], text: str, now_iso: str, added_at: str | None) -> QueuedSend:
         t = self.tenant_id
         message_id = message_id_for(self.campaign_id, contact_id)
-        recipient_key = keys.campaign_recipient(t, self.campaign_id, contact_id)
+        recipient_key = recipient_key_of(t, self.campaign_id, contact_id)
         message = messages.message_item(
             t, channel.channel_id, message_id, now_iso, direction="out", kind="template", text=text,
             session_id=None, contact_id=contact_id, campaign_id=self.campaign_id, **messages.queued_fields(now_iso),
             graph_payload=json.dumps({"to": f"+{wa_id}", "type": "template", "template": graph_template},
                                      separators=(",", ":")),
             status_mirrors=[recipient_key])
-        reply_index = {**keys.campaign_reply_index(t, channel.channel_id, contact_id), "campaign_id": self.campaign_id,
-                       "recipient_pk": recipient_key["pk"], "recipient_sk": recipient_key["sk"], "queued_at": now_iso}
+        reply_index = reply_index_item(t, channel.channel_id, contact_id, self.campaign_id, recipient_key, now_iso)
         return QueuedSend(contact_id, message, reply_index, added_at)
 
     # -- recovery, the end of a run, and later runs ----------------------------------------------------------
@@ -356,9 +359,7 @@ class Dispatch:
             page = self.repo.recipients(self.tenant_id, self.campaign_id, [states.QUEUED], cursor, _READ_AHEAD)
             stale = [r for r in page.items if r.get("message_pk")]
             for start in range(0, len(stale), _MAX_PAGE):
-                for message in self.services.table.get_many(
-                        [{"pk": r["message_pk"], "sk": r["message_sk"]} for r in stale[start:start + _MAX_PAGE]],
-                        consistent=True):
+                for message in self.repo.messages_of(stale[start:start + _MAX_PAGE]):
                     claim_alive = int(message.get("claim_expires_at", 0)) > now_epoch
                     if message.get("status") == "queued" and not claim_alive:
                         found.append(_outgoing(self.tenant_id, message))

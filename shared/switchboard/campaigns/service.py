@@ -15,7 +15,7 @@ from switchboard.campaigns.schedule import Cron, at_expression, next_fire, zone
 from switchboard.clients.scheduler import ScheduleSpec
 from switchboard.errors import Conflict, InvalidInput, NotFound
 from switchboard.services import Services
-from switchboard.storage import keys
+from switchboard.storage.campaigns import campaign_item
 
 MAX_FILTER_CONTACTS = 5000  # contacts one request adds from a directory filter; the cursor goes on
 
@@ -53,9 +53,7 @@ def create(services: Services, tenant_id: str, data: CampaignIn) -> dict[str, An
             schedule["at"] = clock.iso(moment.astimezone(UTC))
     now_iso = clock.iso(now)
     campaign_id = ids.new_id()
-    item: dict[str, Any] = {
-        **keys.campaign(tenant_id, campaign_id), keys.GSI1_PK: keys.campaigns_index(tenant_id),
-        keys.GSI1_SK: f"{now_iso}#{campaign_id}", "campaign_id": campaign_id, "tenant_id": tenant_id,
+    item: dict[str, Any] = campaign_item(tenant_id, campaign_id, now_iso) | {
         "name": data.name, "channel_id": data.channel_id, "template": data.template.model_dump(),
         "parameters_json": json.dumps(data.parameters.model_dump(by_alias=True, exclude_none=True)),
         "rate": rate, "status": states.DRAFT, "recipient_total": 0, "created_at": now_iso, "updated_at": now_iso,

@@ -26,9 +26,8 @@ from switchboard.contacts.models import (
 )
 from switchboard.domain import blocks
 from switchboard.errors import ConcurrentUpdate, Conflict, InvalidInput, NotFound
-from switchboard.storage import keys
 from switchboard.storage.contact_search import ContactSearchStore, Source
-from switchboard.storage.contacts import ContactChange, ContactStore
+from switchboard.storage.contacts import ContactChange, ContactStore, block_pointers, contact_request_item
 from switchboard.storage.dynamo import Transaction
 from switchboard.storage.history import HistoryStore, history_item
 from switchboard.storage.sessions import SessionColumns
@@ -172,12 +171,11 @@ class Directory:
         created = history_item(tenant_id, contact_id, now_iso, entry("created", by))
         request = None
         if idempotency_key:
-            request = {**keys.contact_request(tenant_id, idempotency_key), "contact_id": contact_id,
-                       "fingerprint": fingerprint,
-                       keys.TTL_ATTRIBUTE: int(now.timestamp()) + IDEMPOTENCY_SECONDS}
+            request = contact_request_item(tenant_id, idempotency_key, contact_id, fingerprint,
+                                           int(now.timestamp()) + IDEMPOTENCY_SECONDS)
         try:
             self.contacts.apply(ContactChange(tenant_id, contact_id, None, contact, identifying, [created]),
-                                extra=(lambda tx: tx.put(request, condition="attribute_not_exists(pk)"))
+                                extra=(lambda tx: tx.create(request))
                                 if request else None)
         except Conflict:
             # A concurrent request with the same key won; answer as it did.
@@ -208,7 +206,7 @@ class Directory:
         return None
 
     def _replay(self, tenant_id: str, idempotency_key: str, fingerprint: str) -> dict[str, Any] | None:
-        previous = self.contacts.table.get(keys.contact_request(tenant_id, idempotency_key), consistent=True)
+        previous = self.contacts.contact_request(tenant_id, idempotency_key)
         if previous is None:
             return None
         if previous.get("fingerprint") != fingerprint:
@@ -310,14 +308,7 @@ class Directory:
             def extra(tx: Transaction) -> None:
                 # Every thread pointer of the contact carries the block, so the inbound path sees it
                 # without reading the contact; an inbound write planned before this one is retried.
-                for pointer in pointers:
-                    key = {"pk": pointer["pk"], "sk": pointer["sk"]}
-                    if until:
-                        tx.update(key, "SET blocked_until = :u", {":u": until, ":me": contact_id},
-                                  condition="contact_id = :me")
-                    else:
-                        tx.update(key, "REMOVE blocked_until", {":me": contact_id},
-                                  condition="contact_id = :me")
+                block_pointers(tx, contact_id, pointers, until)
 
             kind = "blocked" if until else "unblocked"
             text = f"until {until}" + (f": {reason}" if reason else "") if until else None

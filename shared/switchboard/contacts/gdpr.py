@@ -12,8 +12,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from switchboard import clock
 from switchboard.clients.eventbus import DomainEvent
 from switchboard.domain import contacts as rules
@@ -21,9 +19,8 @@ from switchboard.domain import search
 from switchboard.contacts.directory import Edit, entry
 from switchboard.errors import ConcurrentUpdate, Conflict, NotFound
 from switchboard.services import Services
-from switchboard.storage import keys
-from switchboard.storage.contact_moves import ContactMoves, delete_media
-from switchboard.storage.dynamo import is_conditional_failure
+from switchboard.storage.contact_moves import ContactMoves, delete_media, provider_aliases, search_entry_keys
+from switchboard.storage.dynamo import ConditionFailed
 from switchboard.storage.history import audit_item
 
 ANONYMOUS = "Anonymous"
@@ -59,14 +56,12 @@ def anonymize(services: Services, tenant_id: str, contact_id: str, by: str) -> d
     pattern = redactor(contact)
     media: list[str] = []
     for pointer in store.pointers_of(tenant_id, contact):
-        _delete_quietly(services, {"pk": pointer["pk"], "sk": pointer["sk"]}, contact_id)
+        moves.delete_pointer(pointer, contact_id)
     for session in store.sessions_of(tenant_id, contact_id):
         last = dict(session.get("last_message") or {})
         if last.get("text") and pattern:
             last["text"] = pattern.sub(REDACTED, last["text"])
-        services.table.update(keys.session(tenant_id, session["session_id"]),
-                              "SET last_message = :m, anonymized = :y REMOVE #a",
-                              {":m": last or None, ":y": True}, {"#a": "address"})
+        moves.anonymize_session(tenant_id, session["session_id"], last or None)
         for message in store.session_messages(tenant_id, session["session_id"]):
             media += _media_keys(message)
             moves.redact_message({"pk": message["pk"], "sk": message["sk"]}, _redacted(message, pattern))
@@ -99,22 +94,19 @@ def erase(services: Services, tenant_id: str, contact_id: str, by: str) -> None:
     contact = services.directory.get(tenant_id, contact_id)
     try:
         moves.mark_erasing(tenant_id, contact_id, clock.iso(clock.now()))
-    except ClientError as exc:
-        if not is_conditional_failure(exc):
-            raise
+    except ConditionFailed as exc:
         raise Conflict("the contact is being merged", code="contact_busy", contact_id=contact_id) from exc
     media: list[str] = []
     for session in store.sessions_of(tenant_id, contact_id):
         items = store.session_partition_items(tenant_id, session["session_id"])
-        aliases = [keys.provider_id(tenant_id, i["provider_message_id"]) for i in items
-                   if i.get("provider_message_id")]
+        aliases = provider_aliases(tenant_id, items)
         media += [k for i in items for k in _media_keys(i)]
         store.delete_items(aliases + items)
     for pointer in store.pointers_of(tenant_id, contact):
-        _delete_quietly(services, {"pk": pointer["pk"], "sk": pointer["sk"]}, contact_id)
+        moves.delete_pointer(pointer, contact_id)
     for kind, value in rules.identifiers_of(contact, store.identifying(tenant_id)):
         moves.release_identifier(tenant_id, kind, value, contact_id)
-    store.delete_items(keys.contact_token(tenant_id, t, contact_id) for t in search.index_tokens(contact))
+    store.delete_items(search_entry_keys(tenant_id, contact_id, search.index_tokens(contact)))
     own = store.partition(tenant_id, contact_id, "H#") + store.partition(tenant_id, contact_id, "M#")
     media += [k for i in own for k in _media_keys(i)]
     store.delete_items(own)
@@ -125,12 +117,3 @@ def erase(services: Services, tenant_id: str, contact_id: str, by: str) -> None:
     except ConcurrentUpdate:
         raise NotFound("no such contact", contact_id=contact_id) from None
     services.bus.publish([DomainEvent("contact.erased", tenant_id, {"contact_id": contact_id})])
-
-
-def _delete_quietly(services: Services, key: dict[str, str], contact_id: str) -> None:
-    try:
-        services.table.delete(key, condition="contact_id = :me", values={":me": contact_id})
-    except ClientError as exc:
-        if not is_conditional_failure(exc):
-            raise
-

@@ -17,9 +17,8 @@ from switchboard.contacts.directory import entry
 from switchboard.domain.phones import wa_id_to_e164
 from switchboard.errors import ConcurrentUpdate, Conflict, NotFound
 from switchboard.services import Services
-from switchboard.storage import keys
-from switchboard.storage.contact_moves import ContactMoves
-from switchboard.storage.contacts import ContactChange
+from switchboard.storage.contact_moves import ContactMoves, relink_session
+from switchboard.storage.contacts import ContactChange, new_contact
 from switchboard.storage.dynamo import Transaction
 from switchboard.storage.history import history_item
 from switchboard.storage.sessions import SessionColumns
@@ -49,20 +48,13 @@ def link(services: Services, tenant_id: str, session_id: str, target_id: str | N
         now_iso = clock.iso(clock.now())
         fresh = None if target else _fresh_contact(tenant_id, session, now_iso)
         changes, new_contact_id = _changes(services, tenant_id, session, old, target, fresh, by, now_iso)
-        pointer_key = keys.thread(tenant_id, session["channel_id"], session.get("address") or "")
-        pointer = services.table.get(pointer_key, consistent=True) if session.get("address") else None
+        pointer = services.sessions.pointer_of(session)
         destination = changes[-1].after or {}
 
         def extra(tx: Transaction, old_id: str = old_id) -> None:
-            index = keys.contact_sessions_index(tenant_id, new_contact_id)
-            tx.update(keys.session(tenant_id, session_id), "SET contact_id = :c, gsi2pk = :idx",
-                      {":c": new_contact_id, ":idx": index, ":old": old_id}, condition="contact_id = :old")
-            if pointer and pointer.get("contact_id") == old_id:
-                until = destination.get("blocked_until")
-                expression = "SET contact_id = :c" + (", blocked_until = :u" if until
-                                                      else " REMOVE blocked_until")
-                values = {":c": new_contact_id, ":old": old_id, **({":u": until} if until else {})}
-                tx.update(pointer_key, expression, values, condition="contact_id = :old")
+            relink_session(tx, tenant_id, session_id, old_id, new_contact_id,
+                           pointer if pointer and pointer.get("contact_id") == old_id else None,
+                           destination.get("blocked_until"))
 
         try:
             store.apply(*changes, extra=extra)
@@ -85,9 +77,7 @@ def link(services: Services, tenant_id: str, session_id: str, target_id: str | N
 def _fresh_contact(tenant_id: str, session: dict[str, Any], now_iso: str) -> dict[str, Any]:
     """The contact an unlinked session gets, named by its number (or address)."""
     address = session.get("address") or ""
-    return {"contact_id": ids.new_id(), "tenant_id": tenant_id,
-            "name": wa_id_to_e164(address) or address or "Unknown", "phones": [], "emails": [],
-            "identities": [], "tags": [], "attributes": {}, "created_at": now_iso, "updated_at": now_iso,
+    return {**new_contact(tenant_id, ids.new_id(), wa_id_to_e164(address) or address or "Unknown", now_iso),
             "last_activity_at": session.get("last_activity_at") or now_iso}
 
 

@@ -30,8 +30,7 @@ from switchboard.domain import search
 from switchboard.contacts.directory import entry
 from switchboard.errors import ConcurrentUpdate, Conflict, InvalidInput, NotFound
 from switchboard.services import Services
-from switchboard.storage import keys
-from switchboard.storage.contact_moves import ContactMoves
+from switchboard.storage.contact_moves import ContactMoves, moved_to_contact, search_entry_keys
 from switchboard.storage.contacts import ContactChange
 from switchboard.storage.dynamo import TransactionConflict
 from switchboard.storage.history import history_item
@@ -107,12 +106,11 @@ def _complete(services: Services, moves: ContactMoves, tenant_id: str, target_id
             if message.get("contact_id") == source_id:
                 moves.reassign_message({"pk": message["pk"], "sk": message["sk"]}, source_id, target_id)
     own = store.partition(tenant_id, source_id, "H#") + store.partition(tenant_id, source_id, "M#")
-    target_pk = keys.contact(tenant_id, target_id)["pk"]
-    store.put_items({**item, "pk": target_pk, "contact_id": target_id} for item in own)
+    store.put_items(moved_to_contact(item, tenant_id, target_id) for item in own)
     store.delete_items(own)
 
     # 5. finish: the source's search entries go with it
-    tokens = [keys.contact_token(tenant_id, token, source_id) for token in search.index_tokens(source)]
+    tokens = search_entry_keys(tenant_id, source_id, search.index_tokens(source))
     try:
         moves.finish_merge(tenant_id, target_id, source_id, clock.iso(clock.now()), tokens)
     except TransactionConflict:

@@ -23,22 +23,22 @@ from typing import Any
 
 from switchboard import clock, ids
 from switchboard.clients.eventbus import DomainEvent
-from switchboard.clients.media_store import MediaStore
 from switchboard.domain import blocks, pii, sessions
 from switchboard.domain.channels import Channel
 from switchboard.email import contacts, mime, threads
 from switchboard.email.mime import Address, ParsedEmail
 from switchboard.email.statuses import apply_ses_event
-from switchboard.storage.email import EmailStore, MailboxView, alias_item
+from switchboard.storage.email import EmailStore, MailboxView, alias_item, automated_mail_item, mail_session_update
 from switchboard.errors import ConcurrentUpdate, UnknownChannel
 from switchboard.inbound.statuses import apply_status
 from switchboard.observability import count
 from switchboard.services import Services
-from switchboard.storage import keys
-from switchboard.storage.contacts import block_guard, profile_item, search_index_items
+from switchboard.domain.inbound_queue import EmailEvent
+from switchboard.storage.contacts import claim_identifier, new_contact, put_new_contact, touch_contact
 from switchboard.storage.dynamo import Transaction, TransactionConflict
+from switchboard.storage.media import MediaStore
+from switchboard.storage.messages import inbound_session_fields, message_item, new_session_item
 from switchboard.storage.sessions import inbox_columns
-from switchboard.whatsapp.envelope import QueuedEvent
 
 _ATTEMPTS = 8
 _PREVIEW_CHARS = 200
@@ -62,14 +62,14 @@ def _attachment_key(tenant_id: str, sha256: str) -> str:
     return f"{tenant_id}/email/attachments/{sha256}"
 
 
-def email_channel(event: QueuedEvent, services: Services) -> Channel:
+def email_channel(event: EmailEvent, services: Services) -> Channel:
     channel = services.channels.by_id(event.channel_id)
     if channel is None or channel.tenant_id != event.tenant_id or channel.kind != "email" or not channel.address:
         raise UnknownChannel(f"mailbox {event.channel_id} is gone")
     return channel
 
 
-def process_email_event(event: QueuedEvent, services: Services) -> list[DomainEvent]:
+def process_email_event(event: EmailEvent, services: Services) -> list[DomainEvent]:
     """contact_resolution's branch for ``email`` (a received message) and ``email_status`` (an SES event
     about one we sent). Safe to repeat."""
     channel = email_channel(event, services)
@@ -80,8 +80,8 @@ def process_email_event(event: QueuedEvent, services: Services) -> list[DomainEv
     return outcome.events
 
 
-def store_inbound_email(event: QueuedEvent, channel: Channel, services: Services) -> EmailOutcome:
-    media = MediaStore(services.settings.need("media_bucket_name"))
+def store_inbound_email(event: EmailEvent, channel: Channel, services: Services) -> EmailOutcome:
+    media = MediaStore(services.table, services.settings.need("media_bucket_name"))
     store = EmailStore(services.table)
     raw = media.get(event.payload["s3_key"])
     sha256 = str(event.payload.get("sha256") or hashlib.sha256(raw).hexdigest())
@@ -202,7 +202,7 @@ class _Plan:
     outcome: EmailOutcome
 
 
-def _plan(event: QueuedEvent, channel: Channel, parsed: ParsedEmail, own_id: str,
+def _plan(event: EmailEvent, channel: Channel, parsed: ParsedEmail, own_id: str,
           session: dict[str, Any] | None, choice: contacts.ContactChoice | None,
           email_fields: dict[str, Any], now: datetime, blocked: bool = False,
           contact_name: str | None = None, lookalike: str | None = None) -> _Plan:
@@ -238,30 +238,17 @@ def _plan(event: QueuedEvent, channel: Channel, parsed: ParsedEmail, own_id: str
         mode, session_id = "new", ids.new_id()
 
     message_id = ids.new_id()
-    sort_key = keys.message_sort_key(now_iso, message_id)
-    message = {
-        **(keys.message(t, session_id, sort_key) if not blocked else {**keys.contact(t, contact_id), "sk": sort_key}),
-        "message_id": message_id, "tenant_id": t, "channel_id": channel_id, "contact_id": contact_id,
-        "direction": "in", "kind": "email", "text": parsed.text[:MAX_TEXT_CHARS],
-        "provider_message_id": own_id, "sent_at": now_iso, "created_at": now_iso,
-        "email": email_fields,
-    }
-    if blocked:
-        message["suppressed"] = True
-    else:
-        message["session_id"] = session_id
-    alias_index = tx.put(alias_item(t, channel_id, own_id, None if blocked else session_id, message, "in"),
-                         condition="attribute_not_exists(pk)")
-    tx.put(message, condition="attribute_not_exists(pk)")
+    message = message_item(t, channel_id, message_id, now_iso, direction="in", kind="email",
+                           text=parsed.text[:MAX_TEXT_CHARS], session_id=None if blocked else session_id,
+                           contact_id=contact_id, provider_message_id=own_id, email=email_fields,
+                           **({"suppressed": True} if blocked else {}))
+    alias_index = tx.create(alias_item(t, channel_id, own_id, None if blocked else session_id, message, "in"))
+    tx.create(message)
     if new_contact is not None:
-        tx.put(profile_item(new_contact), condition="attribute_not_exists(pk)")
-        tx.put({**keys.identifier(t, "email", address), "contact_id": contact_id, "kind": "email",
-                "value": address, "tenant_id": t}, condition="attribute_not_exists(pk)")
-        for entry in search_index_items(new_contact):
-            tx.put(entry)
+        put_new_contact(tx, new_contact)
+        claim_identifier(tx, t, "email", address, contact_id)
     else:  # the block decided on is still the contact's (a block follows the contact, docs/contacts.md)
-        tx.update(keys.contact(t, contact_id), "SET last_activity_at = :now", {":now": now_iso},
-                  condition=f"attribute_exists(pk) AND {block_guard(blocked)}")
+        touch_contact(tx, t, contact_id, now_iso, while_writable=False, blocked=blocked)
     if blocked:
         events.append(DomainEvent("message.received", t, {
             "message_id": message_id, "session_id": None, "contact_id": contact_id, "channel_id": channel_id,
@@ -274,20 +261,15 @@ def _plan(event: QueuedEvent, channel: Channel, parsed: ParsedEmail, own_id: str
     chain = [*parsed.references, *([] if own_id.startswith("raw-") else [own_id])][-_MAX_REFERENCES:]
     thread = {"last_message_id": own_id, "references": chain}
     if mode == "new":
-        tx.put({
-            **keys.session(t, session_id), keys.GSI1_PK: keys.sessions_index(t),
-            keys.GSI1_SK: f"{now_iso}#{session_id}", keys.GSI2_PK: keys.contact_sessions_index(t, contact_id),
-            keys.GSI2_SK: f"{now_iso}#{session_id}", "session_id": session_id, "tenant_id": t,
-            "channel_id": channel_id, "channel_kind": "email", "contact_id": contact_id, "address": address,
-            "status": sessions.OPEN, "created_at": now_iso, "unread_count": 1, "unanswered": True, "tags": [],
-            "last_message": last_message, "last_activity_at": now_iso, "last_inbound_at": now_iso,
-            "subject": threads.thread_subject(parsed.subject), "email_thread": thread,
-            **inbox_columns(new_contact["name"] if new_contact else contact_name, channel),
-        }, condition="attribute_not_exists(pk)")
+        tx.create(new_session_item(t, session_id, channel_id, contact_id, address, sessions.OPEN, now_iso,
+                                   last_message, channel_kind="email", **inbound_session_fields(),
+                                   last_inbound_at=now_iso, subject=threads.thread_subject(parsed.subject),
+                                   email_thread=thread,
+                                   **inbox_columns(new_contact["name"] if new_contact else contact_name, channel)))
         events.append(DomainEvent("session.created", t, {"session_id": session_id, "contact_id": contact_id,
                                                           "channel_id": channel_id}))
     else:
-        _session_update(tx, t, session_id, mode, last_message, now_iso, thread)
+        mail_session_update(tx, t, session_id, mode, last_message, now_iso, thread)
         if mode == "reopen":
             events.append(DomainEvent("session.reopened", t, {"session_id": session_id, "by": "customer"}))
     events.append(DomainEvent("message.received", t, {
@@ -297,28 +279,8 @@ def _plan(event: QueuedEvent, channel: Channel, parsed: ParsedEmail, own_id: str
     return _Plan(tx, alias_index, outcome)
 
 
-def _session_update(tx: Transaction, tenant_id: str, session_id: str, mode: str, last_message: dict[str, Any],
-                    now_iso: str, thread: dict[str, Any]) -> None:
-    """The same change as a WhatsApp message makes (storage/conversations.py), plus the thread's ids."""
-    names = {"#status": "status"}
-    values: dict[str, Any] = {":open": "open", ":last": last_message, ":now": now_iso,
-                              ":gsk": f"{now_iso}#{session_id}", ":one": 1, ":zero": 0, ":true": True,
-                              ":thread": thread, ":resolved": "resolved"}
-    expression = ("SET #status = :open, last_message = :last, last_activity_at = :now, gsi1sk = :gsk, "
-                  "unread_count = if_not_exists(unread_count, :zero) + :one, unanswered = :true, "
-                  "last_inbound_at = :now, email_thread = :thread")
-    key = keys.session(tenant_id, session_id)
-    if mode == "reopen":
-        tx.update(key, expression + ", reopened_at = :now REMOVE resolved_at, outcome", values, names,
-                  condition="#status = :resolved")
-    else:
-        tx.update(key, expression, values, names, condition="attribute_exists(pk) AND #status <> :resolved")
-
-
 def _new_contact(tenant_id: str, contact_id: str, address: Address, now_iso: str) -> dict[str, Any]:
-    return {"contact_id": contact_id, "tenant_id": tenant_id, "name": address.name or address.address,
-            "phones": [], "emails": [address.lower], "identities": [], "tags": [], "attributes": {},
-            "created_at": now_iso, "updated_at": now_iso, "last_activity_at": now_iso}
+    return new_contact(tenant_id, contact_id, address.name or address.address, now_iso, emails=[address.lower])
 
 
 def _bounced_by_mail(tenant_id: str, parsed: ParsedEmail, view: MailboxView,
@@ -343,7 +305,7 @@ def _bounced_by_mail(tenant_id: str, parsed: ParsedEmail, view: MailboxView,
     return events
 
 
-def _keep_automated(event: QueuedEvent, parsed: ParsedEmail, sha256: str, store: EmailStore, reason: str,
+def _keep_automated(event: EmailEvent, parsed: ParsedEmail, sha256: str, store: EmailStore, reason: str,
                     session: dict[str, Any] | None, own_id: str | None = None) -> EmailOutcome:
     """Record mail nobody answers: on its thread's session as a system message (no unread, no
     unanswered, no reopening), or on the tenant's record of automated mail."""
@@ -359,20 +321,17 @@ def _keep_automated(event: QueuedEvent, parsed: ParsedEmail, sha256: str, store:
     if session is None:
         record_id = own_id or f"raw-{sha256}"
         digest = hashlib.sha256(record_id.encode()).hexdigest()
-        store.record_automated({**keys.automated_mail(t, received_iso, digest), "tenant_id": t, **summary})
+        store.record_automated(automated_mail_item(t, received_iso, digest, summary))
         return EmailOutcome(reason, events=[DomainEvent("email.automated_received", t, detail)])
     session_id = str(session["session_id"])
     message_id = ids.new_id()
-    message = {
-        **keys.message(t, session_id, keys.message_sort_key(now_iso, message_id)), "message_id": message_id,
-        "tenant_id": t, "channel_id": event.channel_id, "contact_id": session.get("contact_id"),
-        "session_id": session_id, "direction": "in", "kind": "system", "system_kind": f"email_{reason}",
-        "provider_message_id": own_id, "sent_at": now_iso, "created_at": now_iso, **summary,
-    }
+    message = message_item(t, event.channel_id, message_id, now_iso, direction="in", kind="system",
+                           text=summary["text"], session_id=session_id, contact_id=session.get("contact_id"),
+                           system_kind=f"email_{reason}", provider_message_id=own_id,
+                           **{k: v for k, v in summary.items() if k not in ("text", "channel_id")})
     tx = Transaction()
-    alias = tx.put(alias_item(t, event.channel_id, str(own_id), session_id, message, "in"),
-                   condition="attribute_not_exists(pk)")
-    tx.put(message, condition="attribute_not_exists(pk)")
+    alias = tx.create(alias_item(t, event.channel_id, str(own_id), session_id, message, "in"))
+    tx.create(message)
     try:
         store.commit(tx)
     except TransactionConflict as conflict:

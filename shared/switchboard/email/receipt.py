@@ -22,19 +22,16 @@ from email.utils import getaddresses
 from typing import Any
 
 from aws_lambda_powertools.utilities import parameters
-from botocore.exceptions import ClientError
-
 from switchboard import clock
-from switchboard.clients.media_store import MediaStore
 from switchboard.clients.sqs import OutgoingMessage
 from switchboard.domain.channels import Channel, addressed_to
 from switchboard.email.mime import message_ids
-from switchboard.storage.email import raw_key
 from switchboard.errors import BadSignature, NotAcceptable, QueueUnavailable
 from switchboard.services import Services
-from switchboard.storage import keys
-from switchboard.storage.dynamo import is_conditional_failure
-from switchboard.whatsapp.envelope import QueuedEvent
+from switchboard.storage.dynamo import StorageUnavailable
+from switchboard.storage.email import EmailStore, raw_key
+from switchboard.storage.media import MediaStore
+from switchboard.domain.inbound_queue import EmailEvent
 
 MAX_MIME_BYTES = 5 * 1024 * 1024  # API Gateway and Lambda's 6 MB payload, base64 included; larger mail: SES
 MAX_TIMESTAMP_AGE_S = 300
@@ -107,20 +104,12 @@ def verify_mailgun(fields: dict[str, bytes], signing_key: str, now_s: float) -> 
 
 def _claim_token(services: Services, tenant_id: str, token: str) -> None:
     expires = int(clock.now().timestamp()) + TOKEN_TTL_S
-    try:
-        services.table.put({**keys.mailgun_token(tenant_id, token), keys.TTL_ATTRIBUTE: expires},
-                           condition="attribute_not_exists(pk)")
-    except ClientError as exc:
-        if is_conditional_failure(exc):
-            raise BadSignature("the token was used before (a replay)") from exc
-        raise
+    if not EmailStore(services.table).claim_webhook_token(tenant_id, token, expires):
+        raise BadSignature("the token was used before (a replay)")
 
 
 def _release_token(services: Services, tenant_id: str, token: str) -> None:
-    try:
-        services.table.delete(keys.mailgun_token(tenant_id, token))
-    except ClientError:
-        pass  # the retry is refused as a replay then; the provider's next attempt has a fresh token
+    EmailStore(services.table).release_webhook_token(tenant_id, token)
 
 
 def _sender_and_id(raw: bytes) -> tuple[str, str | None]:
@@ -162,17 +151,17 @@ def _printable(text: str) -> str:
 
 
 def _email_event(channel: Channel, s3_key: str, sha256: str, sender: str, message_id: str | None,
-                 source: str, size: int) -> QueuedEvent:
-    return QueuedEvent(
+                 source: str, size: int) -> EmailEvent:
+    return EmailEvent(
         kind="email", tenant_id=channel.tenant_id, channel_id=channel.channel_id,
-        event_id=message_id or sha256, group=f"{channel.channel_id}:{sender}", field="email", waba_id="",
+        event_id=message_id or sha256, group=f"{channel.channel_id}:{sender}", 
         received_at=clock.iso(clock.now()),
         payload={"s3_key": s3_key, "sha256": sha256, "source": source, "size": size,
                  "received_at": clock.iso(clock.now())})
 
 
-def _queue(services: Services, event: QueuedEvent) -> None:
-    services.inbound_queue.send_all([OutgoingMessage(event.model_dump_json(exclude_none=True), event.group_id,
+def _queue(services: Services, event: EmailEvent) -> None:
+    services.inbound_queue.send_all([OutgoingMessage(event.body(), event.group_id,
                                                      event.dedup_id)])
 
 
@@ -197,8 +186,8 @@ def receive_mailgun(channel_id: str, body: bytes, content_type: str, services: S
         sha256 = hashlib.sha256(raw).hexdigest()
         key = raw_key(channel.tenant_id, sha256)
         try:
-            MediaStore(services.settings.need("media_bucket_name")).put(key, raw, "message/rfc822")
-        except ClientError as exc:
+            MediaStore(services.table, services.settings.need("media_bucket_name")).put(key, raw, "message/rfc822")
+        except StorageUnavailable as exc:
             raise QueueUnavailable("the message could not be stored") from exc
         sender, message_id = _sender_and_id(raw)
         _queue(services, _email_event(channel, key, sha256, sender, message_id, "mailgun", len(raw)))
@@ -252,8 +241,8 @@ def _receive_ses_event(detail: dict[str, Any], region: str, services: Services) 
     payload = {k: v for k, v in detail.items() if k != "mail"}
     payload["mail"] = {k: mail.get(k) for k in ("messageId", "timestamp", "destination", "source")}
     payload["region"] = region
-    _queue(services, QueuedEvent(kind="email_status", tenant_id=str(tenant_id), channel_id=str(channel_id),
+    _queue(services, EmailEvent(kind="email_status", tenant_id=str(tenant_id), channel_id=str(channel_id),
                                  event_id=f"{ses_id}:{kind}", group=f"{channel_id}:ses:{ses_id}",
-                                 field="email_status", waba_id="", received_at=clock.iso(clock.now()),
+                                 received_at=clock.iso(clock.now()),
                                  payload=payload))
     return 1

@@ -16,19 +16,16 @@ from email.utils import formataddr, format_datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from botocore.exceptions import ClientError
-
 from switchboard import clock
-from switchboard.clients.media_store import MediaStore
 from switchboard.clients.ses import SesClient
 from switchboard.domain.channels import Channel
 from switchboard.email import threads
-from switchboard.storage.email import alias_item
 from switchboard.errors import ConcurrentUpdate, InvalidInput, NotFound
 from switchboard.domain.uploads import issued_for
 from switchboard.services import Services
-from switchboard.storage import keys
-from switchboard.storage.dynamo import Transaction
+from switchboard.storage.dynamo import StorageUnavailable
+from switchboard.storage.email import EmailStore
+from switchboard.storage.media import MediaStore
 
 _MAX_REFERENCES = 20
 logger = Logger(service="message_send", child=True)
@@ -84,35 +81,19 @@ def deliver(message_item: dict[str, Any], channel: Channel, services: Services) 
     session = services.sessions.get(t, str(message_item["session_id"]))
     if session is None or session.get("channel_id") != channel.channel_id or not session.get("address"):
         raise NotFound("the message's email session is gone")
-    media = MediaStore(services.settings.need("media_bucket_name"))
+    media = MediaStore(services.table, services.settings.need("media_bucket_name"))
     mail, our_id = build_reply(message_item, session, channel, _attachments(message_item, media))
     ses = SesClient(services.settings.ses_configuration_set)
     ses_id = ses.send_raw(mail.as_bytes(), str(channel.address), [str(session["address"])],
                           {"tenant_id": t, "channel_id": channel.channel_id,
                            "message_id": str(message_item["message_id"])})
     try:
-        _record_ids(message_item, session, channel, our_id, threads.ses_message_ids(ses_id, ses.region()),
-                    services)
-    except (ClientError, ConcurrentUpdate):
+        ses_ids = threads.ses_message_ids(ses_id, ses.region())
+        references = [*(session.get("email_thread") or {}).get("references", []), our_id, ses_ids[0]]
+        EmailStore(services.table).record_sent_ids(message_item, session, channel.channel_id, our_id, ses_ids,
+                                                   references[-_MAX_REFERENCES:])
+    except (StorageUnavailable, ConcurrentUpdate):
         # Sent already: raising would send it again. Replies still find the session through our reply
         # address and our own Message-ID, which need no record.
         logger.warning("email sent but its ids were not recorded", message_id=message_item["message_id"])
     return ses_id
-
-
-def _record_ids(message_item: dict[str, Any], session: dict[str, Any], channel: Channel, our_id: str,
-                ses_ids: list[str], services: Services) -> None:
-    """The ids a reply may quote, and the thread's references for our next message, in one transaction.
-    The references are a hint for threading our next message, so they are not conditioned on the read."""
-    t = str(message_item["tenant_id"])
-    session_id = str(session["session_id"])
-    tx = Transaction()
-    for message_id in [our_id, *ses_ids]:
-        tx.put(alias_item(t, channel.channel_id, message_id, session_id, message_item, "out"))
-    thread = dict(session.get("email_thread") or {})
-    thread["references"] = [*thread.get("references", []), our_id, ses_ids[0]][-_MAX_REFERENCES:]
-    tx.update(keys.session(t, session_id), "SET email_thread = :thread", {":thread": thread},
-              condition="attribute_exists(pk)")
-    tx.update({"pk": message_item["pk"], "sk": message_item["sk"]}, "SET email_message_ids = :ids",
-              {":ids": [our_id, *ses_ids]}, condition="attribute_exists(pk)")
-    services.table.commit(tx)

@@ -14,7 +14,7 @@ from switchboard.clients.eventbus import DomainEvent
 from switchboard.storage.email import EmailStore
 from switchboard.inbound.statuses import apply_status
 from switchboard.services import Services
-from switchboard.whatsapp.envelope import QueuedEvent
+from switchboard.domain.inbound_queue import EmailEvent
 
 _STATUS_OF = {"Delivery": "delivered", "Bounce": "failed", "Reject": "failed", "Send": "sent"}
 
@@ -48,7 +48,7 @@ def _error(detail: dict[str, Any], kind: str) -> dict[str, Any]:
             "error_data": {"details": str(diagnostic)[:1000]}}
 
 
-def apply_ses_event(event: QueuedEvent, services: Services) -> list[DomainEvent]:
+def apply_ses_event(event: EmailEvent, services: Services) -> list[DomainEvent]:
     """One SES event, located by SES's MessageId (the provider-id alias the send worker records)."""
     detail = event.payload
     kind = _event_type(detail)
@@ -67,8 +67,7 @@ def apply_ses_event(event: QueuedEvent, services: Services) -> list[DomainEvent]
     if kind == "Complaint":
         location = services.statuses.locate(t, ses_id)
         if location and location.get("message_pk"):
-            services.table.update({"pk": location["message_pk"], "sk": location["message_sk"]},
-                                  "SET complaint = :c", {":c": json.dumps(detail.get("complaint") or {})})
+            EmailStore(services.table).record_complaint(location, json.dumps(detail.get("complaint") or {}))
             events.append(DomainEvent("message.complaint", t, {"provider_message_id": ses_id,
                                                                 "session_id": location.get("session_id")}))
         return events

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from switchboard.inbound.processing import process_event
 from switchboard.services import services
-from switchboard.whatsapp.envelope import QueuedEvent
+from switchboard.domain.inbound_queue import parse_queued
 
 def correlation_id(record: SQSRecord) -> str:
     """The trace the webhook's request started (SQS carries it in ``AWSTraceHeader``), so the webhook's
@@ -25,7 +25,7 @@ def correlation_id(record: SQSRecord) -> str:
 
 def record_handler(record: SQSRecord, logger: Logger) -> None:
     logger.set_correlation_id(correlation_id(record))
-    event = QueuedEvent.model_validate_json(record.body)
+    event = parse_queued(record.body)
     process_event(event, services())
     logger.debug("event applied", kind=event.kind, channel_id=event.channel_id)
 

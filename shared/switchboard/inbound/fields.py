@@ -9,7 +9,7 @@ from typing import Any
 from switchboard import clock
 from switchboard.clients.eventbus import DomainEvent
 from switchboard.storage.webhook_updates import WebhookUpdateStore
-from switchboard.whatsapp.envelope import QueuedEvent
+from switchboard.domain.inbound_queue import WhatsAppEvent
 
 # field -> (attribute group, {template attribute: value key})
 TEMPLATE_FIELDS: dict[str, tuple[str, dict[str, str]]] = {
@@ -29,7 +29,7 @@ TEMPLATE_FIELDS: dict[str, tuple[str, dict[str, str]]] = {
 OPTED_OUT_VALUES = {"stop"}
 
 
-def apply_field(event: QueuedEvent, store: WebhookUpdateStore) -> list[DomainEvent]:
+def apply_field(event: WhatsAppEvent, store: WebhookUpdateStore) -> list[DomainEvent]:
     if event.field in TEMPLATE_FIELDS:
         return apply_template_event(event, store)
     if event.field == "user_preferences":
@@ -37,13 +37,13 @@ def apply_field(event: QueuedEvent, store: WebhookUpdateStore) -> list[DomainEve
     return []
 
 
-def _event_time(event: QueuedEvent) -> int:
+def _event_time(event: WhatsAppEvent) -> int:
     if event.entry_time:
         return int(event.entry_time)
     return int(clock.parse_iso(event.received_at).timestamp()) if event.received_at else int(clock.now().timestamp())
 
 
-def apply_template_event(event: QueuedEvent, store: WebhookUpdateStore) -> list[DomainEvent]:
+def apply_template_event(event: WhatsAppEvent, store: WebhookUpdateStore) -> list[DomainEvent]:
     value = event.payload
     group, mapping = TEMPLATE_FIELDS[event.field]
     template_id = value.get("message_template_id")
@@ -75,7 +75,7 @@ def apply_template_event(event: QueuedEvent, store: WebhookUpdateStore) -> list[
         **{k: fields[k] for k in ("status", "quality", "category") if k in fields}})]
 
 
-def apply_user_preferences(event: QueuedEvent, store: WebhookUpdateStore) -> list[DomainEvent]:
+def apply_user_preferences(event: WhatsAppEvent, store: WebhookUpdateStore) -> list[DomainEvent]:
     events = []
     for preference in event.payload.get("user_preferences") or []:
         if not isinstance(preference, dict) or preference.get("category", "marketing_messages") != "marketing_messages":

@@ -20,7 +20,7 @@ from switchboard.observability import count
 from switchboard.services import Services
 from switchboard.storage.channels import whatsapp_secrets
 from switchboard.storage.media import object_key
-from switchboard.whatsapp.envelope import QueuedEvent
+from switchboard.domain.inbound_queue import WhatsAppEvent
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -31,9 +31,9 @@ class MediaUnavailable(SwitchboardError):
     code = "media_unavailable"
 
 
-def media_job(event: QueuedEvent) -> QueuedEvent:
+def media_job(event: WhatsAppEvent) -> WhatsAppEvent:
     """The job that fetches the media of a stored message (idempotent: an available file is kept)."""
-    return QueuedEvent(kind="media", tenant_id=event.tenant_id, channel_id=event.channel_id,
+    return WhatsAppEvent(kind="media", tenant_id=event.tenant_id, channel_id=event.channel_id,
                        event_id=f"media:{event.event_id}", group=f"{event.channel_id}:media:{event.event_id}",
                        field=event.field, waba_id=event.waba_id,
                        payload={"provider_message_id": event.event_id})
@@ -56,7 +56,7 @@ def file_name(media: dict[str, Any], mime_type: str) -> str:
     return f"{media['media_id']}{extension}"
 
 
-def fetch_media(event: QueuedEvent, services: Services) -> list[DomainEvent]:
+def fetch_media(event: WhatsAppEvent, services: Services) -> list[DomainEvent]:
     provider_message_id = event.payload["provider_message_id"]
     location = services.statuses.locate(event.tenant_id, provider_message_id)
     if location is None or not location.get("message_pk"):

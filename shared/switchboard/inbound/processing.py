@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from switchboard import clock
 from switchboard.clients.eventbus import DomainEvent
 from switchboard.clients.sqs import OutgoingMessage
+from switchboard.domain.inbound_queue import EmailEvent, WhatsAppEvent
 from switchboard.domain.messages import media_of
 from switchboard.errors import UnknownChannel
 from switchboard.inbound.fields import apply_field
@@ -14,45 +16,46 @@ from switchboard.inbound.resolution import store_inbound_message
 from switchboard.inbound.statuses import apply_status
 from switchboard.observability import count
 from switchboard.services import Services
-from switchboard.whatsapp.envelope import QueuedEvent
 
 
-def process_event(event: QueuedEvent, services: Services) -> list[DomainEvent]:
-    """Apply one event and publish what changed. Safe to repeat: a redelivery stores nothing twice."""
-    if event.kind == "message":
-        channel = services.channels.by_id(event.channel_id)
-        if channel is None or channel.tenant_id != event.tenant_id:
-            raise UnknownChannel(f"channel {event.channel_id} is gone")
-        outcome = store_inbound_message(event, channel, services.conversations)
-        count("InboundDuplicate" if outcome.duplicate else "InboundMessageStored")
-        if media_of(event.payload):
-            # Queued after the store, and again on a redelivery: the job is idempotent.
-            from switchboard.inbound.media import media_job  # the Graph API client: media messages only
+def _message(event: WhatsAppEvent, services: Services) -> list[DomainEvent]:
+    channel = services.channels.by_id(event.channel_id)
+    if channel is None or channel.tenant_id != event.tenant_id:
+        raise UnknownChannel(f"channel {event.channel_id} is gone")
+    outcome = store_inbound_message(event, channel, services.conversations)
+    count("InboundDuplicate" if outcome.duplicate else "InboundMessageStored")
+    if media_of(event.payload):
+        # Queued after the store, and again on a redelivery: the job is idempotent.
+        from switchboard.inbound.media import media_job  # the Graph API client: media messages only
 
-            job = media_job(event)
-            services.inbound_queue.send_all([OutgoingMessage(job.model_dump_json(exclude_none=True), job.group,
-                                                             job.dedup_id)])
-        events = outcome.events
-    elif event.kind == "status":
-        events = apply_status(event.tenant_id, event.payload, services.statuses, event.channel_id)
-        count("StatusApplied" if events else "StatusParkedOrStale")
-    elif event.kind == "media":
-        from switchboard.inbound.media import fetch_media
+        job = media_job(event)
+        services.inbound_queue.send_all([OutgoingMessage(job.body(), job.group, job.dedup_id)])
+    return outcome.events
 
-        events = fetch_media(event, services)
-    elif event.kind in ("email", "email_status"):
-        from switchboard.email.inbound import process_email_event  # the email channel's own package
 
-        events = process_email_event(event, services)
-    else:
-        events = record_webhook_update(event, services)
-        if event.kind == "field":
-            events += apply_field(event, services.webhook_updates)
-    services.bus.publish(events)
+def _status(event: WhatsAppEvent, services: Services) -> list[DomainEvent]:
+    events = apply_status(event.tenant_id, event.payload, services.statuses, event.channel_id)
+    count("StatusApplied" if events else "StatusParkedOrStale")
     return events
 
 
-def record_webhook_update(event: QueuedEvent, services: Services) -> list[DomainEvent]:
+def _media(event: WhatsAppEvent, services: Services) -> list[DomainEvent]:
+    from switchboard.inbound.media import fetch_media  # the Graph API client: media jobs only
+
+    return fetch_media(event, services)
+
+
+def _field(event: WhatsAppEvent, services: Services) -> list[DomainEvent]:
+    return record_webhook_update(event, services) + apply_field(event, services.webhook_updates)
+
+
+def _email(event: EmailEvent, services: Services) -> list[DomainEvent]:
+    from switchboard.email.inbound import process_email_event  # the email channel's own package
+
+    return process_email_event(event, services)
+
+
+def record_webhook_update(event: WhatsAppEvent, services: Services) -> list[DomainEvent]:
     """Webhook-level errors and every other field are kept whole (and visible to admins, newest first),
     never dropped. The same update delivered twice is one item (a marker keyed by the event id)."""
     at = event.received_at or clock.iso(clock.now())
@@ -65,3 +68,17 @@ def record_webhook_update(event: QueuedEvent, services: Services) -> list[Domain
     count("WebhookErrorsRecorded" if event.kind == "errors" else "WebhookFieldRecorded")
     return [DomainEvent(f"webhook.{event.kind}", event.tenant_id, {"field": event.field,
                                                                     "channel_id": event.channel_id})]
+
+
+# Each kind of queued event and the one function that applies it.
+_WHATSAPP: dict[str, Callable[[WhatsAppEvent, Services], list[DomainEvent]]] = {
+    "message": _message, "status": _status, "media": _media, "errors": record_webhook_update,
+    "field": _field,
+}
+
+
+def process_event(event: WhatsAppEvent | EmailEvent, services: Services) -> list[DomainEvent]:
+    """Apply one event and publish what changed. Safe to repeat: a redelivery stores nothing twice."""
+    events = _email(event, services) if isinstance(event, EmailEvent) else _WHATSAPP[event.kind](event, services)
+    services.bus.publish(events)
+    return events

@@ -14,7 +14,8 @@ from switchboard.errors import BadSignature, PayloadTooLarge, UnknownChannel
 from switchboard.storage.channels import ChannelRepository, whatsapp_secrets
 from switchboard.storage.webhook_updates import WebhookUpdateStore
 from switchboard.whatsapp import signature
-from switchboard.whatsapp.envelope import Entry, QueuedEvent, parse_envelope, split_change
+from switchboard.domain.inbound_queue import WhatsAppEvent
+from switchboard.whatsapp.envelope import Entry, parse_envelope, split_change
 
 
 # One queued event, as JSON: what the inbound worker can store in one DynamoDB item (400 KB, holding the
@@ -101,12 +102,12 @@ def receive_whatsapp(raw: bytes, signature_header: str | None, channels: Channel
         if not signature.is_valid(raw, signature_header, whatsapp_secrets(channel).app_secret):
             raise BadSignature("X-Hub-Signature-256 does not match the body")
         checked.add(channel.secret_name)
-    events: list[QueuedEvent] = []
+    events: list[WhatsAppEvent] = []
     received_at = clock.iso(clock.now())
     for entry, change, channel in routed:
         events.extend(split_change(entry, change, channel.tenant_id, channel.channel_id,  # type: ignore[arg-type]
                                    received_at))
-    bodies = [event.model_dump_json(exclude_none=True) for event in events]
+    bodies = [event.body() for event in events]
     for event, body in zip(events, bodies, strict=True):
         if len(body.encode()) > MAX_EVENT_BYTES:
             # Refused before anything is queued (all or none), never answered 200 and then lost.

@@ -24,7 +24,8 @@ from switchboard.domain import blocks, messages, pii, sessions
 from switchboard.domain.channels import Channel
 from switchboard.domain.phones import wa_id_to_e164
 from switchboard.errors import ConcurrentUpdate
-from switchboard.storage import keys, payloads
+from switchboard.storage import payloads
+from switchboard.storage.contacts import new_contact as contact_item
 from switchboard.storage.conversations import (
     ContactChanged,
     ConversationStore,
@@ -32,10 +33,12 @@ from switchboard.storage.conversations import (
     InboundRecord,
     TargetUpdate,
     ThreadView,
+    moved_pointer_item,
 )
 from switchboard.storage.dynamo import TransactionConflict
+from switchboard.domain.inbound_queue import WhatsAppEvent
+from switchboard.storage.messages import inbound_session_fields, message_item, new_session_item
 from switchboard.storage.sessions import inbox_columns
-from switchboard.whatsapp.envelope import QueuedEvent
 
 _ATTEMPTS = 8
 _PREVIEW_CHARS = 200
@@ -50,7 +53,7 @@ class Sender:
     name: str | None
 
     @classmethod
-    def of(cls, event: QueuedEvent) -> Sender:
+    def of(cls, event: WhatsAppEvent) -> Sender:
         contact = event.contact or {}
         profile = contact.get("profile") or {}
         return cls(
@@ -97,30 +100,22 @@ def _json_safe(value: Any) -> Any:
     return json.loads(json.dumps(value), parse_float=Decimal)
 
 
-def _message_item(event: QueuedEvent, session_id: str | None, contact_id: str, now: datetime,
+def _message_item(event: WhatsAppEvent, session_id: str | None, contact_id: str, now: datetime,
                   suppressed: bool) -> dict[str, Any]:
     # Card numbers are masked before anything of the message is stored (text, content, raw); the
     # identifiers (bare phone digits, ids, timestamps) stay as Meta sent them.
     payload = pii.mask_in(event.payload, pii.IDENTIFIER_KEYS)
     sent_at = clock.from_unix(payload["timestamp"]) if payload.get("timestamp") else now
-    message_id = ids.new_id()
-    sort_key = keys.message_sort_key(clock.iso(sent_at), message_id)
-    partition = (keys.session_partition(event.tenant_id, session_id) if session_id
-                 else keys.contact(event.tenant_id, contact_id)["pk"])
-    item: dict[str, Any] = {
-        "pk": partition, "sk": sort_key, "message_id": message_id, "tenant_id": event.tenant_id,
-        "channel_id": event.channel_id, "contact_id": contact_id, "direction": "in",
-        "kind": messages.kind_of(payload), "text": messages.preview_text(payload),
-        "provider_message_id": event.event_id, "sent_at": clock.iso(sent_at), "created_at": clock.iso(now),
-    }
+    item = message_item(
+        event.tenant_id, event.channel_id, ids.new_id(), clock.iso(sent_at), direction="in",
+        kind=messages.kind_of(payload), text=messages.preview_text(payload), session_id=session_id,
+        contact_id=contact_id, created_at=clock.iso(now), provider_message_id=event.event_id)
     content = messages.content_of(payload)
     if content:
         item["content"] = _json_safe(content)
     media = messages.media_of(payload)
     if media:
         item["media"] = media
-    if session_id:
-        item["session_id"] = session_id
     if suppressed:
         item["suppressed"] = True
     context = payload.get("context") if isinstance(payload.get("context"), dict) else {}
@@ -144,7 +139,7 @@ def _message_item(event: QueuedEvent, session_id: str | None, contact_id: str, n
     return payloads.with_payload(item, payload)
 
 
-def _target_update(event: QueuedEvent, message: dict[str, Any], target: dict[str, Any] | None,
+def _target_update(event: WhatsAppEvent, message: dict[str, Any], target: dict[str, Any] | None,
                    contact_id: str) -> TargetUpdate | None:
     """A reaction, edit or revoke applied to the message it refers to (when that message is stored and
     belongs to the same contact); otherwise the record alone keeps it."""
@@ -155,24 +150,17 @@ def _target_update(event: QueuedEvent, message: dict[str, Any], target: dict[str
     kind = message["kind"]
     if kind == "reaction":
         emoji = (payload.get("reaction") or {}).get("emoji")
-        if not emoji:
-            return TargetUpdate(key, "REMOVE reaction")
-        return TargetUpdate(key, "SET reaction = :r", {":r": {"emoji": emoji, "at": at,
-                                                               "provider_message_id": event.event_id}})
+        return TargetUpdate.reaction(key, {"emoji": emoji, "at": at, "provider_message_id": event.event_id}
+                                     if emoji else None)
     if kind == "edit":
-        values: dict[str, Any] = {":t": message["text"], ":at": at, ":by": event.event_id}
-        expression = "SET #text = :t, edited_at = :at, edited_by = :by"
         inner = (payload.get("edit") or {}).get("message")
         inner_content = messages.content_of(inner) if isinstance(inner, dict) else None
-        if inner_content:
-            values[":c"] = _json_safe(inner_content)
-            expression += ", content = :c"
-        return TargetUpdate(key, expression, values, {"#text": "text"})
-    return TargetUpdate(key, "SET revoked_at = :at, #text = :t REMOVE content",
-                        {":at": at, ":t": message["text"]}, {"#text": "text"})
+        return TargetUpdate.edit(key, message["text"], at, event.event_id,
+                                 _json_safe(inner_content) if inner_content else None)
+    return TargetUpdate.revoke(key, message["text"], at)
 
 
-def plan_inbound(event: QueuedEvent, channel: Channel, sender: Sender, view: ThreadView,
+def plan_inbound(event: WhatsAppEvent, channel: Channel, sender: Sender, view: ThreadView,
                  now: datetime) -> tuple[InboundRecord, list[DomainEvent]]:
     """Decide, from what the store said, what one inbound message writes. Pure: no I/O."""
     t = event.tenant_id
@@ -184,14 +172,10 @@ def plan_inbound(event: QueuedEvent, channel: Channel, sender: Sender, view: Thr
     new_contact = None
     events: list[DomainEvent] = []
     if view.known_contact_id(identifiers) is None:
-        new_contact = {
-            **keys.contact(t, contact_id), "contact_id": contact_id, "tenant_id": t,
-            "name": sender.name or sender.phone or sender.address, "phones": [sender.phone] if sender.phone else [],
-            "emails": [], "identities": [{"kind": k, "value": v, "channel_id": event.channel_id}
-                                         for k, v in identifiers if k != "phone"],
-            "tags": [], "attributes": {}, "created_at": now_iso, "updated_at": now_iso,
-            "last_activity_at": now_iso,
-        }
+        new_contact = contact_item(
+            t, contact_id, sender.name or sender.phone or sender.address, now_iso,
+            phones=[sender.phone] if sender.phone else [],
+            identities=[{"kind": k, "value": v, "channel_id": event.channel_id} for k, v in identifiers if k != "phone"])
         events.append(DomainEvent("contact.created", t, {"contact_id": contact_id, "source": "whatsapp"}))
     claims = [i for i in identifiers if i not in view.owners]
     additions: dict[str, list[Any]] = {}
@@ -235,14 +219,9 @@ def plan_inbound(event: QueuedEvent, channel: Channel, sender: Sender, view: Thr
     else:
         contact_name = (pointer or {}).get("contact_name")
     if mode == "new":
-        new_session = {
-            **inbox_columns(contact_name, channel),
-            **keys.session(t, session_id or ""), keys.GSI1_PK: keys.sessions_index(t),
-            keys.GSI2_PK: keys.contact_sessions_index(t, contact_id), keys.GSI2_SK: f"{now_iso}#{session_id}",
-            "session_id": session_id, "tenant_id": t, "channel_id": event.channel_id,
-            "contact_id": contact_id, "address": address, "status": sessions.OPEN,
-            "created_at": now_iso, "unread_count": 1, "unanswered": True, "tags": [], **summary,
-        }
+        new_session = new_session_item(t, session_id or "", event.channel_id, contact_id, address, sessions.OPEN,
+                                       now_iso, last_message, **inbound_session_fields(),
+                                       **inbox_columns(contact_name, channel), **summary)
         events.append(DomainEvent("session.created", t, {"session_id": session_id, "contact_id": contact_id,
                                                           "channel_id": event.channel_id}))
     elif mode == "reopen":
@@ -294,7 +273,7 @@ def _contact_activity_stale(pointer: dict[str, Any] | None, now: datetime) -> bo
     return not moved or now - clock.parse_iso(moved) >= CONTACT_ACTIVITY_RESOLUTION
 
 
-def _plan_number_change(event: QueuedEvent, record: InboundRecord, view: ThreadView,
+def _plan_number_change(event: WhatsAppEvent, record: InboundRecord, view: ThreadView,
                         pointer: dict[str, Any] | None) -> None:
     """A "user changed number" notice: the contact claims the new WhatsApp id and phone (unless another
     contact holds them) and the thread pointer moves to the new number; the old one becomes its alias."""
@@ -311,10 +290,8 @@ def _plan_number_change(event: QueuedEvent, record: InboundRecord, view: ThreadV
                                                                      "channel_id": event.channel_id})
     if new_wa_id in view.addresses_seen or record.pointer_seen is None:
         return  # the new number already has a thread (or the sender had none): nothing to move
-    moved = {**(pointer or {}), **record.pointer_fields, **keys.thread(record.tenant_id, record.channel_id, new_wa_id),
-             "address": new_wa_id}
-    moved.pop("alias_of", None)
-    record.moved_pointer = moved
+    record.moved_pointer = moved_pointer_item({**(pointer or {}), **record.pointer_fields}, record.tenant_id,
+                                              record.channel_id, new_wa_id)
     record.pointer_fields["alias_of"] = new_wa_id
     # The session follows: resolve, reopen and send find the sender's pointer by the session's address.
     record.session_summary["address"] = new_wa_id
@@ -322,12 +299,12 @@ def _plan_number_change(event: QueuedEvent, record: InboundRecord, view: ThreadV
         record.new_session["address"] = new_wa_id
 
 
-def _lookup_addresses(sender: Sender, event: QueuedEvent) -> list[str]:
+def _lookup_addresses(sender: Sender, event: WhatsAppEvent) -> list[str]:
     new_wa_id = messages.changed_number(event.payload)
     return sender.addresses() + ([new_wa_id] if new_wa_id else [])
 
 
-def _lookup_identifiers(sender: Sender, event: QueuedEvent) -> list[tuple[str, str]]:
+def _lookup_identifiers(sender: Sender, event: WhatsAppEvent) -> list[tuple[str, str]]:
     found = sender.identifiers()
     new_wa_id = messages.changed_number(event.payload)
     if new_wa_id:
@@ -337,7 +314,7 @@ def _lookup_identifiers(sender: Sender, event: QueuedEvent) -> list[tuple[str, s
     return found
 
 
-def store_inbound_message(event: QueuedEvent, channel: Channel, store: ConversationStore) -> Outcome:
+def store_inbound_message(event: WhatsAppEvent, channel: Channel, store: ConversationStore) -> Outcome:
     """Store one inbound message exactly once, with its contact and session."""
     sender = Sender.of(event)
     read_contact = False  # the profile is read only once its block turned out not to be the pointer's

@@ -5,7 +5,6 @@ refuses; a retried request with the same ``Idempotency-Key`` returns the first r
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -149,16 +148,9 @@ def _email_attachments(services: Services, tenant_id: str, session_id: str,
     return found
 
 
-def email_supported() -> bool:
-    return importlib.util.find_spec("switchboard.email") is not None and \
-        importlib.util.find_spec("switchboard.email.sending") is not None
-
-
 def build_outgoing(services: Services, caller: Principal, session: dict[str, Any], channel: Channel,
                    request: SendMessageRequest) -> Outgoing:
     if channel.kind == "email":
-        if not email_supported():
-            raise Conflict("sending email is not available yet", code="channel_not_supported")
         return building.email_message(request, _email_attachments(services, caller.tenant_id,
                                                                   session["session_id"], request))
     if request.html or request.subject or request.attachments:

@@ -98,7 +98,7 @@ def start_session(services: Services, caller: Principal, request: StartSessionRe
             contact_name = phone
         else:
             contact_name = (services.contacts.get(t, contact_id, consistent=False) or {}).get("name")
-            touch_contact(tx, t, contact_id, now_iso, condition="attribute_exists(pk)")
+            touch_contact(tx, t, contact_id, now_iso, while_writable=False)
         for kind, value in identifiers:
             if (kind, value) not in view.owners:
                 claim_identifier(tx, t, kind, value, contact_id)
@@ -111,7 +111,7 @@ def start_session(services: Services, caller: Principal, request: StartSessionRe
                                    operator_id=caller.operator_id, unread_count=0, unanswered=False,
                                    started_by=caller.operator_id, last_replied_by=caller.operator_id,
                                    **inbox_columns(contact_name, channel), **extra)
-        tx.put(session, condition="attribute_not_exists(pk)")
+        tx.create(session)
         started_pointer_write(tx, t, channel.channel_id, address, contact_id, session_id, pointer,
                               message["message_id"])
         staging = Staging(message, send_request_item(t, idempotency_key, print_, message) if idempotency_key

@@ -78,11 +78,43 @@ def _jitter() -> None:
     time.sleep(random.uniform(0.005, 0.05))  # noqa: S311 - jitter, not security
 
 
+def campaign_item(tenant_id: str, campaign_id: str, now_iso: str) -> dict[str, Any]:
+    """A campaign's keys (and its place in the tenant's list, newest first by creation)."""
+    return {**keys.campaign(tenant_id, campaign_id), keys.GSI1_PK: keys.campaigns_index(tenant_id),
+            keys.GSI1_SK: f"{now_iso}#{campaign_id}", "campaign_id": campaign_id, "tenant_id": tenant_id}
+
+
+def recipient_key_of(tenant_id: str, campaign_id: str, contact_id: str) -> dict[str, str]:
+    return keys.campaign_recipient(tenant_id, campaign_id, contact_id)
+
+
+def reply_index_item(tenant_id: str, channel_id: str, contact_id: str, campaign_id: str,
+                     recipient_key: dict[str, str], now_iso: str) -> dict[str, Any]:
+    """Which campaign recipient the contact's next reply on the channel belongs to."""
+    return {**keys.campaign_reply_index(tenant_id, channel_id, contact_id), "campaign_id": campaign_id,
+            "recipient_pk": recipient_key["pk"], "recipient_sk": recipient_key["sk"], "queued_at": now_iso}
+
+
 class CampaignRepository:
     def __init__(self, table: Table) -> None:
         self.table = table
 
     # -- campaigns --------------------------------------------------------------------------------------
+    def opted_out(self, tenant_id: str, channel_id: str, wa_ids: list[str]) -> set[str]:
+        """Which of these WhatsApp ids opted out of marketing on the channel (one BatchGetItem)."""
+        if not wa_ids:
+            return set()
+        wanted = {keys.opt_out(tenant_id, channel_id, wa)["pk"]: wa for wa in wa_ids}
+        found = self.table.get_many([keys.opt_out(tenant_id, channel_id, wa) for wa in wa_ids])
+        return {wanted[item["pk"]] for item in found if item.get("opted_out") and item["pk"] in wanted}
+
+    def messages_of(self, recipients: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The queued messages of campaign recipients (up to 100, one BatchGetItem)."""
+        if not recipients:
+            return []
+        return self.table.get_many([{"pk": r["message_pk"], "sk": r["message_sk"]} for r in recipients],
+                                   consistent=True)
+
     def create(self, item: dict[str, Any]) -> None:
         self.table.put(item, condition="attribute_not_exists(pk)")
 

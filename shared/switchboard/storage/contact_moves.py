@@ -124,11 +124,52 @@ class ContactMoves:
         tx.put(audit)
         self.table.commit(tx)
 
+    def anonymize_session(self, tenant_id: str, session_id: str, last: dict[str, Any] | None) -> None:
+        """A session of an anonymised contact: its last message redacted, its address gone."""
+        self.table.update(keys.session(tenant_id, session_id), "SET last_message = :m, anonymized = :y REMOVE #a",
+                          {":m": last, ":y": True}, {"#a": "address"})
+
+    def delete_pointer(self, pointer: dict[str, Any], contact_id: str) -> None:
+        """A thread pointer of a contact that goes, unless it names another contact by now."""
+        try:
+            self.table.delete({"pk": pointer["pk"], "sk": pointer["sk"]}, condition="contact_id = :me",
+                              values={":me": contact_id})
+        except ClientError as exc:
+            if not is_conditional_failure(exc):
+                raise
+
     def redact_message(self, message_key: dict[str, str], text: str) -> None:
         """A message without what identified its sender: redacted text, no provider payload, no media."""
         self.table.update(message_key, "SET #t = :t, redacted = :y REMOVE #r, #rz, #mk, #m",
                           {":t": text, ":y": True},
                           {"#t": "text", "#r": "raw", "#rz": "raw_z", "#mk": "media_key", "#m": "media"})
+
+
+def relink_session(tx: Transaction, tenant_id: str, session_id: str, old_id: str, new_id: str,
+                   pointer: dict[str, Any] | None, blocked_until: str | None) -> None:
+    """A session (and its thread pointer, when given) moves from one contact to another, the pointer
+    taking the new contact's block; conditioned on both still naming the old contact."""
+    index = keys.contact_sessions_index(tenant_id, new_id)
+    tx.update(keys.session(tenant_id, session_id), "SET contact_id = :c, gsi2pk = :idx",
+              {":c": new_id, ":idx": index, ":old": old_id}, condition="contact_id = :old")
+    if pointer is not None:
+        expression = "SET contact_id = :c" + (", blocked_until = :u" if blocked_until else " REMOVE blocked_until")
+        values = {":c": new_id, ":old": old_id, **({":u": blocked_until} if blocked_until else {})}
+        tx.update({"pk": pointer["pk"], "sk": pointer["sk"]}, expression, values, condition="contact_id = :old")
+
+
+def moved_to_contact(item: dict[str, Any], tenant_id: str, contact_id: str) -> dict[str, Any]:
+    """An item of a contact's own partition (history, timeline), as the same item of another contact."""
+    return {**item, "pk": keys.contact(tenant_id, contact_id)["pk"], "contact_id": contact_id}
+
+
+def provider_aliases(tenant_id: str, messages: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The provider-id aliases of stored messages (statuses find a message through them)."""
+    return [keys.provider_id(tenant_id, m["provider_message_id"]) for m in messages if m.get("provider_message_id")]
+
+
+def search_entry_keys(tenant_id: str, contact_id: str, tokens: list[str]) -> list[dict[str, str]]:
+    return [keys.contact_token(tenant_id, token, contact_id) for token in tokens]
 
 
 def delete_media(bucket: str | None, object_keys: list[str]) -> None:

@@ -48,8 +48,9 @@ NEW_CONTACT_SEARCH_ENTRIES = 60
 
 def new_contact(tenant_id: str, contact_id: str, name: str, now_iso: str, phones: list[str] | None = None,
                 emails: list[str] | None = None, identities: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """A contact a message creates (the directory's own creation goes through ``ContactChange``)."""
-    return {**keys.contact(tenant_id, contact_id), "contact_id": contact_id, "tenant_id": tenant_id,
+    """A contact a message or a session link creates (the directory's own creation reads its fields from
+    the request). Its keys are added when it is written (``profile_item``)."""
+    return {"contact_id": contact_id, "tenant_id": tenant_id,
             "name": name, "phones": list(phones or []), "emails": list(emails or []),
             "identities": list(identities or []), "tags": [], "attributes": {}, "created_at": now_iso,
             "updated_at": now_iso, "last_activity_at": now_iso}
@@ -101,6 +102,23 @@ def claim_identifier(tx: Transaction, tenant_id: str, kind: str, value: str, con
             "tenant_id": tenant_id}, condition="attribute_not_exists(pk)")
 
 
+def contact_request_item(tenant_id: str, idempotency_key: str, contact_id: str, fingerprint: str,
+                         expires_epoch: int) -> dict[str, Any]:
+    """An ``Idempotency-Key`` of POST /contacts: the contact the first request created."""
+    return {**keys.contact_request(tenant_id, idempotency_key), "contact_id": contact_id,
+            "fingerprint": fingerprint, keys.TTL_ATTRIBUTE: expires_epoch}
+
+
+def block_pointers(tx: Transaction, contact_id: str, pointers: Iterable[dict[str, Any]], until: str | None) -> None:
+    """A block (or its end) copied onto the contact's thread pointers, while they still name the contact."""
+    for pointer in pointers:
+        key = {keys.PK: pointer[keys.PK], keys.SK: pointer[keys.SK]}
+        if until:
+            tx.update(key, "SET blocked_until = :u", {":u": until, ":me": contact_id}, condition="contact_id = :me")
+        else:
+            tx.update(key, "REMOVE blocked_until", {":me": contact_id}, condition="contact_id = :me")
+
+
 def list_index_fields(contact: dict[str, Any]) -> dict[str, str]:
     """The GSI keys of a profile: every contact in the tenant's list (by creation), blocked ones in
     the sparse blocked index."""
@@ -149,6 +167,9 @@ class ContactStore:
     # Reads -----------------------------------------------------------------------------------------
     def get(self, tenant_id: str, contact_id: str, consistent: bool = True) -> dict[str, Any] | None:
         return self.table.get(keys.contact(tenant_id, contact_id), consistent=consistent)
+
+    def contact_request(self, tenant_id: str, idempotency_key: str) -> dict[str, Any] | None:
+        return self.table.get(keys.contact_request(tenant_id, idempotency_key), consistent=True)
 
     def get_many(self, tenant_id: str, contact_ids: list[str]) -> dict[str, dict[str, Any]]:
         if not contact_ids:

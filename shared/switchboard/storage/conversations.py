@@ -85,6 +85,34 @@ class TargetUpdate:
     values: dict[str, Any] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def reaction(cls, key: dict[str, str], reaction: dict[str, Any] | None) -> TargetUpdate:
+        """A reaction set on the message, or removed (``None``: the customer took it back)."""
+        if reaction is None:
+            return cls(key, "REMOVE reaction")
+        return cls(key, "SET reaction = :r", {":r": reaction})
+
+    @classmethod
+    def edit(cls, key: dict[str, str], text: str, at: str, by: str, content: Any = None) -> TargetUpdate:
+        values: dict[str, Any] = {":t": text, ":at": at, ":by": by}
+        expression = "SET #text = :t, edited_at = :at, edited_by = :by"
+        if content:
+            values[":c"] = content
+            expression += ", content = :c"
+        return cls(key, expression, values, {"#text": "text"})
+
+    @classmethod
+    def revoke(cls, key: dict[str, str], text: str, at: str) -> TargetUpdate:
+        return cls(key, "SET revoked_at = :at, #text = :t REMOVE content", {":at": at, ":t": text},
+                   {"#text": "text"})
+
+
+def moved_pointer_item(pointer: dict[str, Any], tenant_id: str, channel_id: str, address: str) -> dict[str, Any]:
+    """A thread pointer moved to a sender's new number (the old one becomes its alias)."""
+    moved = {**pointer, **keys.thread(tenant_id, channel_id, address), "address": address}
+    moved.pop("alias_of", None)
+    return moved
+
 
 class DuplicateMessage(Exception):
     """The provider id was stored before: a redelivery. Nothing was written."""

@@ -52,6 +52,10 @@ class Transaction:
             names: dict | None = None) -> int:
         return self._add("Put", {"Item": item}, condition, values, names)
 
+    def create(self, item: dict[str, Any]) -> int:
+        """Put an item that must not exist yet (a second writer of the same key cancels the transaction)."""
+        return self.put(item, condition="attribute_not_exists(pk)")
+
     def update(self, key: dict[str, str], expression: str, values: dict | None = None,
                names: dict | None = None, condition: str | None = None) -> int:
         return self._add("Update", {"Key": key, "UpdateExpression": expression}, condition, values, names)

@@ -10,7 +10,13 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from switchboard.storage import keys
-from switchboard.storage.dynamo import Table, Transaction, is_conditional_failure
+from switchboard.storage.dynamo import (
+    ConditionFailed,
+    StorageUnavailable,
+    Table,
+    Transaction,
+    is_conditional_failure,
+)
 
 _MAX_KEYS = 100  # BatchGetItem's limit
 _MAX_IDS = 60
@@ -37,9 +43,73 @@ def alias_item(tenant_id: str, channel_id: str, message_id: str, session_id: str
             "message_sk": message["sk"], "direction": direction}
 
 
+def mail_session_update(tx: Transaction, tenant_id: str, session_id: str, mode: str, last_message: dict[str, Any],
+                    now_iso: str, thread: dict[str, Any]) -> None:
+    """A customer's mail on its session: the same change as a WhatsApp message makes
+    (storage/conversations.py), plus the thread's ids."""
+    names = {"#status": "status"}
+    values: dict[str, Any] = {":open": "open", ":last": last_message, ":now": now_iso,
+                              ":gsk": f"{now_iso}#{session_id}", ":one": 1, ":zero": 0, ":true": True,
+                              ":thread": thread, ":resolved": "resolved"}
+    expression = ("SET #status = :open, last_message = :last, last_activity_at = :now, gsi1sk = :gsk, "
+                  "unread_count = if_not_exists(unread_count, :zero) + :one, unanswered = :true, "
+                  "last_inbound_at = :now, email_thread = :thread")
+    key = keys.session(tenant_id, session_id)
+    if mode == "reopen":
+        tx.update(key, expression + ", reopened_at = :now REMOVE resolved_at, outcome", values, names,
+                  condition="#status = :resolved")
+    else:
+        tx.update(key, expression, values, names, condition="attribute_exists(pk) AND #status <> :resolved")
+
+
+def automated_mail_item(tenant_id: str, received_iso: str, record_id: str, summary: dict[str, Any]) -> dict[str, Any]:
+    """An auto-reply, bounce or unparseable mail that belongs to no thread, on the tenant's record."""
+    return {**keys.automated_mail(tenant_id, received_iso, record_id), "tenant_id": tenant_id, **summary}
+
+
 class EmailStore:
     def __init__(self, table: Table) -> None:
         self.table = table
+
+    def record_sent_ids(self, message: dict[str, Any], session: dict[str, Any], channel_id: str, our_id: str,
+                        ses_ids: list[str], references: list[str]) -> None:
+        """The ids a reply may quote, and the thread's references for our next message, in one transaction.
+        The references are a hint for threading our next message, so they are not conditioned on the read.
+        Raises StorageUnavailable or ConcurrentUpdate (the mail is sent either way)."""
+        t = str(message["tenant_id"])
+        session_id = str(session["session_id"])
+        tx = Transaction()
+        for message_id in [our_id, *ses_ids]:
+            tx.put(alias_item(t, channel_id, message_id, session_id, message, "out"))
+        thread = {**(session.get("email_thread") or {}), "references": references}
+        tx.update(keys.session(t, session_id), "SET email_thread = :thread", {":thread": thread},
+                  condition="attribute_exists(pk)")
+        tx.update({"pk": message["pk"], "sk": message["sk"]}, "SET email_message_ids = :ids",
+                  {":ids": [our_id, *ses_ids]}, condition="attribute_exists(pk)")
+        try:
+            self.table.commit(tx)
+        except ClientError as exc:
+            raise StorageUnavailable("the ids were not recorded") from exc
+
+    def claim_webhook_token(self, tenant_id: str, token: str, expires_epoch: int) -> bool:
+        """A Mailgun webhook token, accepted once (False: it was used before, a replay)."""
+        try:
+            self.table.put({**keys.mailgun_token(tenant_id, token), keys.TTL_ATTRIBUTE: expires_epoch},
+                           condition="attribute_not_exists(pk)")
+        except ConditionFailed:
+            return False
+        return True
+
+    def release_webhook_token(self, tenant_id: str, token: str) -> None:
+        """Best effort: a token whose message could not be queued may be used again by the retry."""
+        try:
+            self.table.delete(keys.mailgun_token(tenant_id, token))
+        except ClientError:
+            pass  # the retry is refused as a replay then; the provider's next attempt has a fresh token
+
+    def record_complaint(self, message_key: dict[str, str], complaint: str) -> None:
+        self.table.update({"pk": message_key["message_pk"], "sk": message_key["message_sk"]},
+                          "SET complaint = :c", {":c": complaint})
 
     def look_up(self, tenant_id: str, channel_id: str, message_ids: list[str],
                 addresses: list[str]) -> MailboxView:

@@ -1,5 +1,6 @@
-"""Inbound media: the files in S3 (``<tenant>/media/<message_id>/<file>``) and their state on the message
-(``media.status``: pending, available or failed), plus short-lived download URLs for operators."""
+"""The media bucket and what the table says of it: inbound media files (``<tenant>/media/<message_id>/<file>``)
+and their state on the message (``media.status``: pending, available or failed), short-lived download URLs
+for operators, and the email channel's raw mail, attachments and large bodies (keys start with the tenant)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from switchboard import aws, clock
 from switchboard.domain.messages import MEDIA_AVAILABLE, MEDIA_FAILED
-from switchboard.storage.dynamo import Table, is_conditional_failure
+from switchboard.storage.dynamo import StorageUnavailable, Table, is_conditional_failure
 
 DOWNLOAD_URL_SECONDS = 300
 
@@ -22,6 +23,25 @@ class MediaStore:
     def __init__(self, table: Table, bucket: str | None) -> None:
         self.table = table
         self.bucket = bucket
+
+    def put(self, key: str, body: bytes, content_type: str = "application/octet-stream") -> None:
+        """Raises StorageUnavailable when S3 refuses it."""
+        try:
+            aws.client("s3").put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
+        except ClientError as exc:
+            raise StorageUnavailable("the object could not be stored") from exc
+
+    def get(self, key: str) -> bytes:
+        return aws.client("s3").get_object(Bucket=self.bucket, Key=key)["Body"].read()
+
+    def exists(self, key: str) -> bool:
+        try:
+            aws.client("s3").head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+        return True
 
     def save_file(self, key: str, content: bytes, content_type: str, sha256_hex: str) -> None:
         aws.client("s3").put_object(Bucket=self.bucket, Key=key, Body=content, ContentType=content_type,

@@ -12,9 +12,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from switchboard.domain.inbound_queue import WhatsAppEvent
 from switchboard.errors import InvalidInput
 
-_MAX_DEDUP_ID = 128
 
 
 class _Open(BaseModel):
@@ -94,40 +94,6 @@ def messages_value(change: Change) -> MessagesValue:
         raise InvalidInput(f"malformed '{change.field}' change: {first['msg']}", field=field) from exc
 
 
-class QueuedEvent(BaseModel):
-    """One update, as it travels on the inbound FIFO queue to contact_resolution."""
-
-    kind: Literal["message", "status", "errors", "field", "media", "email", "email_status"]
-    tenant_id: str
-    channel_id: str
-    event_id: str
-    group: str
-    field: str
-    waba_id: str
-    payload: dict[str, Any]
-    contact: dict[str, Any] | None = None
-    metadata: dict[str, Any] | None = None
-    # When webhook_receipt took the update, and the entry's own time when Meta gave one (unix seconds).
-    received_at: str | None = None
-    entry_time: int | None = None
-
-    @property
-    def dedup_id(self) -> str:
-        return sqs_safe_id(self.event_id)
-
-    @property
-    def group_id(self) -> str:
-        return sqs_safe_id(self.group)
-
-
-def sqs_safe_id(value: str) -> str:
-    """SQS group and deduplication ids: at most 128 printable ASCII characters. Anything else (a
-    very long or non-ASCII id) is replaced by its SHA-256, which keeps equal ids equal."""
-    if len(value) <= _MAX_DEDUP_ID and value.isascii() and value.isprintable() and " " not in value:
-        return value
-    return hashlib.sha256(value.encode()).hexdigest()
-
-
 def _digest(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:40]
 
@@ -144,30 +110,30 @@ def _contact_for(value: MessagesValue, message: MessageRef) -> dict[str, Any] | 
 
 
 def split_change(entry: Entry, change: Change, tenant_id: str, channel_id: str,
-                 received_at: str | None = None) -> list[QueuedEvent]:
+                 received_at: str | None = None) -> list[WhatsAppEvent]:
     """One queue event per message, status and error list; other fields (template updates, user
     preferences, account updates) travel whole. Groups keep one customer's events in order."""
     common = {"tenant_id": tenant_id, "channel_id": channel_id, "field": change.field, "waba_id": entry.id,
               "received_at": received_at, "entry_time": entry.time}
     if change.field != "messages":
-        return [QueuedEvent(kind="field", event_id=f"{change.field}:{entry.id}:{_digest(change.value)}",
+        return [WhatsAppEvent(kind="field", event_id=f"{change.field}:{entry.id}:{_digest(change.value)}",
                             group=f"{channel_id}:{change.field}", payload=change.value, **common)]
     value = messages_value(change)
     metadata = value.metadata.model_dump(exclude_none=True)
-    events: list[QueuedEvent] = []
+    events: list[WhatsAppEvent] = []
     for message in value.messages:
         sender = message.from_ or message.from_user_id or "unknown"
-        events.append(QueuedEvent(
+        events.append(WhatsAppEvent(
             kind="message", event_id=message.id, group=f"{channel_id}:{sender}",
             payload=message.model_dump(by_alias=True, exclude_none=True),
             contact=_contact_for(value, message), metadata=metadata, **common))
     for status in value.statuses:
         recipient = status.recipient_id or status.recipient_user_id or "unknown"
-        events.append(QueuedEvent(
+        events.append(WhatsAppEvent(
             kind="status", event_id=f"{status.id}:{status.status}", group=f"{channel_id}:{recipient}",
             payload=status.model_dump(by_alias=True, exclude_none=True), metadata=metadata, **common))
     if value.errors:
-        events.append(QueuedEvent(
+        events.append(WhatsAppEvent(
             kind="errors", event_id=f"errors:{entry.id}:{_digest(value.errors)}",
             group=f"{channel_id}:errors", payload={"errors": value.errors}, metadata=metadata, **common))
     return events
