@@ -109,8 +109,6 @@ class Resources:
 RESOURCES = Resources(
     tables=(
         Table("data", indexes=("gsi1", "gsi2"), ttl_attribute="expires_at"),
-        # Powertools Idempotency's layout: partition key "id", expiry in "expiration".
-        Table("idempotency", partition_key="id", sort_key=None, ttl_attribute="expiration"),
     ),
     queues=(
         # 6 x contact_resolution's 60 s.
@@ -164,7 +162,6 @@ ROUTING_EVENTS = ("session.created", "session.reopened", "session.resolved", "se
 # Environment variable each resource is handed to a function under (switchboard.config reads them).
 ENVIRONMENT_OF = {
     "table:data": "DATA_TABLE_NAME",
-    "table:idempotency": "IDEMPOTENCY_TABLE_NAME",
     "queue:inbound": "INBOUND_QUEUE_URL",
     "queue:outbound": "OUTBOUND_QUEUE_URL",
     "bus": "EVENT_BUS_NAME",
@@ -258,7 +255,7 @@ FUNCTIONS: tuple[Function, ...] = (
         # The Graph API takes 80 messages/s per number (docs/campaigns.md); 10 batches of 10 concurrent sends
         # cover several numbers at their limit, and a campaign's fan-out cannot start hundreds of workers.
         queue=QueueTrigger("outbound", batch_size=10, local_pollers=4, max_concurrency=10),
-        uses={"table:data": "readwrite", "table:idempotency": "readwrite", "queue:outbound": "send",
+        uses={"table:data": "readwrite", "queue:outbound": "send",
               "bus": "put", "bucket:media": "read", "secrets": "read", "ses": "send"},
         timeout_s=60,
         snapstart=True,
@@ -267,7 +264,7 @@ FUNCTIONS: tuple[Function, ...] = (
         name="session_reopen",
         description="Reopens a resolved session under the 24-hour rule",
         routes=_routes("POST /sessions/{session_id}/reopen"),
-        uses={"table:data": "readwrite", "table:idempotency": "readwrite", "queue:outbound": "send",
+        uses={"table:data": "readwrite", "queue:outbound": "send",
               "bus": "put"},
         snapstart=True,
     ),
@@ -285,7 +282,7 @@ FUNCTIONS: tuple[Function, ...] = (
         description="The directory and inbox reads and writes of operators' frontends",
         routes=OPERATOR_API_ROUTES,
         # userpool: inviting, disabling and enabling operators (Cognito admin calls on the one pool)
-        uses={"table:data": "readwrite", "table:idempotency": "readwrite", "bus": "put",
+        uses={"table:data": "readwrite", "bus": "put",
               "bucket:media": "readwrite", "secrets": "read", "userpool": "write"},
         timeout_s=29,
         snapstart=True,

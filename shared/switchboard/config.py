@@ -19,7 +19,6 @@ class Settings(BaseModel):
 
     service: str = Field("switchboard", alias="POWERTOOLS_SERVICE_NAME")
     data_table_name: str | None = Field(None, alias="DATA_TABLE_NAME")
-    idempotency_table_name: str | None = Field(None, alias="IDEMPOTENCY_TABLE_NAME")
     inbound_queue_url: str | None = Field(None, alias="INBOUND_QUEUE_URL")
     outbound_queue_url: str | None = Field(None, alias="OUTBOUND_QUEUE_URL")
     event_bus_name: str | None = Field(None, alias="EVENT_BUS_NAME")

@@ -14,8 +14,6 @@ Template management (``/{waba_id}/message_templates``) is answered by ``template
 from __future__ import annotations
 
 import hashlib
-import importlib
-import importlib.util
 import json
 import random
 import secrets
@@ -31,6 +29,7 @@ from typing import Any
 import requests
 
 from infra.local.api_server import Reply, json_reply
+from infra.local.graph_simulator import templates as template_simulator
 from infra.local.graph_simulator.callbacks import CallbackScheduler
 from infra.local.graph_simulator.validation import InvalidParameter, check_send
 from switchboard import clock
@@ -163,11 +162,9 @@ class GraphSimulator:
             return self._control(method, parts, headers, body)
         if parts and parts[0].startswith(_VERSION_PREFIX) and parts[0][1:].replace(".", "").isdigit():
             parts = parts[1:]
-        hook = self._templates_hook()
-        if hook is not None:
-            reply = hook(method, parts, query, body)
-            if reply is not None:
-                return reply
+        reply = template_simulator.handle(method, parts, query, body)
+        if reply is not None:
+            return reply
         lower = {k.lower(): v for k, v in headers.items()}
         if not lower.get("authorization", "").startswith("Bearer ") or len(lower["authorization"]) < 8:
             return _error(190)
@@ -185,13 +182,6 @@ class GraphSimulator:
             return json_reply(200, {"success": True}) if found else _error(100, "unknown media id")
         return json_reply(400, {"error": {"message": "Unsupported request", "type": "GraphMethodException",
                                           "code": 100, "fbtrace_id": secrets.token_urlsafe(12)}})
-
-    @staticmethod
-    def _templates_hook() -> Callable[..., Reply | None] | None:
-        name = "infra.local.graph_simulator.templates"
-        if importlib.util.find_spec(name) is None:
-            return None
-        return getattr(importlib.import_module(name), "handle", None)
 
     def _control(self, method: str, parts: list[str], headers: dict[str, str], body: bytes) -> Reply:
         if parts[0] == "_faults" and method == "POST":
