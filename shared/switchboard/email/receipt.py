@@ -25,6 +25,7 @@ from aws_lambda_powertools.utilities import parameters
 from switchboard import clock
 from switchboard.clients.sqs import OutgoingMessage
 from switchboard.domain.channels import Channel, addressed_to
+from switchboard.email.ses_events import SES_DETAIL_TYPES
 from switchboard.email.mime import message_ids
 from switchboard.errors import BadSignature, NotAcceptable, QueueUnavailable
 from switchboard.services import Services
@@ -37,8 +38,6 @@ MAX_MIME_BYTES = 5 * 1024 * 1024  # API Gateway and Lambda's 6 MB payload, base6
 MAX_TIMESTAMP_AGE_S = 300
 TOKEN_TTL_S = 24 * 3600
 SES_INBOUND_PREFIX = "email-in/"
-SES_DETAIL_TYPES = ("Email Sent", "Email Delivered", "Email Bounced", "Email Complaint Received",
-                    "Email Rejected", "Email Delivery Delayed")
 
 
 @dataclass(frozen=True)
