@@ -28,7 +28,7 @@ SPEAKS_AWS = {"storage", "clients", "aws"}
 
 _EXPRESSION = re.compile(
     r"\b(attribute_not_exists|attribute_exists|attribute_type|if_not_exists|list_append|begins_with|contains)"
-    r"\s*\(|^\s*(SET|REMOVE|ADD|DELETE)\s+[#\w]|[#:]\w+\s*(=|<>|<=|>=|<|>)\s*[#:]\w+|\bBETWEEN\s+:\w+")
+    r"\s*\(|^\s*(SET|REMOVE|ADD|DELETE)\s+[#\w]|[#:]?\w+\s*(=|<>|<=|>=|<|>)\s*[#:]\w+|\bBETWEEN\s+:\w+")
 
 
 def _modules() -> list[Path]:
@@ -131,7 +131,8 @@ def test_every_package_of_switchboard_has_a_layer() -> None:
 
 @pytest.mark.parametrize("source, expected", [
     ("x = 'attribute_not_exists(pk)'", 1), ("x = 'SET #s = :s'", 1), ("x = '#status <> :resolved'", 1),
-    ("x = 'Set the name'", 0), ("x = 'time: 10:30'", 0),
+    ("x = 'pk = :pk AND begins_with(sk, :m)'", 1), ("x = 'claim_token = :t'", 1),
+    ("x = 'Set the name'", 0), ("x = 'time: 10:30'", 0), ("x = 'a=b'", 0),
     ("import botocore.exceptions", 0),
 ])
 def test_the_expression_detector_sees_expressions_and_not_prose(source: str, expected: int) -> None:

@@ -371,19 +371,17 @@ class Dispatch:
         """After a pass with nothing pending left: an at-campaign is completed, a cron one waits for its next
         firing. None when recipients were added meanwhile (another pass is due)."""
         now = clock.now()
-        condition = "lease_owner = :o AND recipient_total = :seen"
-        values = {":o": self.owner, ":seen": total_seen}
+        expect = {"lease_owner": self.owner, "recipient_total": total_seen}  # nobody took over, nobody was added
         schedule = campaign.get("schedule") or {}
         if schedule.get("cron"):
             upcoming = next_fire(schedule["cron"], schedule.get("time_zone", "UTC"), now)
             extra = {"next_run_at": clock.iso(upcoming)} if upcoming else {}
             done = self.repo.transition(self.tenant_id, self.campaign_id, [states.RUNNING], states.SCHEDULED,
-                                        clock.iso(now), extra, condition=condition, values=values)
+                                        clock.iso(now), extra, expect=expect)
             outcome = "waiting"
         else:
             done = self.repo.transition(self.tenant_id, self.campaign_id, [states.RUNNING], states.COMPLETED,
-                                        clock.iso(now), {"completed_at": clock.iso(now)}, condition=condition,
-                                        values=values)
+                                        clock.iso(now), {"completed_at": clock.iso(now)}, expect=expect)
             outcome = "completed"
         if done is None:
             current = self.repo.require(self.tenant_id, self.campaign_id)

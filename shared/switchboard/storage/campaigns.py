@@ -140,9 +140,9 @@ class CampaignRepository:
 
     def transition(self, tenant_id: str, campaign_id: str, allowed_from: Iterable[str], to: str,
                    now_iso: str, extra: dict[str, Any] | None = None, remove: Iterable[str] = (),
-                   condition: str = "", values: dict[str, Any] | None = None) -> dict[str, Any] | None:
-        """Move the campaign to ``to`` if its status is one of ``allowed_from`` (and ``condition`` holds).
-        Returns the new item, or None when the condition failed."""
+                   expect: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        """Move the campaign to ``to`` if its status is one of ``allowed_from`` (and each attribute of
+        ``expect`` has its value). Returns the new item, or None when the condition failed."""
         sets = {"status": to, "updated_at": now_iso, **(extra or {})}
         names = {f"#f{i}": name for i, name in enumerate(sets)}
         expression_values: dict[str, Any] = {f":v{i}": value for i, value in enumerate(sets.values())}
@@ -156,9 +156,10 @@ class CampaignRepository:
         names["#status"] = "status"
         full_condition = "attribute_exists(pk) AND #status IN (" + ", ".join(
             f":from{i}" for i in range(len(allowed))) + ")"
-        if condition:
-            full_condition += f" AND ({condition})"
-        expression_values.update(values or {})
+        for i, (name, value) in enumerate((expect or {}).items()):
+            names[f"#e{i}"] = name
+            expression_values[f":e{i}"] = value
+            full_condition += f" AND #e{i} = :e{i}"
         try:
             return self.table.update(keys.campaign(tenant_id, campaign_id), expression, expression_values,
                                      names, condition=full_condition, return_values="ALL_NEW")
