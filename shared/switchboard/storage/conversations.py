@@ -18,6 +18,7 @@ from typing import Any, Literal
 from switchboard.storage import keys
 from switchboard.storage.contacts import claim_identifier, put_new_contact, touch_contact
 from switchboard.storage.dynamo import Table, Transaction, TransactionConflict
+from switchboard.storage.sessions import customer_message_update
 
 SessionMode = Literal["existing", "reopen", "new", "none"]
 # What an inbound decision depends on; a change to any of them since the read cancels the write.
@@ -211,28 +212,10 @@ class ConversationStore:
         if record.session_mode == "new":
             tx.put(record.new_session or {}, condition="attribute_not_exists(pk)")
             return
-        summary = record.session_summary
-        names = {"#status": "status"}
-        values = {":open": "open", ":last": summary["last_message"], ":now": summary["last_activity_at"],
-                  ":gsk": summary["gsi1sk"], ":one": 1, ":zero": 0, ":true": True,
-                  ":inbound": summary["last_inbound_at"]}
-        expression = ("SET #status = :open, last_message = :last, last_activity_at = :now, gsi1sk = :gsk, "
-                      "unread_count = if_not_exists(unread_count, :zero) + :one, unanswered = :true, "
-                      "last_inbound_at = :inbound")
-        if summary.get("address"):  # the sender changed number: the session's pointer moved with it
-            names["#address"] = "address"
-            values[":address"] = summary["address"]
-            expression += ", #address = :address"
-        if record.session_mode == "reopen":
-            values[":resolved"] = "resolved"
-            values[":reopened"] = summary["last_activity_at"]
-            tx.update(keys.session(record.tenant_id, record.session_id or ""),
-                      expression + ", reopened_at = :reopened REMOVE resolved_at, outcome",
-                      values, names, condition="#status = :resolved")
-        else:
-            values[":resolved"] = "resolved"
-            tx.update(keys.session(record.tenant_id, record.session_id or ""), expression, values, names,
-                      condition="attribute_exists(pk) AND #status <> :resolved")
+        summary = record.session_summary  # with an address when the sender changed number (the pointer moved)
+        customer_message_update(tx, record.tenant_id, record.session_id or "", record.session_mode == "reopen",
+                                summary["last_message"], summary["last_activity_at"], summary["last_inbound_at"],
+                                {"address": summary["address"]} if summary.get("address") else None)
 
     @staticmethod
     def _pointer_write(tx: Transaction, record: InboundRecord) -> None:

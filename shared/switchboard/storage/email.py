@@ -10,6 +10,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from switchboard.storage import keys
+from switchboard.storage.sessions import customer_message_update
 from switchboard.storage.dynamo import (
     ConditionFailed,
     StorageUnavailable,
@@ -44,22 +45,10 @@ def alias_item(tenant_id: str, channel_id: str, message_id: str, session_id: str
 
 
 def mail_session_update(tx: Transaction, tenant_id: str, session_id: str, mode: str, last_message: dict[str, Any],
-                    now_iso: str, thread: dict[str, Any]) -> None:
-    """A customer's mail on its session: the same change as a WhatsApp message makes
-    (storage/conversations.py), plus the thread's ids."""
-    names = {"#status": "status"}
-    values: dict[str, Any] = {":open": "open", ":last": last_message, ":now": now_iso,
-                              ":gsk": f"{now_iso}#{session_id}", ":one": 1, ":zero": 0, ":true": True,
-                              ":thread": thread, ":resolved": "resolved"}
-    expression = ("SET #status = :open, last_message = :last, last_activity_at = :now, gsi1sk = :gsk, "
-                  "unread_count = if_not_exists(unread_count, :zero) + :one, unanswered = :true, "
-                  "last_inbound_at = :now, email_thread = :thread")
-    key = keys.session(tenant_id, session_id)
-    if mode == "reopen":
-        tx.update(key, expression + ", reopened_at = :now REMOVE resolved_at, outcome", values, names,
-                  condition="#status = :resolved")
-    else:
-        tx.update(key, expression, values, names, condition="attribute_exists(pk) AND #status <> :resolved")
+                        now_iso: str, thread: dict[str, Any]) -> None:
+    """A customer's mail on its session: the same change as a WhatsApp message makes, plus the thread's ids."""
+    customer_message_update(tx, tenant_id, session_id, mode == "reopen", last_message, now_iso, now_iso,
+                            {"email_thread": thread})
 
 
 def automated_mail_item(tenant_id: str, received_iso: str, record_id: str, summary: dict[str, Any]) -> dict[str, Any]:

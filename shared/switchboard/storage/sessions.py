@@ -81,6 +81,31 @@ def reopen_by_operator(tx: Transaction, tenant_id: str, session: dict[str, Any],
                   pointer_set + " REMOVE resolved_at", pointer_values, condition="session_id = :sid")
 
 
+
+def customer_message_update(tx: Transaction, tenant_id: str, session_id: str, reopen: bool, last: dict[str, Any],
+                            now_iso: str, inbound_at: str, sets: dict[str, Any] | None = None) -> None:
+    """A customer's message (WhatsApp or email) on an existing session: open, unread and unanswered, its
+    summary and window moved; with ``reopen``, only while the session is resolved (it reopens), otherwise
+    only while it is not. ``sets`` are further attributes the channel keeps (the thread's ids, an address)."""
+    names = {"#status": "status"}
+    values: dict[str, Any] = {":open": sessions.OPEN, ":last": last, ":now": now_iso,
+                              ":gsk": f"{now_iso}#{session_id}", ":one": 1, ":zero": 0, ":true": True,
+                              ":inbound": inbound_at, ":resolved": sessions.RESOLVED}
+    expression = ("SET #status = :open, last_message = :last, last_activity_at = :now, gsi1sk = :gsk, "
+                  "unread_count = if_not_exists(unread_count, :zero) + :one, unanswered = :true, "
+                  "last_inbound_at = :inbound")
+    for i, (name, value) in enumerate((sets or {}).items()):
+        names[f"#x{i}"] = name
+        values[f":x{i}"] = value
+        expression += f", #x{i} = :x{i}"
+    if reopen:
+        tx.update(keys.session(tenant_id, session_id), expression + ", reopened_at = :now REMOVE resolved_at, outcome",
+                  values, names, condition="#status = :resolved")
+    else:
+        tx.update(keys.session(tenant_id, session_id), expression, values, names,
+                  condition="attribute_exists(pk) AND #status <> :resolved")
+
+
 class SessionRepository:
     def __init__(self, table: Table) -> None:
         self.table = table
