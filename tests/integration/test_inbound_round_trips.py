@@ -59,8 +59,8 @@ def test_two_round_trips_per_message_and_per_status(dynamodb_calls: list[str]) -
     assert a_status == ["BatchGetItem", "UpdateItem"]  # the alias and the thread pointer in one read
 
 
-def _status(wamid: str, state: str, recipient: str = "420777555000") -> QueuedEvent:
-    return QueuedEvent(kind="status", tenant_id="demo", channel_id="wa-demo", event_id=f"{wamid}:{state}", group="g",
+def _status(wamid: str, state: str, recipient: str = "420777555000") -> WhatsAppEvent:
+    return WhatsAppEvent(kind="status", tenant_id="demo", channel_id="wa-demo", event_id=f"{wamid}:{state}", group="g",
                        field="messages", waba_id="w", payload=status(wamid, state, recipient=recipient))
 
 
