@@ -15,15 +15,14 @@ from switchboard.clients.eventbus import DomainEvent
 from switchboard.domain import sessions
 from switchboard.errors import Conflict
 from switchboard.outbound.models import SendMessageRequest
+from switchboard.domain.principal import Principal
 from switchboard.outbound.sending import (
-    Caller,
     build_outgoing,
     commit_and_enqueue,
     fingerprint,
-    idempotency_item,
     message_record,
 )
-from switchboard.outbound.store import Staging
+from switchboard.storage.outbound import Staging, send_request_item
 from switchboard.services import Services
 from switchboard.storage.routing import RoutingStore
 
@@ -47,7 +46,7 @@ def send_once(
         if expires is None or expires <= now:
             return []  # the window is closed: free text may not go out
     request = SendMessageRequest(text=text)
-    caller = Caller(tenant_id, SENDER)
+    caller = Principal(tenant_id=tenant_id, operator_id=SENDER, role="operator")
     key = f"away-{session['session_id']}"
     print_ = fingerprint("away", session["session_id"])
     try:
@@ -63,7 +62,7 @@ def send_once(
         )
         accepted = commit_and_enqueue(
             services,
-            Staging(message, idempotency_item(tenant_id, key, print_, message)),
+            Staging(message, send_request_item(tenant_id, key, print_, message)),
             tenant_id,
             key,
             print_,

@@ -18,7 +18,7 @@ from switchboard.storage.team import Missing
 from switchboard.team.models import CannedCreate, CannedPatch
 
 if TYPE_CHECKING:  # who calls: a shared rule the API builds from the token
-    from switchboard.api.auth import Principal
+    from switchboard.domain.principal import Principal
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 FIELDS = {

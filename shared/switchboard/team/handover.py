@@ -14,7 +14,7 @@ from switchboard.storage.routing import Assignment, RoutingStore
 from switchboard.team.models import TransferRequest
 
 if TYPE_CHECKING:  # who calls: a shared rule the API builds from the token
-    from switchboard.api.auth import Principal
+    from switchboard.domain.principal import Principal
 
 
 def _session(services: Services, tenant_id: str, session_id: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from switchboard.storage.team import EmailTaken, Missing, StillHolding, group_vi
 from switchboard.team.models import ADMIN_FIELDS, GroupCreate, GroupPatch, OperatorInvite, OperatorPatch
 
 if TYPE_CHECKING:  # who calls: a shared rule the API builds from the token
-    from switchboard.api.auth import Principal
+    from switchboard.domain.principal import Principal
 
 
 def presented(item: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from switchboard.api.auth import principal_of
 from switchboard.api.errors import json_response
 from switchboard.api.views import MessageView, Page
 from switchboard.outbound.models import MediaRef, SendMessageRequest
-from switchboard.outbound.sending import Caller, send_in_session
+from switchboard.outbound.sending import send_in_session
 from switchboard.services import services
 from switchboard.team import canned
 from switchboard.team.models import CannedCreate, CannedPatch, CannedSend, CannedView
@@ -93,7 +93,7 @@ def delete_canned(response_id: ResponseId):
 def send_canned(response_id: ResponseId, request: CannedSend, idempotency_key: IdempotencyKey = None):
     principal = principal_of(send_router.current_event)
     item, text = canned.rendered_for(services(), principal, response_id, request.session_id)
-    caller = Caller(principal.tenant_id, principal.operator_id)
+    caller = principal
     sent = [
         send_in_session(
             services(),
