@@ -21,7 +21,7 @@ LAYERS: dict[str, int] = {
     # storage and clients: the only I/O; storage turns the areas' intents into items and transactions
     "storage": 2, "clients": 2, "aws": 2,
     # the pure rules and the primitives every layer uses
-    "domain": 1, "clock": 0, "ids": 0, "errors": 0, "config": 0, "observability": 0,
+    "domain": 1, "clock": 0, "ids": 0, "errors": 0, "config": 0, "observability": 0, "tracing": 0, "snapstart": 0,
 }
 # The modules that may import boto3/botocore and spell DynamoDB expressions.
 SPEAKS_AWS = {"storage", "clients", "aws"}

@@ -12,15 +12,15 @@ from switchboard.domain.channels import Channel
 from switchboard.inbound.resolution import Sender, plan_inbound
 from switchboard.storage import payloads
 from switchboard.storage.conversations import ThreadView
-from switchboard.whatsapp.envelope import QueuedEvent
+from switchboard.domain.inbound_queue import WhatsAppEvent
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 CHANNEL = Channel(tenant_id="t", channel_id="c", kind="whatsapp", name="WA", secret_name="s",
                   reopen_period_hours=72)
 
 
-def _event(text: str = "hello", wamid: str = "wamid.1") -> QueuedEvent:
-    return QueuedEvent(kind="message", tenant_id="t", channel_id="c", event_id=wamid, group="c:420777123456",
+def _event(text: str = "hello", wamid: str = "wamid.1") -> WhatsAppEvent:
+    return WhatsAppEvent(kind="message", tenant_id="t", channel_id="c", event_id=wamid, group="c:420777123456",
                        field="messages", waba_id="w",
                        payload={"from": "420777123456", "id": wamid, "timestamp": "1761998400", "type": "text",
                                 "text": {"body": text}},
