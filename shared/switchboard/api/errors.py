@@ -51,7 +51,7 @@ def status_of(error: errors.SwitchboardError) -> int:
 
 
 def domain_error_response(error: errors.SwitchboardError) -> Response:
-    field = getattr(error, "field", None)
+    field = getattr(error, "field", None) or error.details.get("field")
     details = {k: v for k, v in error.details.items() if k != "field"}
     if isinstance(error, errors.InvalidInput):
         # One shape for invalid input, whichever check refused it: the same as a failed validation's.
