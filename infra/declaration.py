@@ -134,6 +134,12 @@ def cors_origins(configured: str | None) -> tuple[str, ...]:
     return origins or CORS_ORIGINS_DEFAULT
 
 
+# The variable the functions read the origins from (switchboard.config), comma-separated as cors_origins()
+# returns them: the CDK stack sets it on every function serving REST routes, the local runtime on all; the
+# handlers' Powertools CORSConfig echoes only these in Access-Control-Allow-Origin.
+CORS_ORIGINS_ENVIRONMENT = "SWITCHBOARD_CORS_ORIGINS"
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How long EventBridge (rules and Scheduler) keeps retrying to hand an event to its target before the
