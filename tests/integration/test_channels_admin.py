@@ -69,3 +69,12 @@ def test_channels_are_listed_a_page_at_a_time(api, demo, admin_token) -> None:
     first = api.call("GET", "/channels?limit=1", token=admin_token)[1]
     rest = api.call("GET", f"/channels?limit=1&cursor={first['next_cursor']}", token=admin_token)[1]
     assert len(first["items"] + rest["items"]) == 2
+
+
+def test_a_disabled_number_sends_nothing(api, demo, admin_token) -> None:
+    channel = api.call("POST", "/channels", {**NEW, "may_write_first": True}, token=admin_token)[1]
+    api.call("DELETE", f"/channels/{channel['channel_id']}", token=admin_token)
+    status, refusal = api.call("POST", "/sessions", {"channel_id": channel["channel_id"], "phone": "+420777000111",
+                                                     "template": {"name": "hello_world", "language": "en_US"}},
+                               token=admin_token)
+    assert (status, refusal["code"]) == (409, "channel_disabled")

@@ -51,6 +51,8 @@ def reopen(services: Services, caller: Caller, session_id: str, request: ReopenR
     channel = services.channels.get(t, session["channel_id"])
     if channel is None:
         raise NotFound("the session's channel is gone", channel_id=session["channel_id"])
+    if channel.disabled:
+        raise Conflict("the channel is disabled", code="channel_disabled", channel_id=channel.channel_id)
     pointer = (services.table.get(keys.thread(t, session["channel_id"], session["address"]), consistent=True)
                if session.get("address") else None)
     if pointer is not None and pointer.get("session_id") != session_id:
