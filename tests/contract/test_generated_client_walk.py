@@ -64,13 +64,13 @@ def test_the_demo_walks_through_the_generated_client(sdk: ModuleType, runtime: s
                                                          wamid="wamid.WALK1")])) == 200
     idle(runtime)
     operator = client(sdk, runtime)
-    sessions = module("api.sessions.list_sessions_sessions_get").sync(client=operator)
+    sessions = module("api.sessions.list_sessions").sync(client=operator)
     session = next(s for s in sessions.items if s.last_message.text == "Is my parcel on its way?")
-    messages = module("api.sessions.list_messages_sessions_session_id_messages_get").sync(
+    messages = module("api.sessions.list_messages").sync(
         session.session_id, client=operator)
     assert [m.text for m in messages.items] == ["Is my parcel on its way?"]
     request = module("models").SendMessageRequest(text="It left our warehouse this morning.")
-    reply = module("api.sending.send_message_sessions_session_id_messages_post").sync_detailed(
+    reply = module("api.sending.send_message").sync_detailed(
         session.session_id, client=operator, body=request)
     assert reply.status_code == 202
     assert reply.parsed.status == "queued"
@@ -83,7 +83,7 @@ def test_a_number_added_through_the_api_receives_webhooks_into_its_tenant(sdk: M
 
     admin = client(sdk, runtime, "--role", "admin", "--tenant", "acme")
     models = module("models")
-    created = module("api.channels.create_channel_channels_post").sync_detailed(client=admin, body=models.WhatsAppChannelIn(
+    created = module("api.channels.create_channel").sync_detailed(client=admin, body=models.WhatsAppChannelIn(
         kind="whatsapp", phone_number_id="109000000000001", waba_id="109000000000009",
         display_phone_number="+420 777 000 999", access_token="acme-access-token",
         app_secret="acme-app-secret", verify_token="acme-verify-token"))
@@ -92,15 +92,15 @@ def test_a_number_added_through_the_api_receives_webhooks_into_its_tenant(sdk: M
     idle(runtime)
 
     acme = client(sdk, runtime, "--tenant", "acme")
-    sessions = module("api.sessions.list_sessions_sessions_get").sync(client=acme)
+    sessions = module("api.sessions.list_sessions").sync(client=acme)
     assert [(s.channel_id, s.last_message.text) for s in sessions.items] == [(created.parsed.channel_id, "Dobrý den")]
-    demo = module("api.sessions.list_sessions_sessions_get").sync(client=client(sdk, runtime))
+    demo = module("api.sessions.list_sessions").sync(client=client(sdk, runtime))
     assert "Dobrý den" not in [s.last_message.text for s in demo.items if s.last_message]
 
 
 def test_channel_views_show_no_secret(sdk: ModuleType, runtime: str) -> None:
     admin = client(sdk, runtime, "--role", "admin")
-    listed = module("api.channels.list_channels_channels_get").sync_detailed(client=admin)
+    listed = module("api.channels.list_channels").sync_detailed(client=admin)
     raw = json.loads(listed.content)
     assert {"tenant_id", "secret_name", "app_secret", "access_token", "verify_token"} & {
         key for channel in raw["items"] for key in channel} == set()

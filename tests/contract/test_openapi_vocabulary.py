@@ -144,3 +144,9 @@ def test_only_operations_with_a_body_or_parameters_answer_422(openapi: dict) -> 
     for method, path, op in operations(openapi):
         takes_input = bool(op.get("parameters")) or "requestBody" in op
         assert ("422" in op["responses"]) == takes_input, f"{method} {path}"
+
+
+def test_operations_are_named_by_what_they_do(openapi: dict) -> None:
+    ids = [op["operationId"] for _, _, op in operations(openapi)]
+    assert [i for i in ids if not SNAKE.match(i) or i.endswith(("_get", "_post", "_put", "_patch", "_delete"))] == []
+    assert len(set(ids)) == len(ids)

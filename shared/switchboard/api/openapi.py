@@ -13,6 +13,7 @@ import json
 from functools import cache
 from typing import Any
 
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.router import Router
 
 from switchboard.api.app import TITLE, VERSION, build_resolver
@@ -172,7 +173,21 @@ def document(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def name_operations(app: APIGatewayRestResolver) -> None:
+    """Each operation is named after the function that serves it (``list_sessions``, not Powertools'
+    ``list_sessions_sessions_get``): what generated clients call their methods."""
+    routes = [*app._static_routes, *app._dynamic_routes]  # noqa: SLF001 - Powertools keeps no public list
+    names = [route.func.__name__ for route in routes if route.include_in_schema]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ValueError(f"two routes share a function name: {duplicates}")
+    for route in routes:
+        route.operation_id = route.func.__name__
+
+
 @cache
 def openapi_json() -> str:
-    raw = build_resolver(operator_routers()).get_openapi_json_schema(title=TITLE, version=VERSION)
+    app = build_resolver(operator_routers())
+    name_operations(app)
+    raw = app.get_openapi_json_schema(title=TITLE, version=VERSION)
     return json.dumps(document(json.loads(raw)))

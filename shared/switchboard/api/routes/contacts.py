@@ -154,7 +154,7 @@ def unblock_contact(contact_id: ContactId) -> ContactView:
 
 @router.get("/contacts/<contact_id>/history", summary="The contact's timeline, newest first",
             tags=["contacts"])
-def contact_history(contact_id: ContactId,
+def get_contact_history(contact_id: ContactId,
                     q: Annotated[str | None, Query(max_length=200, description="full text")] = None,
                     cursor: Cursor = None, limit: Limit = 50) -> Page[HistoryEntry]:
     principal = principal_of(router.current_event)
@@ -165,7 +165,7 @@ def contact_history(contact_id: ContactId,
 @router.post("/contacts/<contact_id>/notes", summary="Add a note to the contact", tags=["contacts"],
              responses={201: {"description": "the note, as the history shows it",
                               "content": {"application/json": {"model": HistoryEntry}}}})
-def add_note(contact_id: ContactId, body: NoteIn):  # noqa: ANN201 - see responses
+def add_contact_note(contact_id: ContactId, body: NoteIn):  # noqa: ANN201 - see responses
     principal = principal_of(router.current_event)
     note = services().directory.add_note(principal.tenant_id, contact_id, body.text, principal.operator_id)
     return json_response(201, HistoryEntry.of(note).model_dump(mode="json"))
