@@ -100,7 +100,7 @@ class MessageView(BaseModel):
     # Inbound kinds (docs/inbound.md): the kind-specific part, media and what happened to the message.
     content: dict[str, Any] | None = None
     media: MediaView | None = None
-    reaction: dict[str, Any] | None = None
+    reaction: ReactionView | None = None
     forwarded: bool = False
     frequently_forwarded: bool = False
     referral: dict[str, Any] | None = None
@@ -118,10 +118,23 @@ class MessageView(BaseModel):
         """``media_url`` turns a stored file's key into a short-lived download URL."""
         data = strip_keys(item, extra=("raw", "raw_z"))
         data["by"] = data.pop("operator_id", None)  # stored as operator_id
+        reaction = data.get("reaction")
+        if isinstance(reaction, dict) and "at" in reaction:  # stored as "at"
+            data["reaction"] = {**{k: v for k, v in reaction.items() if k != "at"}, "reacted_at": reaction["at"]}
         media = data.get("media")
         if media_url and isinstance(media, dict) and media.get("status") == "available" and media.get("s3_key"):
             data["media"] = {**media, "download_url": media_url(media["s3_key"])}
         return cls.model_validate(data)
+
+
+class ReactionView(BaseModel):
+    """The customer's reaction to this message (the latest; a removed reaction is none)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    emoji: str
+    reacted_at: str | None = None
+    provider_message_id: str | None = None
 
 
 class MediaView(BaseModel):
