@@ -16,8 +16,8 @@ VERSION = "1.0.0"
 
 # What a browser frontend sends and may read beyond the CORS-safelisted headers.
 CORS_REQUEST_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key"]
-CORS_RESPONSE_HEADERS = ["Idempotent-Replayed"]
-CORS_MAX_AGE_S = 600
+CORS_RESPONSE_HEADERS = ["Idempotent-Replayed", "Location", "Retry-After"]
+CORS_MAX_AGE_S = 3600  # as the stack's preflight (infra/cdk/api.py)
 
 
 def cors_config(origins: tuple[str, ...]) -> CORSConfig | None:
