@@ -150,3 +150,9 @@ def test_operations_are_named_by_what_they_do(openapi: dict) -> None:
     ids = [op["operationId"] for _, _, op in operations(openapi)]
     assert [i for i in ids if not SNAKE.match(i) or i.endswith(("_get", "_post", "_put", "_patch", "_delete"))] == []
     assert len(set(ids)) == len(ids)
+
+
+def test_every_declared_refusal_names_an_operation(openapi: dict) -> None:
+    from switchboard.api.openapi import REFUSALS
+
+    assert sorted(set(REFUSALS) - {f"{m} {p}" for m, p, _ in operations(openapi)}) == []

@@ -99,6 +99,22 @@ REFUSALS: dict[str, tuple[int, ...]] = {
     "PATCH /channels/{channel_id}": (403, 409),
     "DELETE /channels/{channel_id}": (403,),
     "GET /webhook-errors": (403,),
+    # the team (docs/team.md)
+    "POST /operators": (403, 409),
+    "PATCH /operators/{operator_id}": (403, 409),
+    "DELETE /operators/{operator_id}": (403, 409),
+    "PUT /operators/me/presence": (404,),
+    "POST /groups": (403, 409),
+    "PATCH /groups/{group_id}": (403, 409),
+    "DELETE /groups/{group_id}": (403, 409),
+    "PUT /routing-rules": (403,),
+    "PUT /channels/{channel_id}/business-hours": (403,),
+    "POST /sessions/{session_id}/take": (403, 409),
+    "POST /sessions/{session_id}/transfer": (403, 409),
+    "POST /canned-responses": (403, 409),
+    "PATCH /canned-responses/{response_id}": (403, 409),
+    "DELETE /canned-responses/{response_id}": (403,),
+    "POST /canned-responses/{response_id}/send": (403, 409),
 }
 
 FIELD_ERROR_SCHEMA = {
