@@ -12,7 +12,7 @@ PORT   ?= 3000
 ROLE   ?= operator
 TENANT ?= demo
 
-.PHONY: help venv checkov test test-fast run token layer synth deploy bench clean
+.PHONY: help venv checkov test test-fast run token layer synth deploy bench clean chromium
 
 help:
 	@echo "make run    - the whole system on this machine (API on http://127.0.0.1:$(PORT))"
@@ -35,11 +35,21 @@ $(CHECKOV):
 
 checkov: $(CHECKOV)
 
-test: $(STAMP) $(CHECKOV)
+# The Node tools (package.json): the CDK command line, and openapi-typescript for the generated TypeScript client.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	npm install --no-audit --no-fund --silent
+	touch $@
+
+# Headless Chromium for the browser CORS test (tests/contract/test_cors_browser.py): Debian's package.
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+test: $(STAMP) $(CHECKOV) $(NODE_STAMP) chromium
 	$(PY) -m pytest -n 2 --durations=10
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -n 2 -m "not e2e and not infra"
+	$(PY) -m pytest -n 2 -m "not e2e and not infra and not contract"
 
 run: $(STAMP)
 	PORT=$(PORT) $(PY) -m infra.local
@@ -50,8 +60,7 @@ token: $(STAMP)
 layer: $(STAMP)
 	$(PY) -m infra.cdk.layer
 
-node_modules/.bin/cdk: package.json
-	npm install --no-audit --no-fund --silent
+node_modules/.bin/cdk: $(NODE_STAMP)
 	touch $@
 
 synth: layer node_modules/.bin/cdk $(CHECKOV)

@@ -132,6 +132,12 @@ def cors_origins(configured: str | None) -> tuple[str, ...]:
     return origins or CORS_ORIGINS_DEFAULT
 
 
+# The variable the functions read the origins from (switchboard.config), comma-separated as cors_origins()
+# returns them: the CDK stack sets it on every function serving REST routes, the local runtime on all; the
+# handlers' Powertools CORSConfig echoes only these in Access-Control-Allow-Origin.
+CORS_ORIGINS_ENVIRONMENT = "SWITCHBOARD_CORS_ORIGINS"
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How long EventBridge (rules and Scheduler) keeps retrying to hand an event to its target before the
@@ -199,7 +205,8 @@ OPERATOR_API_ROUTES = (
              "GET /campaigns/{campaign_id}/recipients", "POST /campaigns/{campaign_id}/recipients",
              "POST /campaigns/{campaign_id}/start", "POST /campaigns/{campaign_id}/pause",
              "POST /campaigns/{campaign_id}/resume", "POST /campaigns/{campaign_id}/cancel"),
-    *_routes("GET /channels", "POST /channels", "GET /webhook-errors"),
+    *_routes("GET /channels", "POST /channels", "PATCH /channels/{channel_id}", "DELETE /channels/{channel_id}",
+             "GET /webhook-errors"),
     # the team (docs/team.md): operators, presence, groups, routing rules, business hours, canned responses
     *_routes("GET /operators", "POST /operators", "GET /operators/{operator_id}", "PATCH /operators/{operator_id}",
              "DELETE /operators/{operator_id}", "PUT /operators/me/presence",
@@ -282,8 +289,9 @@ FUNCTIONS: tuple[Function, ...] = (
         description="The directory and inbox reads and writes of operators' frontends",
         routes=OPERATOR_API_ROUTES,
         # userpool: inviting, disabling and enabling operators (Cognito admin calls on the one pool)
+        # secrets readwrite: admins add channels and change their credentials (POST/PATCH /channels)
         uses={"table:data": "readwrite", "bus": "put",
-              "bucket:media": "readwrite", "secrets": "read", "userpool": "write"},
+              "bucket:media": "readwrite", "secrets": "readwrite", "userpool": "write"},
         timeout_s=29,
         snapstart=True,
     ),

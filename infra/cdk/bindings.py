@@ -70,7 +70,8 @@ def bucket_binding(bucket: s3.Bucket) -> Binding:
 
 
 def secrets_binding(stack: Stack, prefix: str) -> Binding:
-    """Read on the secrets under the declared prefix: one per channel, created after deploying."""
+    """Read (or read and write) on the secrets under the declared prefix: one per channel, created after
+    deploying."""
     arn = stack.format_arn(service="secretsmanager", resource="secret", resource_name=f"{prefix}*",
                            arn_format=ArnFormat.COLON_RESOURCE_NAME)
 
@@ -79,7 +80,15 @@ def secrets_binding(stack: Stack, prefix: str) -> Binding:
             grantee=grantee, actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
             resource_arns=[arn])
 
-    return Binding(prefix, {"read": grant_read}, (nag.suppression(
+    def grant_read_write(grantee: iam.IGrantable) -> iam.Grant:
+        """Admins add channels and change their credentials through the API (POST/PATCH /channels)."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret",
+                                      "secretsmanager:CreateSecret", "secretsmanager:PutSecretValue",
+                                      "secretsmanager:DeleteSecret"],
+            resource_arns=[arn])
+
+    return Binding(prefix, {"read": grant_read, "readwrite": grant_read_write}, (nag.suppression(
         "IAM5", f"Channels' secrets are created after deploying, one per channel, under {prefix}; read "
                 "access covers that prefix only.",
         applies_to=[nag.regex(rf"^Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:"

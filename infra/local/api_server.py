@@ -1,12 +1,18 @@
 """The API on a real HTTP server: each request becomes the event that AWS would send, and goes to the
 function the declaration names: the REST API's proxy event (with the Cognito authorizer's claims) for
 routes declared ``api="rest"``, the HTTP API's payload format 2.0 event for ``api="http"`` (webhooks).
-Extra handlers (the Graph API simulator, the runtime's dev endpoints) mount under a path prefix."""
+Extra handlers (the Graph API simulator, the runtime's dev endpoints) mount under a path prefix.
+
+CORS as API Gateway does it: the gateway answers browsers' preflight OPTIONS itself (the CDK stack's
+preflight configuration), and its own refusals (401, 404, 405, 413) carry the CORS headers, as the stack's
+gateway responses do; the functions' answers carry theirs from Powertools (switchboard/api/app.py). The
+origins are SWITCHBOARD_CORS_ORIGINS (infra/declaration.py's cors_origins())."""
 
 from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import time
 import uuid
@@ -16,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from infra.declaration import FUNCTIONS, Function, Route
+from infra.declaration import FUNCTIONS, Function, Route, cors_origins
 from infra.local import tokens
 from infra.local.lambdas import invoke
 
@@ -29,6 +35,13 @@ class Reply:
     status: int
     headers: dict[str, str]
     body: bytes
+
+
+@dataclass(frozen=True)
+class _FunctionReply:
+    """What a function answered (as opposed to the gateway itself)."""
+
+    reply: Reply
 
 
 # A mounted handler: (method, path, query, headers, body) -> Reply
@@ -54,16 +67,49 @@ def json_reply(status: int, body: dict[str, Any]) -> Reply:
 class Gateway:
     """Routing, auth and event building, independent of the socket server (and testable alone)."""
 
-    def __init__(self, functions: tuple[Function, ...] = FUNCTIONS) -> None:
+    def __init__(self, functions: tuple[Function, ...] = FUNCTIONS,
+                 origins: tuple[str, ...] | None = None) -> None:
         self.bindings = [_Binding(route, spec, _compile(route.path)) for spec in functions
                          for route in spec.routes]
         self.mounts: list[tuple[str, Mount]] = []
+        self.origins = origins if origins is not None else cors_origins(os.environ.get("SWITCHBOARD_CORS_ORIGINS"))
+
+    def _cors_headers(self, headers: dict[str, str]) -> dict[str, str]:
+        from switchboard.api.app import CORS_MAX_AGE_S, CORS_REQUEST_HEADERS, CORS_RESPONSE_HEADERS
+
+        origin = next((v for k, v in headers.items() if k.lower() == "origin"), None)
+        if not origin or origin not in self.origins:
+            return {}
+        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
+                "Access-Control-Allow-Headers": ",".join(CORS_REQUEST_HEADERS),
+                "Access-Control-Expose-Headers": ",".join(CORS_RESPONSE_HEADERS),
+                "Access-Control-Max-Age": str(CORS_MAX_AGE_S)}
+
+    def _preflight(self, path: str, headers: dict[str, str]) -> Reply:
+        methods = sorted({b.route.method for b in self.bindings if b.route.auth and b.pattern.match(path)})
+        if not methods:
+            return json_reply(404, {"code": "route_not_found", "message": "no such route"})
+        cors = self._cors_headers(headers)
+        if not cors:
+            return json_reply(403, {"code": "cors_origin_refused", "message": "this origin may not call the API"})
+        return Reply(204, {**cors, "Access-Control-Allow-Methods": ",".join([*methods, "OPTIONS"])}, b"")
+
+    def handle(self, method: str, raw_path: str, headers: dict[str, str], body: bytes,
+               source_ip: str = "127.0.0.1") -> Reply:
+        reply = self._handle(method, raw_path, headers, body, source_ip)
+        if isinstance(reply, _FunctionReply):
+            return reply.reply  # the function's own headers (Powertools' CORS)
+        if "Access-Control-Allow-Origin" not in reply.headers and (cors := self._cors_headers(headers)):
+            path = urlsplit(raw_path).path
+            if not any(path.startswith(prefix) for prefix, _ in self.mounts):
+                reply = Reply(reply.status, {**reply.headers, **cors}, reply.body)
+        return reply
 
     def mount(self, prefix: str, handler: Mount) -> None:
         self.mounts.append((prefix, handler))
 
-    def handle(self, method: str, raw_path: str, headers: dict[str, str], body: bytes,
-               source_ip: str = "127.0.0.1") -> Reply:
+    def _handle(self, method: str, raw_path: str, headers: dict[str, str], body: bytes,
+                source_ip: str) -> Reply | _FunctionReply:
         parts = urlsplit(raw_path)
         path = parts.path.rstrip("/") or "/"
         query = parse_qs(parts.query, keep_blank_values=True)
@@ -72,6 +118,8 @@ class Gateway:
                 return handler(method, path[len(prefix):] or "/", query, headers, body)
         if len(body) > MAX_BODY_BYTES:
             return json_reply(413, {"code": "payload_too_large", "message": "the body exceeds 10 MB"})
+        if method == "OPTIONS":
+            return self._preflight(path, headers)
         matches = [(b, m) for b in self.bindings if (m := b.pattern.match(path))]
         if not matches:
             return json_reply(404, {"code": "route_not_found", "message": "no such route"})
@@ -87,7 +135,7 @@ class Gateway:
             except tokens.InvalidToken:
                 return json_reply(401, {"code": "unauthorized", "message": "Unauthorized"})
         event = self._event(method, path, query, headers, body, binding, match.groupdict(), claims, source_ip)
-        return self._reply(invoke(binding.function, event))
+        return _FunctionReply(self._reply(invoke(binding.function, event)))
 
     @staticmethod
     def _body(headers: dict[str, str], body: bytes) -> tuple[str | None, bool]:

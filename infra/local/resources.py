@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 
 import boto3
 
-from infra.declaration import RESOURCES, Queue, Table
+from infra.declaration import CORS_ORIGINS_ENVIRONMENT, RESOURCES, Queue, Table, cors_origins
 
 PREFIX = "switchboard"
 
@@ -77,6 +78,7 @@ def create_all(local: bool = True) -> Created:
         "LocationConstraint": boto3.session.Session().region_name})
     env["MEDIA_BUCKET_NAME"] = bucket
     env["SECRETS_PREFIX"] = RESOURCES.secrets_prefix
+    env[CORS_ORIGINS_ENVIRONMENT] = ",".join(cors_origins(os.environ.get("SWITCHBOARD_CORS_ORIGINS")))
     boto3.client("sesv2").create_configuration_set(ConfigurationSetName=PREFIX)
     env["SES_CONFIGURATION_SET"] = PREFIX
     return created

@@ -39,8 +39,15 @@ class Settings(BaseModel):
     user_pool_id: str | None = Field(None, alias="USER_POOL_ID")
     # How long presence lasts after the last heartbeat (PUT /operators/me/presence), docs/team.md.
     presence_ttl_seconds: int = Field(90, ge=10, le=3600, alias="SWITCHBOARD_PRESENCE_TTL_SECONDS")
+    # The browser origins allowed to call the API (CORS), comma-separated, as infra/declaration.py's
+    # cors_origins() lists them (set by the CDK stack and the local runtime); none: no CORS headers at all.
+    cors_origins: str = Field("", alias="SWITCHBOARD_CORS_ORIGINS")
     # Seconds of clock shift, for the local runtime's "25 hours later" demos and tests only.
     clock_offset_seconds: float = Field(0.0, alias="SWITCHBOARD_CLOCK_OFFSET_SECONDS")
+
+    @property
+    def cors_origin_list(self) -> tuple[str, ...]:
+        return tuple(origin.strip() for origin in self.cors_origins.split(",") if origin.strip())
 
     def need(self, field: str) -> str:
         value = getattr(self, field)

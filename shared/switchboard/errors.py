@@ -22,9 +22,10 @@ class ConfigurationError(SwitchboardError):
 
 
 class InvalidInput(SwitchboardError):
-    """The request is malformed; ``field`` names what is wrong."""
+    """The request is malformed; ``field`` names what is wrong. The same code as a request that fails the
+    models' validation: one code for invalid input across the API."""
 
-    code = "invalid_input"
+    code = "validation_error"
 
     def __init__(self, message: str, field: str | None = None, **details: Any) -> None:
         super().__init__(message, field=field, **details)

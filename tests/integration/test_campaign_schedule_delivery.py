@@ -14,7 +14,7 @@ from tests.support.campaigns import create_campaign, store_contacts
 
 def test_a_started_campaigns_schedule_retries_then_goes_to_the_dead_letter_queue(api, campaigns, admin_token):
     cid = create_campaign(api, admin_token, store_contacts(2),
-                          schedule={"at": "2030-05-01T09:30:00", "time_zone": "Europe/Prague"})["campaign_id"]
+                          schedule={"run_at": "2030-05-01T09:30:00", "time_zone": "Europe/Prague"})["campaign_id"]
     assert api.call("POST", f"/campaigns/{cid}/start", token=admin_token)[0] == 200
 
     target = boto3.client("scheduler").get_schedule(Name=f"campaign-{cid}", GroupName="switchboard")["Target"]

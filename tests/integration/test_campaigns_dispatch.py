@@ -47,7 +47,7 @@ def test_a_started_campaign_queues_one_message_per_recipient_and_skips_those_it_
     assert first["text"] == "Hi Customer 0, your code is X1."
     assert first["status"] == "queued" and first["kind"] == "template" and "session_id" not in first
     # and the others are skipped, each with its reason
-    status, skipped = api.call("GET", f"/campaigns/{cid}/recipients?state=skipped", token=admin_token)
+    status, skipped = api.call("GET", f"/campaigns/{cid}/recipients?status=skipped", token=admin_token)
     reasons = {r["contact_id"]: r["reason"] for r in skipped["items"]}
     assert reasons == {blocked[0]: "blocked", opted_out[0]: "opted_out", no_phone[0]: "no_phone",
                        nameless[0]: "invalid_parameters", "C-GONE": "contact_not_found"}

@@ -57,7 +57,7 @@ def test_admins_create_campaigns_and_operators_may_only_read_them(api, campaigns
 
 def test_starting_schedules_the_campaign_and_cancelling_deletes_its_schedule(api, campaigns, admin_token):
     ids = store_contacts(3)
-    cid = create_campaign(api, admin_token, ids, schedule={"at": "2030-05-01T09:30:00", "time_zone": "Europe/Prague"},
+    cid = create_campaign(api, admin_token, ids, schedule={"run_at": "2030-05-01T09:30:00", "time_zone": "Europe/Prague"},
                           )["campaign_id"]
     status, started = api.call("POST", f"/campaigns/{cid}/start", token=admin_token)
     assert status == 200 and started["status"] == "scheduled"
@@ -79,19 +79,19 @@ def test_starting_schedules_the_campaign_and_cancelling_deletes_its_schedule(api
 def test_recipients_are_listed_by_state_with_cursors(api, campaigns, admin_token):
     ids = store_contacts(7)
     cid = create_campaign(api, admin_token, ids + ids[:2])["campaign_id"]  # two added twice: once each
-    status, page = api.call("GET", f"/campaigns/{cid}/recipients?state=pending&limit=4", token=admin_token)
+    status, page = api.call("GET", f"/campaigns/{cid}/recipients?status=pending&limit=4", token=admin_token)
     assert [r["contact_id"] for r in page["items"]] == ids[:4] and page["next_cursor"]
-    rest = api.call("GET", f"/campaigns/{cid}/recipients?state=pending&limit=4&cursor={page['next_cursor']}",
+    rest = api.call("GET", f"/campaigns/{cid}/recipients?status=pending&limit=4&cursor={page['next_cursor']}",
                     token=admin_token)[1]
     assert [r["contact_id"] for r in rest["items"]] == ids[4:]
-    assert api.call("GET", f"/campaigns/{cid}/recipients?state=sent", token=admin_token)[1]["items"] == []
+    assert api.call("GET", f"/campaigns/{cid}/recipients?status=sent", token=admin_token)[1]["items"] == []
     assert api.call("GET", f"/campaigns/{cid}", token=admin_token)[1]["total"] == 7
 
 
 def test_the_local_scheduler_fires_a_campaign_at_its_time_and_not_before(api, campaigns, admin_token):
     ids = store_contacts(5)
     at = (clock.now() + timedelta(hours=2)).isoformat()
-    cid = create_campaign(api, admin_token, ids, schedule={"at": at})["campaign_id"]
+    cid = create_campaign(api, admin_token, ids, schedule={"run_at": at})["campaign_id"]
     api.call("POST", f"/campaigns/{cid}/start", token=admin_token)
     scheduler = LocalScheduler(stop=None, log=print)  # type: ignore[arg-type]
 
@@ -177,7 +177,7 @@ def test_recipients_follow_their_messages_ticks_and_a_reply_marks_them_replied(
     # Then that recipient is replied (and the reply opened a session in the inbox), and a late tick does not
     # take it back
     assert counts(api, admin_token, cid) == {"read": 2, "replied": 1, "failed": 1}
-    replied = api.call("GET", f"/campaigns/{cid}/recipients?state=replied", token=admin_token)[1]["items"]
+    replied = api.call("GET", f"/campaigns/{cid}/recipients?status=replied", token=admin_token)[1]["items"]
     assert [r["contact_id"] for r in replied] == [ids[1]]
     assert set(replied[0]["statuses"]) >= {"queued", "sent", "delivered", "read", "replied"}
     sessions = api.call("GET", f"/sessions?contact_id={ids[1]}", token=admin_token)[1]["items"]

@@ -175,7 +175,7 @@ def test_the_session_list_shows_who_where_who_replied_and_the_last_messages_tick
     assert shown["last_message"]["status"] == "read"
     assert shown["contact_name"] == "Sheena Nelson"
     assert shown["channel_display"] == "15550783881"
-    assert shown["last_replied_by"] == ours["operator_id"]
+    assert shown["last_replied_by"] == ours["by"]
 
     # once the customer answered, a late status of our message leaves the session's last message alone
     post(api, _text(PHONE, "wamid.TICK2", "Thanks", phone_number_id=DEMO_PHONE_NUMBER_ID))

@@ -65,7 +65,7 @@ def test_read_notes_tags_and_no_reply_needed(api, graph, session_id, operator_to
     assert graph.read_receipts == [inbound["provider_message_id"]]
 
     status, note = api.call("POST", f"/sessions/{session_id}/notes", {"text": "VIP customer"}, token=operator_token)
-    assert status == 201 and note["text"] == "VIP customer" and note["author_id"] == "demo-operator"
+    assert status == 201 and note["text"] == "VIP customer" and note["by"] == "demo-operator"
     status, tagged = api.call("PUT", f"/sessions/{session_id}/tags", {"tags": ["parcel", "vip", "parcel"]},
                               token=operator_token)
     assert status == 200 and tagged["tags"] == ["parcel", "vip"]

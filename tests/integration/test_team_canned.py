@@ -122,3 +122,14 @@ def test_sending_one_whose_attribute_the_contact_lacks_is_a_422_naming_it(team: 
     )
     assert (status, body["placeholder"]) == (422, "contact.attributes.crm_id")
     assert graph.sent == []
+
+
+def test_canned_responses_page_with_cursor_and_limit(team: Team, api) -> None:
+    ada = team.invite("Ada")
+    _create(api, team.admin, "hello", "Hello", scope="tenant")
+    _create(api, team.token(ada), "help", "How can I help?")
+    _create(api, team.token(ada), "hey", "Hey!")
+    first = api.call("GET", "/canned-responses?q=he&limit=2", token=team.token(ada))[1]
+    rest = api.call("GET", f"/canned-responses?q=he&limit=2&cursor={first['next_cursor']}",
+                    token=team.token(ada))[1]
+    assert [c["shortcut"] for c in first["items"] + rest["items"]] == ["hello", "help", "hey"]

@@ -106,7 +106,7 @@ def test_header_names_are_case_insensitive_and_base64_bodies_are_decoded(api, de
 def test_a_body_that_is_not_a_whatsapp_envelope_gets_400(api, demo, aws, body) -> None:
     raw, headers = signed(body)
     status_code, reply = api.call("POST", "/webhooks/whatsapp", raw, headers=headers)
-    assert status_code == 400 and reply["code"] == "invalid_input" and reply["field"]
+    assert status_code == 400 and reply["code"] == "validation_error" and reply["field"]
     assert _queue_depth(aws) == 0
 
 

@@ -51,21 +51,26 @@ def status_of(error: errors.SwitchboardError) -> int:
 
 
 def domain_error_response(error: errors.SwitchboardError) -> Response:
-    field = getattr(error, "field", None)
+    field = getattr(error, "field", None) or error.details.get("field")
     details = {k: v for k, v in error.details.items() if k != "field"}
+    if isinstance(error, errors.InvalidInput):
+        # One shape for invalid input, whichever check refused it: the same as a failed validation's.
+        details["errors"] = [{"field": field or "body", "message": error.message}]
     return json_response(status_of(error), error_body(error.code, error.message, field, **details))
 
 
+def _field_of(location: Any) -> str:
+    """A pydantic location without Powertools' leading "body", "query", "path" or "header"."""
+    parts = [str(part) for part in location or ()]
+    return ".".join(parts[1:]) if len(parts) > 1 else (parts[0] if parts else "body")
+
+
 def validation_error_response(error: RequestValidationError) -> Response:
-    problems = error.errors()
-    first = problems[0] if problems else {"loc": ("body",), "msg": "invalid request"}
-    location = [str(part) for part in first.get("loc", ())]
-    # Powertools prefixes "body", "query" or "path"; the field is what follows.
-    field = ".".join(location[1:]) if len(location) > 1 else (location[0] if location else "body")
-    return json_response(422, error_body(
-        "validation_error", f"{field}: {first.get('msg', 'invalid')}", field,
-        errors=[{"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg")}
-                for e in problems]))
+    problems = error.errors() or [{"loc": ("body",), "msg": "invalid request"}]
+    fields = [{"field": _field_of(p.get("loc")), "message": str(p.get("msg", "invalid"))} for p in problems]
+    first = fields[0]
+    return json_response(422, error_body(errors.InvalidInput.code, f"{first['field']}: {first['message']}",
+                                         first["field"], errors=fields))
 
 
 def unsupported_content_type_response(_: RequestUnsupportedContentType) -> Response:

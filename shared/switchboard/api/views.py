@@ -6,7 +6,7 @@ from datetime import timedelta
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from switchboard import clock
 from switchboard.domain import sessions
@@ -25,7 +25,7 @@ class LastMessage(BaseModel):
     text: str
     direction: str
     kind: str
-    at: str
+    sent_at: str
     status: str | None = None
 
 
@@ -61,6 +61,9 @@ class SessionView(BaseModel):
     @classmethod
     def of(cls, item: dict[str, Any]) -> SessionView:
         data = strip_keys(item)
+        last = data.get("last_message")
+        if isinstance(last, dict) and "at" in last:  # stored as "at"
+            data["last_message"] = {**{k: v for k, v in last.items() if k != "at"}, "sent_at": last["at"]}
         if data.get("last_inbound_at"):
             expires = sessions.window_expires_at(clock.parse_iso(data["last_inbound_at"]))
             data["window_expires_at"] = clock.iso(expires or clock.now() - timedelta(0))
@@ -90,14 +93,14 @@ class MessageView(BaseModel):
     error: MessageError | None = None
     provider_message_id: str | None = None
     reply_to_provider_id: str | None = None
-    operator_id: str | None = None
+    by: str | None = Field(None, description="the operator who sent it (outbound)")
     sent_at: str
     created_at: str
     suppressed: bool = False
     # Inbound kinds (docs/inbound.md): the kind-specific part, media and what happened to the message.
     content: dict[str, Any] | None = None
     media: MediaView | None = None
-    reaction: dict[str, Any] | None = None
+    reaction: ReactionView | None = None
     forwarded: bool = False
     frequently_forwarded: bool = False
     referral: dict[str, Any] | None = None
@@ -114,10 +117,24 @@ class MessageView(BaseModel):
     def of(cls, item: dict[str, Any], media_url: Callable[[str], str] | None = None) -> MessageView:
         """``media_url`` turns a stored file's key into a short-lived download URL."""
         data = strip_keys(item, extra=("raw", "raw_z"))
+        data["by"] = data.pop("operator_id", None)  # stored as operator_id
+        reaction = data.get("reaction")
+        if isinstance(reaction, dict) and "at" in reaction:  # stored as "at"
+            data["reaction"] = {**{k: v for k, v in reaction.items() if k != "at"}, "reacted_at": reaction["at"]}
         media = data.get("media")
         if media_url and isinstance(media, dict) and media.get("status") == "available" and media.get("s3_key"):
             data["media"] = {**media, "download_url": media_url(media["s3_key"])}
         return cls.model_validate(data)
+
+
+class ReactionView(BaseModel):
+    """The customer's reaction to this message (the latest; a removed reaction is none)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    emoji: str
+    reacted_at: str | None = None
+    provider_message_id: str | None = None
 
 
 class MediaView(BaseModel):
@@ -151,9 +168,11 @@ class NoteView(BaseModel):
     note_id: str
     session_id: str
     text: str
-    author_id: str
+    by: str
     created_at: str
 
     @classmethod
     def of(cls, item: dict[str, Any]) -> NoteView:
-        return cls.model_validate(strip_keys(item))
+        data = strip_keys(item)
+        data["by"] = data.pop("author_id", None) or data.get("by")  # stored as author_id
+        return cls.model_validate(data)

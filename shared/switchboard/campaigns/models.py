@@ -57,25 +57,25 @@ class CampaignParameters(BaseModel):
     buttons: list[ButtonParameter] | None = Field(None, max_length=10)
 
 
-class TemplateRef(BaseModel):
+class CampaignTemplate(BaseModel):
     name: str = Field(min_length=1, max_length=512)
     language: str = Field(min_length=2, max_length=16)
 
 
 class ScheduleIn(BaseModel):
-    """Once at ``at`` (a time with an offset, or a wall-clock time in ``time_zone``), or on a ``cron``
+    """Once at ``run_at`` (a time with an offset, or a wall-clock time in ``time_zone``), or on a ``cron``
     expression (EventBridge's six fields, e.g. ``cron(0 9 ? * MON-FRI *)``) read in ``time_zone``."""
 
     model_config = ConfigDict(extra="forbid")
 
-    at: datetime | None = None
+    run_at: datetime | None = None
     cron: str | None = Field(None, max_length=256)
     time_zone: str = Field("UTC", max_length=64)
 
     @model_validator(mode="after")
     def _one_of(self) -> ScheduleIn:
-        if (self.at is None) == (self.cron is None):
-            raise ValueError("give exactly one of at and cron")
+        if (self.run_at is None) == (self.cron is None):
+            raise ValueError("give exactly one of run_at and cron")
         return self
 
 
@@ -84,7 +84,7 @@ class CampaignIn(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     channel_id: str = Field(min_length=1, max_length=64, pattern=_ID)
-    template: TemplateRef
+    template: CampaignTemplate
     parameters: CampaignParameters = Field(default_factory=CampaignParameters)
     schedule: ScheduleIn | None = Field(None, description="none: the campaign goes out when started")
     rate: int | None = Field(None, ge=1, le=1000, description="messages a second; default: the channel's "
@@ -143,7 +143,7 @@ class Counts(BaseModel):
 
 
 class ScheduleView(BaseModel):
-    at: str | None = None
+    run_at: str | None = None
     cron: str | None = None
     time_zone: str = "UTC"
 
@@ -154,7 +154,7 @@ class CampaignView(BaseModel):
     campaign_id: str
     name: str
     channel_id: str
-    template: TemplateRef
+    template: CampaignTemplate
     parameters: dict[str, Any] = {}
     schedule: ScheduleView | None = None
     rate: int
@@ -173,6 +173,9 @@ class CampaignView(BaseModel):
         data = strip_keys(item, extra=("lease_owner", "lease_until", "parameters_json"))
         data["parameters"] = json.loads(item.get("parameters_json") or "{}")
         data["total"] = data.pop("recipient_total", 0)
+        schedule = data.get("schedule")
+        if isinstance(schedule, dict) and "at" in schedule:  # stored as "at"
+            data["schedule"] = {**{k: v for k, v in schedule.items() if k != "at"}, "run_at": schedule["at"]}
         if counts is not None:
             data["counts"] = Counts(**counts)
         return cls.model_validate(data)
@@ -182,7 +185,7 @@ class RecipientView(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     contact_id: str
-    state: str
+    status: str
     reason: str | None = None
     detail: str | None = None
     message_id: str | None = None
@@ -194,6 +197,6 @@ class RecipientView(BaseModel):
     @classmethod
     def of(cls, item: dict[str, Any]) -> RecipientView:
         data = strip_keys(item)
-        data["state"] = state_of(str(data.get("status", "pending")))
+        data["status"] = state_of(str(data.get("status", "pending")))
         return cls.model_validate(data)
 

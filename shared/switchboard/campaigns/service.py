@@ -46,8 +46,8 @@ def create(services: Services, tenant_id: str, data: CampaignIn) -> dict[str, An
             if Cron.parse(schedule["cron"]).next_after(now, data.schedule.time_zone) is None:
                 raise InvalidInput("the cron expression never fires", field="schedule.cron")
         else:
-            assert data.schedule.at is not None
-            moment = data.schedule.at
+            assert data.schedule.run_at is not None
+            moment = data.schedule.run_at
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=zone(data.schedule.time_zone))
             schedule["at"] = clock.iso(moment.astimezone(UTC))

@@ -32,6 +32,7 @@ from switchboard.storage.dynamo import Transaction
 from switchboard.storage.history import HistoryStore, history_item
 from switchboard.storage.sessions import SessionColumns
 from switchboard.storage.tenants import TenantSettingsStore
+from switchboard.storage.pagination import decode_position, encode_position
 
 _ATTEMPTS = 5
 IDEMPOTENCY_SECONDS = 24 * 3600
@@ -122,34 +123,48 @@ class Directory:
                  if search.matches(c, terms, filters, blocks.is_blocked(c.get("blocked_until"), now))]
         return found, page.cursor
 
-    def history(self, tenant_id: str, contact_id: str, q: str | None) -> list[dict[str, Any]]:
-        """The contact's timeline, newest first: sessions on every channel, notes, every change."""
+    def history(self, tenant_id: str, contact_id: str, q: str | None, cursor: str | None = None,
+                limit: int = HISTORY_LIMIT) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of the contact's timeline, newest first: sessions on every channel, notes, every change,
+        messages kept under the contact (a campaign's).
+        Every source is sorted by "<time>#<id>"; a page reads at most ``limit`` of each, merges them and
+        ends at the ``limit``-th; the cursor is that entry's position. Entries that miss ``q`` are left out
+        after reading, so a page may be short while ``next_cursor`` goes on."""
         self.get(tenant_id, contact_id)
-        timeline = [dict(e) for e in self.history_store.entries(tenant_id, contact_id, HISTORY_LIMIT)]
-        for session in self.history_store.sessions(tenant_id, contact_id, HISTORY_LIMIT):
+        before = decode_position(cursor)
+        timeline = [(str(e["sk"])[2:], dict(e))
+                    for e in self.history_store.entries(tenant_id, contact_id, limit, before)]
+        for session in self.history_store.sessions(tenant_id, contact_id, limit, before):
             last = session.get("last_message") or {}
-            timeline.append(entry("session", by="customer" if last.get("direction") == "in" else "operator",
-                                  text=last.get("text"), session_id=session["session_id"],
-                                  channel_id=session.get("channel_id"),
-                                  details={"status": session.get("status"),
-                                           "last_activity_at": session.get("last_activity_at")})
-                            | {"at": session["created_at"]})
-        for message in self.history_store.messages(tenant_id, contact_id, HISTORY_LIMIT):
+            timeline.append((str(session.get("gsi2sk") or f"{session['created_at']}#{session['session_id']}"),
+                             entry("session", by="customer" if last.get("direction") == "in" else "operator",
+                                   text=last.get("text"), session_id=session["session_id"],
+                                   channel_id=session.get("channel_id"),
+                                   details={"status": session.get("status"),
+                                            "last_activity_at": session.get("last_activity_at")})
+                             | {"at": session["created_at"]}))
+        for message in self.history_store.messages(tenant_id, contact_id, limit, before):
             # what we sent the customer outside a session (a campaign's template), as the customer saw it
             outbound = message.get("direction") == "out"
-            timeline.append(entry("message", by="campaign" if message.get("campaign_id") else
-                                  ("operator" if outbound else "customer"), text=message.get("text"),
-                                  channel_id=message.get("channel_id"),
-                                  details={"message_id": message.get("message_id"),
-                                           "direction": message.get("direction"), "status": message.get("status"),
-                                           "campaign_id": message.get("campaign_id"),
-                                           "suppressed": message.get("suppressed")})
-                            | {"at": message.get("sent_at") or message["sk"].split("#")[1]})
+            timeline.append((str(message["sk"])[2:],
+                             entry("message", by="campaign" if message.get("campaign_id") else
+                                   ("operator" if outbound else "customer"), text=message.get("text"),
+                                   channel_id=message.get("channel_id"),
+                                   details={"message_id": message.get("message_id"),
+                                            "direction": message.get("direction"),
+                                            "status": message.get("status"),
+                                            "campaign_id": message.get("campaign_id"),
+                                            "suppressed": message.get("suppressed")})
+                             | {"at": message.get("sent_at") or message["sk"].split("#")[1]}))
+        timeline.sort(key=lambda pair: pair[0], reverse=True)
+        page = timeline[:limit]
+        next_cursor = encode_position(page[-1][0]) if len(page) == limit else None
         terms = search.words(q or "")
+        entries = [e for _, e in page]
         if terms:
-            timeline = [e for e in timeline
-                        if all(any(w.startswith(t) for w in e.get("search_text", "").split()) for t in terms)]
-        return sorted(timeline, key=lambda e: e["at"], reverse=True)[:HISTORY_LIMIT]
+            entries = [e for e in entries
+                       if all(any(w.startswith(t) for w in e.get("search_text", "").split()) for t in terms)]
+        return entries, next_cursor
 
     # Writes -----------------------------------------------------------------------------------------
     def create(self, tenant_id: str, data: ContactIn, by: str,

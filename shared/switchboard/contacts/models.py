@@ -123,7 +123,7 @@ class HistoryEntry(BaseModel):
     kind: str = Field(description="created, updated, identifier_added, identifier_removed, merged, blocked, "
                                   "unblocked, note, session_linked, session_unlinked, anonymized, session, "
                                   "message (sent outside a session, e.g. by a campaign, or kept while blocked)")
-    at: str
+    occurred_at: str
     by: str | None = None
     changes: list[Change] = []
     text: str | None = None
@@ -131,6 +131,11 @@ class HistoryEntry(BaseModel):
     channel_id: str | None = None
     merged_contact_id: str | None = None
     details: dict[str, Any] = {}
+
+    @classmethod
+    def of(cls, item: dict[str, Any]) -> HistoryEntry:
+        """A stored entry (its time kept as ``at``) as the API names it."""
+        return cls.model_validate({**item, "occurred_at": item["at"]})
 
 
 class MergeResult(BaseModel):

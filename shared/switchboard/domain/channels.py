@@ -31,6 +31,10 @@ class Channel(BaseModel):
     # Behaviour
     may_write_first: bool = False
     reopen_period_hours: int = Field(72, ge=0)
+    # Administration: a disabled channel receives nothing (its routes are gone) and sends nothing; a PATCH of
+    # its credentials raises secrets_version, so every process fetches them again at once.
+    disabled: bool = False
+    secrets_version: int = 0
 
 
 class WhatsAppSecrets(BaseModel):

@@ -21,7 +21,7 @@ from email.parser import BytesHeaderParser, BytesParser
 from email.utils import getaddresses
 from typing import Any
 
-from aws_lambda_powertools.utilities import parameters
+from switchboard.storage.channels import channel_secrets
 from switchboard import clock
 from switchboard.clients.sqs import OutgoingMessage
 from switchboard.domain.channels import Channel, addressed_to
@@ -48,8 +48,7 @@ class EmailReceipt:
 
 def mailbox_signing_key(channel: Channel) -> str:
     """The mailbox's Mailgun webhook signing key, from its secret (cached by Powertools Parameters)."""
-    value: Any = parameters.get_secret(channel.secret_name, transform="json", max_age=300)
-    key = value.get("mailgun_signing_key") if isinstance(value, dict) else None
+    key = channel_secrets(channel).get("mailgun_signing_key")
     if not key:
         raise BadSignature("the mailbox has no signing key")
     return str(key)
@@ -167,7 +166,7 @@ def _queue(services: Services, event: EmailEvent) -> None:
 def receive_mailgun(channel_id: str, body: bytes, content_type: str, services: Services) -> EmailReceipt:
     """Verify (401 missing, 403 wrong/stale/replayed), validate (406: never acceptable), store, queue."""
     channel = services.channels.by_id(channel_id)
-    if channel is None or channel.kind != "email":
+    if channel is None or channel.kind != "email" or channel.disabled:
         raise NotAcceptable("no mailbox with this id")
     if len(body) > MAX_MIME_BYTES + 64 * 1024:
         raise NotAcceptable("the message is larger than this route accepts; route large mail through SES")

@@ -180,6 +180,8 @@ def send_in_session(services: Services, caller: Principal, session_id: str, requ
     channel = services.channels.get(t, session["channel_id"])
     if channel is None:
         raise NotFound("the session's channel is gone", channel_id=session["channel_id"])
+    if channel.disabled:
+        raise Conflict("the channel is disabled", code="channel_disabled", channel_id=channel.channel_id)
     pointer = services.sessions.pointer_of(session) if channel.kind == "whatsapp" else None
     now = clock.now()
     rules.check_send(session, pointer, channel.kind, request.free_form, now)

@@ -50,6 +50,8 @@ def reopen(services: Services, caller: Principal, session_id: str, request: Reop
     channel = services.channels.get(t, session["channel_id"])
     if channel is None:
         raise NotFound("the session's channel is gone", channel_id=session["channel_id"])
+    if channel.disabled:
+        raise Conflict("the channel is disabled", code="channel_disabled", channel_id=channel.channel_id)
     pointer = services.sessions.pointer_of(session)
     if pointer is not None and pointer.get("session_id") != session_id:
         raise Conflict("the customer has a newer session on this channel", code="session_superseded",

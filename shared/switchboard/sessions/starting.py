@@ -65,6 +65,8 @@ def start_session(services: Services, caller: Principal, request: StartSessionRe
     channel = services.channels.get(t, request.channel_id)
     if channel is None:
         raise NotFound("no such channel", channel_id=request.channel_id)
+    if channel.disabled:
+        raise Conflict("the channel is disabled", code="channel_disabled", channel_id=channel.channel_id)
     if channel.kind != "whatsapp":
         raise Conflict("only WhatsApp sessions can be started with a template", code="channel_not_supported")
     if not channel.may_write_first:

@@ -28,26 +28,49 @@ class HistoryStore:
     def __init__(self, table: Table) -> None:
         self.table = table
 
-    def entries(self, tenant_id: str, contact_id: str, limit: int) -> list[dict[str, Any]]:
-        """The newest ``limit`` history entries of a contact."""
+    def entries(self, tenant_id: str, contact_id: str, limit: int,
+                before: str | None = None) -> list[dict[str, Any]]:
+        """The newest ``limit`` history entries of a contact (older than ``before``, a "<time>#<id>")."""
+        pk = keys.contact(tenant_id, contact_id)["pk"]
+        if before:
+            condition, values = "pk = :pk AND sk BETWEEN :h AND :before", {":before": f"H#{before}"}
+        else:
+            condition, values = "pk = :pk AND begins_with(sk, :h)", {}
         response = self.table.query(
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :h)", ScanIndexForward=False, Limit=limit,
-            ExpressionAttributeValues={":pk": keys.contact(tenant_id, contact_id)["pk"], ":h": "H#"})
-        return response["Items"]
+            KeyConditionExpression=condition, ScanIndexForward=False, Limit=limit + 1 if before else limit,
+            ExpressionAttributeValues={":pk": pk, ":h": "H#", **values})
+        items = response["Items"]
+        if before:  # BETWEEN includes its bounds: the cursor's own entry is on the page before
+            items = [i for i in items if i["sk"] != f"H#{before}"][:limit]
+        return items
 
-    def messages(self, tenant_id: str, contact_id: str, limit: int) -> list[dict[str, Any]]:
+    def messages(self, tenant_id: str, contact_id: str, limit: int,
+                 before: str | None = None) -> list[dict[str, Any]]:
         """The newest ``limit`` messages kept under the contact itself: what campaigns sent it, and what it
-        wrote while blocked (``M#<time>#<id>``: one item per message, so one entry each)."""
+        wrote while blocked (``M#<time>#<id>``: one item per message, so one entry each), older than
+        ``before``."""
+        pk = keys.contact(tenant_id, contact_id)["pk"]
+        if before:
+            condition, values = "pk = :pk AND sk BETWEEN :m AND :before", {":before": f"M#{before}"}
+        else:
+            condition, values = "pk = :pk AND begins_with(sk, :m)", {}
         response = self.table.query(
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :m)", ScanIndexForward=False, Limit=limit,
-            ExpressionAttributeValues={":pk": keys.contact(tenant_id, contact_id)["pk"], ":m": "M#"})
-        return response["Items"]
+            KeyConditionExpression=condition, ScanIndexForward=False, Limit=limit + 1 if before else limit,
+            ExpressionAttributeValues={":pk": pk, ":m": "M#", **values})
+        items = response["Items"]
+        if before:  # BETWEEN includes its bounds
+            items = [i for i in items if i["sk"] != f"M#{before}"][:limit]
+        return items
 
-    def sessions(self, tenant_id: str, contact_id: str, limit: int) -> list[dict[str, Any]]:
-        """The newest ``limit`` sessions of a contact, every channel (GSI2)."""
+    def sessions(self, tenant_id: str, contact_id: str, limit: int,
+                 before: str | None = None) -> list[dict[str, Any]]:
+        """The newest ``limit`` sessions of a contact, every channel (GSI2), older than ``before``."""
+        condition, values = "gsi2pk = :pk", {}
+        if before:
+            condition, values = "gsi2pk = :pk AND gsi2sk < :before", {":before": before}
         response = self.table.query(
-            IndexName=keys.GSI2, KeyConditionExpression="gsi2pk = :pk", ScanIndexForward=False, Limit=limit,
-            ExpressionAttributeValues={":pk": keys.contact_sessions_index(tenant_id, contact_id)})
+            IndexName=keys.GSI2, KeyConditionExpression=condition, ScanIndexForward=False, Limit=limit,
+            ExpressionAttributeValues={":pk": keys.contact_sessions_index(tenant_id, contact_id), **values})
         return response["Items"]
 
     def audit_log(self, tenant_id: str, limit: int = 100) -> list[dict[str, Any]]:

@@ -39,6 +39,23 @@ def decode_cursor(cursor: str | None, partition_attribute: str, partition_value:
     return key
 
 
+def encode_position(position: str) -> str:
+    """A cursor for a list merged from several sources, each sorted by the same "<time>#<id>" position."""
+    return base64.urlsafe_b64encode(json.dumps({"before": position}).encode()).decode()
+
+
+def decode_position(cursor: str | None) -> str | None:
+    if not cursor:
+        return None
+    try:
+        value = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput("cursor is not one this API issued", field="cursor") from exc
+    if not isinstance(value, dict) or not isinstance(value.get("before"), str) or not value["before"]:
+        raise InvalidInput("cursor is not one this API issued", field="cursor")
+    return value["before"]
+
+
 def query_page(table: Any, partition_attribute: str, partition_value: str, cursor: str | None, limit: int,
                **query: Any) -> Page:
     start = decode_cursor(cursor, partition_attribute, partition_value)

@@ -497,8 +497,18 @@ class CannedResponseRepository:
     def delete(self, tenant_id: str, response_id: str) -> None:
         self.table.delete(keys.canned_response(tenant_id, response_id))
 
-    def search(self, tenant_id: str, owner_id: str | None, prefix: str, limit: int) -> list[dict[str, Any]]:
+    def search(self, tenant_id: str, owner_id: str | None, prefix: str, limit: int,
+               after: str | None = None) -> list[dict[str, Any]]:
+        """By shortcut prefix, in ``<shortcut>#<id>`` order; ``after``: past that position (a page's cursor)."""
         partition = keys.canned_index(tenant_id, owner_id)
+        if after:
+            response = self.table.query(
+                IndexName=keys.GSI1,
+                KeyConditionExpression="gsi1pk = :pk AND gsi1sk > :after",
+                ExpressionAttributeValues={":pk": partition, ":after": after},
+                Limit=limit,
+            )
+            return [i for i in response["Items"] if str(i.get(keys.GSI1_SK, "")).startswith(prefix.lower())]
         if not prefix:
             return self.table.query(
                 IndexName=keys.GSI1,

@@ -14,6 +14,7 @@ from switchboard.clients.eventbus import DomainEvent
 from switchboard.errors import Forbidden, InvalidInput, NotFound
 from switchboard.services import Services
 from switchboard.storage.dynamo import strip_keys
+from switchboard.storage.pagination import decode_position, encode_position
 from switchboard.storage.team import Missing
 from switchboard.team.models import CannedCreate, CannedPatch
 
@@ -118,14 +119,20 @@ def create(services: Services, principal: Principal, request: CannedCreate) -> d
     return view(item)
 
 
-def search(services: Services, principal: Principal, prefix: str, limit: int) -> list[dict[str, Any]]:
-    """The tenant's and the caller's own, by shortcut prefix, in shortcut order."""
+def search(services: Services, principal: Principal, prefix: str, limit: int,
+           cursor: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of the tenant's and the caller's own, by shortcut prefix, in shortcut order: both sources
+    are read past the cursor's position (``<shortcut>#<id>``), merged, and cut at ``limit``."""
     repo = services.canned_responses
-    found = repo.search(principal.tenant_id, None, prefix, limit) + repo.search(
-        principal.tenant_id, principal.operator_id, prefix, limit
+    after = decode_position(cursor)
+    found = repo.search(principal.tenant_id, None, prefix, limit, after) + repo.search(
+        principal.tenant_id, principal.operator_id, prefix, limit, after
     )
     found.sort(key=lambda item: (str(item["shortcut"]).lower(), str(item["canned_response_id"])))
-    return [view(item) for item in found[:limit]]
+    page = found[:limit]
+    last = page[-1] if len(page) == limit else None
+    next_cursor = encode_position(f"{str(last['shortcut']).lower()}#{last['canned_response_id']}") if last else None
+    return [view(item) for item in page], next_cursor
 
 
 def update(

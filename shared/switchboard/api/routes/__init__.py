@@ -27,7 +27,7 @@ ROUTES: dict[str, tuple[str, ...]] = {
         "GET /campaigns/{campaign_id}/recipients", "POST /campaigns/{campaign_id}/recipients",
         "POST /campaigns/{campaign_id}/start", "POST /campaigns/{campaign_id}/pause",
         "POST /campaigns/{campaign_id}/resume", "POST /campaigns/{campaign_id}/cancel"),
-    "channels": ("GET /channels",),
+    "channels": ("GET /channels", "POST /channels", "PATCH /channels/{channel_id}", "DELETE /channels/{channel_id}"),
     "webhook_errors": ("GET /webhook-errors",),
     "operators": (
         "GET /operators", "POST /operators", "PUT /operators/me/presence", "GET /operators/{operator_id}",

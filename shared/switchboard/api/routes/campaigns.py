@@ -20,7 +20,7 @@ router = Router()
 CampaignId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
 Limit = Annotated[int, Query(ge=1, le=100, description="page size")]
 Cursor = Annotated[str | None, Query(max_length=2048, description="opaque cursor from next_cursor")]
-State = Literal["pending", "queued", "sent", "delivered", "read", "failed", "replied", "skipped"]
+Status = Literal["pending", "queued", "sent", "delivered", "read", "failed", "replied", "skipped"]
 
 
 @router.get("/campaigns", summary="The tenant's campaigns, newest first", tags=["campaigns"])
@@ -40,7 +40,7 @@ def create_campaign(body: CampaignIn):  # noqa: ANN201 - see responses
     return json_response(201, CampaignView.of(item, {"pending": 0}).model_dump())
 
 
-@router.get("/campaigns/<campaign_id>", summary="One campaign, with its recipients counted by state",
+@router.get("/campaigns/<campaign_id>", summary="One campaign, with its recipients counted by status",
             tags=["campaigns"])
 def get_campaign(campaign_id: CampaignId) -> CampaignView:
     principal = principal_of(router.current_event)
@@ -48,14 +48,14 @@ def get_campaign(campaign_id: CampaignId) -> CampaignView:
     return CampaignView.of(item, counts)
 
 
-@router.get("/campaigns/<campaign_id>/recipients", summary="A campaign's recipients, optionally in one state",
+@router.get("/campaigns/<campaign_id>/recipients", summary="A campaign's recipients, optionally in one status",
             tags=["campaigns"])
-def list_recipients(campaign_id: CampaignId, state: Annotated[State | None, Query()] = None,
+def list_recipients(campaign_id: CampaignId, status: Annotated[Status | None, Query()] = None,
                     cursor: Cursor = None, limit: Limit = 50) -> Page[RecipientView]:
     principal = principal_of(router.current_event)
     repo = services().campaigns
     repo.require(principal.tenant_id, campaign_id)
-    page = repo.recipients(principal.tenant_id, campaign_id, statuses_for(state) if state else None, cursor, limit)
+    page = repo.recipients(principal.tenant_id, campaign_id, statuses_for(status) if status else None, cursor, limit)
     return Page[RecipientView](items=[RecipientView.of(i) for i in page.items], next_cursor=page.cursor)
 
 

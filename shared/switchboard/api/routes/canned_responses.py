@@ -31,12 +31,12 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_lengt
 )
 def list_canned(
     q: Annotated[str, Query(max_length=64, description="shortcut prefix")] = "",
+    cursor: Annotated[str | None, Query(max_length=2048, description="opaque cursor from next_cursor")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> Page[CannedView]:
     principal = principal_of(router.current_event)
-    return Page[CannedView](
-        items=[CannedView.model_validate(i) for i in canned.search(services(), principal, q, limit)]
-    )
+    items, next_cursor = canned.search(services(), principal, q, limit, cursor)
+    return Page[CannedView](items=[CannedView.model_validate(i) for i in items], next_cursor=next_cursor)
 
 
 @router.post(

@@ -155,21 +155,21 @@ def unblock_contact(contact_id: ContactId) -> ContactView:
 
 @router.get("/contacts/<contact_id>/history", summary="The contact's timeline, newest first",
             tags=["contacts"])
-def contact_history(contact_id: ContactId,
+def get_contact_history(contact_id: ContactId,
                     q: Annotated[str | None, Query(max_length=200, description="full text")] = None,
-                    ) -> Page[HistoryEntry]:
+                    cursor: Cursor = None, limit: Limit = 50) -> Page[HistoryEntry]:
     principal = principal_of(router.current_event)
-    entries = services().directory.history(principal.tenant_id, contact_id, q)
-    return Page[HistoryEntry](items=[HistoryEntry.model_validate(e) for e in entries])
+    entries, next_cursor = services().directory.history(principal.tenant_id, contact_id, q, cursor, limit)
+    return Page[HistoryEntry](items=[HistoryEntry.of(e) for e in entries], next_cursor=next_cursor)
 
 
 @router.post("/contacts/<contact_id>/notes", summary="Add a note to the contact", tags=["contacts"],
              responses={201: {"description": "the note, as the history shows it",
                               "content": {"application/json": {"model": HistoryEntry}}}})
-def add_note(contact_id: ContactId, body: NoteIn):  # noqa: ANN201 - see responses
+def add_contact_note(contact_id: ContactId, body: NoteIn):  # noqa: ANN201 - see responses
     principal = principal_of(router.current_event)
     note = services().directory.add_note(principal.tenant_id, contact_id, body.text, principal.operator_id)
-    return json_response(201, HistoryEntry.model_validate(note).model_dump(mode="json"))
+    return json_response(201, HistoryEntry.of(note).model_dump(mode="json"))
 
 
 @router.post("/contacts/<contact_id>/anonymize", summary="Anonymise a contact (GDPR, admin)",

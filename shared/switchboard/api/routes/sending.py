@@ -44,7 +44,7 @@ def send_message(session_id: SessionId, request: SendMessageRequest,
 @router.post("/sessions", summary="Start a WhatsApp session with a template", tags=["sending"],
              responses={201: {"description": "the session, awaiting the customer, and its template message",
                               "content": {"application/json": {"model": StartedSession}}}})
-def start(request: StartSessionRequest, idempotency_key: IdempotencyKey = None):  # noqa: ANN201 - see responses
+def start_whatsapp_session(request: StartSessionRequest, idempotency_key: IdempotencyKey = None):  # noqa: ANN201 - see responses
     started = start_session(services(), _caller(), request, idempotency_key)
     body = StartedSession(session=SessionView.of(started.session), message=MessageView.of(started.message))
     return json_response(201, body.model_dump(mode="json"), _replay_headers(started.replayed))

@@ -61,41 +61,41 @@ class AttachmentUpload(BaseModel):
 
 @router.post("/sessions/<session_id>/assign", summary="Assign or transfer to an operator or a group",
              tags=["sessions"])
-def assign(session_id: SessionId, request: AssignRequest) -> SessionView:
+def assign_session(session_id: SessionId, request: AssignRequest) -> SessionView:
     principal = principal_of(router.current_event)
     return SessionView.of(actions.assign(services(), principal, session_id, request.operator_id, request.group_id))
 
 
 @router.post("/sessions/<session_id>/resolve", summary="Resolve with an outcome (assignee or admin)",
              tags=["sessions"])
-def resolve(session_id: SessionId, request: ResolveRequest) -> SessionView:
+def resolve_session(session_id: SessionId, request: ResolveRequest) -> SessionView:
     principal = principal_of(router.current_event)
     return SessionView.of(actions.resolve(services(), principal, session_id, request.outcome, request.note))
 
 
 @router.post("/sessions/<session_id>/read", summary="Mark read (and send WhatsApp a read receipt)",
              tags=["sessions"])
-def mark_read(session_id: SessionId) -> SessionView:
+def mark_session_read(session_id: SessionId) -> SessionView:
     principal = principal_of(router.current_event)
     return SessionView.of(actions.mark_read(services(), principal, session_id))
 
 
 @router.post("/sessions/<session_id>/no-reply-needed", summary="The customer's last message needs no reply",
              tags=["sessions"])
-def no_reply_needed(session_id: SessionId) -> SessionView:
+def mark_no_reply_needed(session_id: SessionId) -> SessionView:
     principal = principal_of(router.current_event)
     return SessionView.of(actions.no_reply_needed(services(), principal, session_id))
 
 
 @router.put("/sessions/<session_id>/tags", summary="Replace the session's tags", tags=["sessions"])
-def set_tags(session_id: SessionId, request: TagsRequest) -> SessionView:
+def set_session_tags(session_id: SessionId, request: TagsRequest) -> SessionView:
     principal = principal_of(router.current_event)
     return SessionView.of(actions.set_tags(services(), principal, session_id, request.tags))
 
 
 @router.post("/sessions/<session_id>/notes", summary="Add an internal note", tags=["sessions"],
              responses={201: {"description": "the note", "content": {"application/json": {"model": NoteView}}}})
-def add_note(session_id: SessionId, request: NoteRequest):  # noqa: ANN201 - see responses
+def add_session_note(session_id: SessionId, request: NoteRequest):  # noqa: ANN201 - see responses
     principal = principal_of(router.current_event)
     note = actions.add_note(services(), principal, session_id, request.text)
     return json_response(201, NoteView.of(note).model_dump(mode="json"))
@@ -103,7 +103,7 @@ def add_note(session_id: SessionId, request: NoteRequest):  # noqa: ANN201 - see
 
 @router.post("/sessions/<session_id>/attachments", summary="A presigned URL to upload a file to send",
              tags=["sending"])
-def attachment_upload(session_id: SessionId, request: AttachmentRequest) -> AttachmentUpload:
+def create_attachment_upload(session_id: SessionId, request: AttachmentRequest) -> AttachmentUpload:
     principal = principal_of(router.current_event)
     svc = services()
     actions.load(svc, principal.tenant_id, session_id)

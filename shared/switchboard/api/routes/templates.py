@@ -19,7 +19,7 @@ router = Router()
 
 class StatusChange(BaseModel):
     status: str
-    at: str
+    changed_at: str
 
 
 class HeaderView(BaseModel):
@@ -99,7 +99,8 @@ class TemplateView(BaseModel):
             },
             "status": item.get("status") or "UNKNOWN",
             "quality_score": quality.get("score") if isinstance(quality, dict) else quality,
-            "status_history": item.get("status_history") or [],
+            "status_history": [{"status": h.get("status"), "changed_at": h.get("at")}
+                               for h in item.get("status_history") or []],  # stored as "at"
             "deleted": bool(item.get("deleted")),
         }
         if parts.has_components:
@@ -136,8 +137,8 @@ def list_templates(
     channel_id: Annotated[str | None, Query(max_length=64)] = None,
     status: Annotated[str | None, Query(max_length=32, description="APPROVED, PAUSED, DELETED, …")] = None,
     category: Annotated[
-        Literal["MARKETING", "UTILITY", "AUTHENTICATION", "marketing", "utility", "authentication"] | None,
-        Query(),
+        Literal["MARKETING", "UTILITY", "AUTHENTICATION"] | None,
+        Query(description="Meta's category, as Meta spells it"),
     ] = None,
     language: Annotated[str | None, Query(max_length=16, pattern=r"^[A-Za-z_-]+$")] = None,
     q: Annotated[str | None, Query(max_length=512, description="part of the template's name")] = None,

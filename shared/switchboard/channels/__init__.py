@@ -1,0 +1,1 @@
+"""Channels administered through the API: WhatsApp numbers and mailboxes (admins)."""
