@@ -7,7 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-Access = Literal["read", "write", "readwrite", "send", "consume", "put"]
+from switchboard.realtime.catalog import EVENT_TYPES as REALTIME_EVENT_TYPES
+
+Access = Literal["read", "write", "readwrite", "send", "consume", "put", "manage"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,10 @@ class Function:
     events: tuple[EventTrigger, ...] = ()
     scheduler_target: bool = False  # invoked by EventBridge Scheduler schedules made at run time
     local_event_pollers: int = 1  # the local runtime's concurrent invocations of its event rules' targets
+    # The WebSocket API (docs/realtime.md): the route keys this function serves ($connect, $disconnect,
+    # $default), or the API's REQUEST authorizer at $connect.
+    websocket_routes: tuple[str, ...] = ()
+    websocket_authorizer: bool = False
     memory_mb: int = 512
     timeout_s: int = 15
     # Lambda SnapStart (Python 3.12+): new instances resume from a snapshot of an initialised one, taken when
@@ -117,6 +123,9 @@ RESOURCES = Resources(
         # own retry backoff.
         Queue("outbound", fifo=False, visibility_timeout_s=360, max_receive_count=5,
               local_visibility_timeout_s=30),
+        # Outgoing webhook deliveries: a failed attempt is queued again with a per-message delay (backoff, 24 h);
+        # the DLQ holds what crashed the worker five times (docs/realtime.md). 6 x webhook_delivery's 60 s.
+        Queue("webhooks", fifo=False, visibility_timeout_s=360, max_receive_count=5, local_visibility_timeout_s=15),
     ),
 )
 
@@ -170,6 +179,8 @@ ENVIRONMENT_OF = {
     "table:data": "DATA_TABLE_NAME",
     "queue:inbound": "INBOUND_QUEUE_URL",
     "queue:outbound": "OUTBOUND_QUEUE_URL",
+    "queue:webhooks": "WEBHOOKS_QUEUE_URL",
+    "websocket": "WEBSOCKET_CALLBACK_URL",
     "bus": "EVENT_BUS_NAME",
     "bucket:media": "MEDIA_BUCKET_NAME",
     "secrets": "SECRETS_PREFIX",
@@ -216,6 +227,11 @@ OPERATOR_API_ROUTES = (
              "POST /sessions/{session_id}/take", "POST /sessions/{session_id}/transfer",
              "GET /canned-responses", "POST /canned-responses", "PATCH /canned-responses/{response_id}",
              "DELETE /canned-responses/{response_id}"),
+    # realtime: catching up on events, and outgoing webhook subscriptions (docs/realtime.md)
+    *_routes("GET /events", "GET /webhook-subscriptions", "POST /webhook-subscriptions",
+             "PATCH /webhook-subscriptions/{subscription_id}", "DELETE /webhook-subscriptions/{subscription_id}",
+             "POST /webhook-subscriptions/{subscription_id}/test",
+             "GET /webhook-subscriptions/{subscription_id}/deliveries"),
     *_routes("GET /openapi.json", "GET /swagger", auth=False),
 )
 
@@ -290,6 +306,7 @@ FUNCTIONS: tuple[Function, ...] = (
         routes=OPERATOR_API_ROUTES,
         # userpool: inviting, disabling and enabling operators (Cognito admin calls on the one pool)
         # secrets readwrite: admins add channels and change their credentials (POST/PATCH /channels)
+        # and webhook subscriptions' signing secrets are created and deleted here
         uses={"table:data": "readwrite", "bus": "put",
               "bucket:media": "readwrite", "secrets": "readwrite", "userpool": "write"},
         timeout_s=29,
@@ -313,6 +330,38 @@ FUNCTIONS: tuple[Function, ...] = (
         events=(EventTrigger(("message.received",)),),  # a recipient who replies is marked replied
         uses={"table:data": "readwrite", "queue:outbound": "send", "bus": "put"},
         timeout_s=900,
+    ),
+    # Realtime (docs/realtime.md): operators' WebSocket connections, the fan-out of every numbered domain event
+    # to them and to webhook subscriptions, and the signed delivery of webhooks.
+    Function(
+        name="realtime_authorizer",
+        description="Verifies an operator's Cognito ID token when a WebSocket connects",
+        websocket_authorizer=True,
+        uses={},
+        memory_mb=256,
+        timeout_s=5,
+    ),
+    Function(
+        name="realtime_connection",
+        description="Stores and removes operators' WebSocket connections",
+        websocket_routes=("$connect", "$disconnect", "$default"),
+        uses={"table:data": "readwrite"},
+        memory_mb=256,
+        timeout_s=10,
+    ),
+    Function(
+        name="realtime_fanout",
+        description="Pushes each domain event to its tenant's WebSocket connections and webhook subscriptions",
+        events=(EventTrigger(REALTIME_EVENT_TYPES),),
+        uses={"table:data": "readwrite", "websocket": "manage", "queue:webhooks": "send"},
+        timeout_s=30,
+    ),
+    Function(
+        name="webhook_delivery",
+        description="Delivers signed webhooks to subscriptions, retrying with backoff for 24 hours",
+        queue=QueueTrigger("webhooks", batch_size=10, local_pollers=4),
+        uses={"table:data": "readwrite", "secrets": "read", "queue:webhooks": "send", "bus": "put"},
+        timeout_s=60,
     ),
 )
 

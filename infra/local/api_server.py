@@ -72,6 +72,8 @@ class Gateway:
         self.bindings = [_Binding(route, spec, _compile(route.path)) for spec in functions
                          for route in spec.routes]
         self.mounts: list[tuple[str, Mount]] = []
+        # What serves a protocol upgrade on the same port (the WebSocket API: infra/local/websocket.py).
+        self.upgrade: Any = None
         self.origins = origins if origins is not None else cors_origins(os.environ.get("SWITCHBOARD_CORS_ORIGINS"))
 
     def _cors_headers(self, headers: dict[str, str]) -> dict[str, str]:
@@ -234,6 +236,11 @@ def serve(gateway: Gateway, host: str, port: int, log: Callable[[str], None]) ->
         protocol_version = "HTTP/1.1"
 
         def _dispatch(self) -> None:
+            upgrade = gateway.upgrade
+            if upgrade is not None and upgrade.wants(self.command, self.path, dict(self.headers.items())):
+                self.close_connection = True  # the socket is the WebSocket's until it closes
+                upgrade.serve(self.connection, self.path, dict(self.headers.items()), self.client_address[0])
+                return
             length = _content_length(self.headers.get("Content-Length"))
             if length is None:  # negative or not a number: nothing to wait for, the request is broken
                 reply = json_reply(400, {"code": "bad_request", "message": "Content-Length is not a length"})

@@ -1,5 +1,6 @@
 """EventBridge rules on this machine. For each function with event triggers in the declaration, a rule on
-the Switchboard bus (same source and detail types as the CDK stack's) targets an SQS queue; moto delivers
+the Switchboard bus, or on the default bus for AWS services' events (SES sending events, S3), with the
+CDK stack's source and detail types, targets an SQS queue; moto delivers
 the matching events there, and a poller (or ``drain`` in tests) invokes the function with each event,
 as EventBridge's Lambda target would. A failing event is retried twice, then dropped with a log line
 (EventBridge's asynchronous invocation does the same by default)."""
@@ -31,15 +32,16 @@ def create_rules(bus_name: str) -> dict[str, str]:
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         for number, trigger in enumerate(spec.events, start=1):
             rule = f"{PREFIX}-{spec.name}-events-{number}"
+            on_bus = bus_name if trigger.bus == "switchboard" else "default"
             events.put_rule(
                 Name=rule,
-                EventBusName=bus_name,
+                EventBusName=on_bus,
                 State="ENABLED",
                 EventPattern=json.dumps(
                     {"source": [trigger.source], "detail-type": list(trigger.detail_types)}
                 ),
             )
-            events.put_targets(Rule=rule, EventBusName=bus_name, Targets=[{"Id": "local-queue", "Arn": arn}])
+            events.put_targets(Rule=rule, EventBusName=on_bus, Targets=[{"Id": "local-queue", "Arn": arn}])
         queues[spec.name] = url
     return queues
 

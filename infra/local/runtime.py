@@ -24,6 +24,7 @@ from infra.local.graph_simulator import templates as template_simulator
 from infra.local.api_server import Gateway, Reply, json_reply, serve
 from infra.local.lambdas import invoke
 from infra.local.triggers import QueuePoller
+from infra.local.websocket import MANAGEMENT_PREFIX, LocalWebSocketApi
 from switchboard import clock
 from switchboard.services import reset_services
 
@@ -67,6 +68,15 @@ class LocalRuntime:
         self.server = serve(self.gateway, self.host, self.requested_port, self.log)
         self.port = self.server.server_address[1]
         os.environ.setdefault("GRAPH_API_BASE_URL", f"{self.url}/_graph/v25.0")
+        # The WebSocket API on the same port, and its connection management API for the fan-out
+        # (docs/realtime.md); webhook subscriptions may point at this machine (http, loopback).
+        self.websockets = LocalWebSocketApi(self.log)
+        self.gateway.upgrade = self.websockets
+        self.gateway.mount(MANAGEMENT_PREFIX, lambda method, path, query, headers, body: Reply(
+            *self.websockets.manage(method, path, body)))
+        os.environ["WEBSOCKET_CALLBACK_URL"] = f"{self.url}{MANAGEMENT_PREFIX}"
+        os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE_URLS", "true")
+        os.environ.setdefault("WEBHOOK_RETRY_BASE_SECONDS", "1")
         self.created = resources.create_all(local=True)
         os.environ.update(self.created.environment)
         os.environ.update(scheduler.prepare())  # campaign schedules: infra/local/scheduler.py
@@ -173,6 +183,7 @@ class LocalRuntime:
 
     def stop(self) -> None:
         self.stop_event.set()
+        self.websockets.close_all()
         self.server.shutdown()
         self.server.server_close()
         for poller in self.pollers:

@@ -22,8 +22,11 @@ _session: boto3.session.Session | None = None
 _made: dict[tuple[str, str], Any] = {}
 
 
-def client(service: str) -> Any:
-    return _made.get(("client", service)) or _make("client", service)
+def client(service: str, endpoint_url: str | None = None) -> Any:
+    """A shared client; ``endpoint_url`` for the services reached at a URL of the deployment (API Gateway's
+    connection management API), one client per URL."""
+    kind = f"client@{endpoint_url}" if endpoint_url else "client"
+    return _made.get((kind, service)) or _make(kind, service, endpoint_url)
 
 
 def resource(service: str) -> Any:
@@ -53,7 +56,7 @@ def _document_client(session: boto3.session.Session) -> Any:
     return made
 
 
-def _make(kind: str, service: str) -> Any:
+def _make(kind: str, service: str, endpoint_url: str | None = None) -> Any:
     global _session
     with _LOCK:
         if (kind, service) not in _made:
@@ -62,8 +65,9 @@ def _make(kind: str, service: str) -> Any:
             if kind == "document":
                 _made[(kind, service)] = _document_client(_session)
             else:
-                factory = _session.client if kind == "client" else _session.resource
-                _made[(kind, service)] = factory(service, config=_CONFIG)  # type: ignore[operator]
+                factory = _session.resource if kind == "resource" else _session.client
+                extra = {"endpoint_url": endpoint_url} if endpoint_url else {}
+                _made[(kind, service)] = factory(service, config=_CONFIG, **extra)  # type: ignore[operator]
         return _made[(kind, service)]
 
 

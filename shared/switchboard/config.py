@@ -42,6 +42,18 @@ class Settings(BaseModel):
     # The browser origins allowed to call the API (CORS), comma-separated, as infra/declaration.py's
     # cors_origins() lists them (set by the CDK stack and the local runtime); none: no CORS headers at all.
     cors_origins: str = Field("", alias="SWITCHBOARD_CORS_ORIGINS")
+    # Realtime (docs/realtime.md): the outgoing webhooks' queue, API Gateway's connection management URL
+    # of the WebSocket API, and the outgoing webhooks' rules.
+    webhooks_queue_url: str | None = Field(None, alias="WEBHOOKS_QUEUE_URL")
+    websocket_callback_url: str | None = Field(None, alias="WEBSOCKET_CALLBACK_URL")
+    # Allow webhook URLs on private, loopback and link-local addresses, and plain http (the local runtime only).
+    webhook_allow_private_urls: bool = Field(False, alias="WEBHOOK_ALLOW_PRIVATE_URLS")
+    webhook_retry_base_seconds: float = Field(30.0, alias="WEBHOOK_RETRY_BASE_SECONDS")
+    webhook_retry_window_seconds: float = Field(24 * 3600.0, alias="WEBHOOK_RETRY_WINDOW_SECONDS")
+    webhook_pause_after_failures: int = Field(50, alias="WEBHOOK_PAUSE_AFTER_FAILURES")
+    # The WebSocket API's authorizer: the Cognito user pool's issuer and app client (set by the CDK stack).
+    cognito_issuer: str | None = Field(None, alias="COGNITO_ISSUER")
+    cognito_client_id: str | None = Field(None, alias="COGNITO_CLIENT_ID")
     # Seconds of clock shift, for the local runtime's "25 hours later" demos and tests only.
     clock_offset_seconds: float = Field(0.0, alias="SWITCHBOARD_CLOCK_OFFSET_SECONDS")
 

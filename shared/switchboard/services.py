@@ -14,17 +14,19 @@ from switchboard import aws
 from switchboard.config import Settings, get_settings, reset_settings
 
 if TYPE_CHECKING:
-    from switchboard.clients.eventbus import EventBus
     from switchboard.clients.identity import IdentityProvider
     from switchboard.clients.scheduler import Scheduler
     from switchboard.clients.sqs import Queue
     from switchboard.contacts.directory import Directory
+    from switchboard.realtime.publishing import SequencedBus
     from switchboard.storage.campaigns import CampaignRepository
     from switchboard.storage.channels import ChannelRepository
+    from switchboard.storage.connections import ConnectionStore
     from switchboard.storage.contact_search import ContactSearchStore
     from switchboard.storage.contacts import ContactStore
     from switchboard.storage.conversations import ConversationStore
     from switchboard.storage.dynamo import Table
+    from switchboard.storage.event_log import EventLog
     from switchboard.storage.history import HistoryStore
     from switchboard.storage.media import MediaStore
     from switchboard.storage.sessions import SessionRepository
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     )
     from switchboard.storage.templates import TemplateRepository
     from switchboard.storage.tenants import TenantSettingsStore
+    from switchboard.storage.webhook_subscriptions import WebhookSubscriptionStore
     from switchboard.storage.webhook_updates import WebhookUpdateStore
 
 
@@ -151,9 +154,31 @@ class Services:
         return identity_provider(self.settings.user_pool_id)
 
     @cached_property
-    def bus(self) -> EventBus:
+    def bus(self) -> SequencedBus:
+        """Domain events: numbered in the tenant's event log, then put on the bus (docs/realtime.md)."""
         from switchboard.clients.eventbus import EventBus
-        return EventBus(self.settings.need("event_bus_name"))
+        from switchboard.realtime.publishing import SequencedBus
+        return SequencedBus(self.event_log, EventBus(self.settings.need("event_bus_name")))
+
+    @cached_property
+    def event_log(self) -> EventLog:
+        from switchboard.storage.event_log import EventLog
+        return EventLog(self.table)
+
+    @cached_property
+    def connections(self) -> ConnectionStore:
+        from switchboard.storage.connections import ConnectionStore
+        return ConnectionStore(self.table)
+
+    @cached_property
+    def webhook_subscriptions(self) -> WebhookSubscriptionStore:
+        from switchboard.storage.webhook_subscriptions import WebhookSubscriptionStore
+        return WebhookSubscriptionStore(self.table)
+
+    @cached_property
+    def webhooks_queue(self) -> Queue:
+        from switchboard.clients.sqs import Queue
+        return Queue(self.settings.need("webhooks_queue_url"))
 
 
 @cache

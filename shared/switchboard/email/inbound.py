@@ -274,7 +274,9 @@ def _plan(event: EmailEvent, channel: Channel, parsed: ParsedEmail, own_id: str,
             events.append(DomainEvent("session.reopened", t, {"session_id": session_id, "by": "customer"}))
     events.append(DomainEvent("message.received", t, {
         "message_id": message_id, "session_id": session_id, "contact_id": contact_id, "channel_id": channel_id,
-        "kind": "email", "suppressed": False}))
+        "kind": "email", "suppressed": False,
+        "message": {"message_id": message_id, "direction": "in", "kind": "email", "text": preview,
+                    "subject": parsed.subject, "sent_at": now_iso}}))
     outcome = EmailOutcome("message", session_id, contact_id, message_id, events)
     return _Plan(tx, alias_index, outcome)
 

@@ -252,7 +252,10 @@ def plan_inbound(event: WhatsAppEvent, channel: Channel, sender: Sender, view: T
     _plan_number_change(event, record, view, pointer)
     events.append(DomainEvent("message.received", t, {
         "message_id": message["message_id"], "session_id": session_id, "contact_id": contact_id,
-        "channel_id": event.channel_id, "kind": message["kind"], "suppressed": blocked}))
+        "channel_id": event.channel_id, "kind": message["kind"], "suppressed": blocked,
+        # what the inbox shows of it (operators' frontends get it pushed: docs/realtime.md)
+        "message": {k: message[k] for k in ("message_id", "direction", "kind", "text", "sent_at", "content")
+                    if k in message}}))
     return record, events
 
 

@@ -106,6 +106,7 @@ def mark_read(services: Services, principal: Principal, session_id: str) -> dict
     t = principal.tenant_id
     session = _change(services, t, session_id, {"unread_count": 0, "read_at": clock.iso(clock.now()),
                                                  "read_by": principal.operator_id})
+    services.bus.publish([DomainEvent("session.read", t, {"session_id": session_id, "by": principal.operator_id})])
     wamid = services.sessions.last_inbound_provider_id(t, session_id)
     if wamid and session.get("last_read_receipt") != wamid:
         channel = services.channels.get(t, session["channel_id"])

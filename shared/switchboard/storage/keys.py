@@ -17,6 +17,12 @@ Layout (pk / sk):
   campaign recipient    T#t#CAMP#<campaign_id> / R#<contact_id>
   campaign message      T#t#C#<contact_id> / M#<time>#<message_id>  (the contact's timeline)
   latest campaign sent  T#t#CAMPRCPT#<channel_id>#<contact_id> / CAMPRCPT  -> campaign recipient key
+  event sequence        T#t / EVENTSEQ                        the tenant's last event number (atomic ADD)
+  entity version        T#t#VER#<kind>#<id> / VER             an entity's change count (atomic ADD)
+  event (the log)       T#t#EVENTS / <seq, 15 digits>         TTL ``expires_at`` (docs/realtime.md)
+  WebSocket connection  T#t#WSCONN / <connection_id>          TTL ``expires_at``
+  webhook subscription  T#t#WHSUB / <subscription_id>
+  webhook delivery      T#t#WHDLV#<subscription_id> / <seq, 15 digits>   TTL ``expires_at``
 """
 
 from __future__ import annotations
@@ -290,3 +296,53 @@ def canned_index(tenant_id: str, owner_id: str | None) -> str:
 def session_timeline_sort_key(at_iso: str, entry_id: str) -> str:
     """A system entry on a session's timeline (transfer), among its messages (``M#``)."""
     return message_sort_key(at_iso, entry_id)
+
+
+# Realtime (docs/realtime.md): the event log, entity versions, WebSocket connections, webhook subscriptions.
+SEQ_DIGITS = 15
+
+
+def seq_sort_key(seq: int) -> str:
+    return f"{seq:0{SEQ_DIGITS}d}"
+
+
+def event_sequence(tenant_id: str) -> dict[str, str]:
+    """The tenant's last event number, moved by an atomic ``ADD`` (never read-then-write)."""
+    return {PK: tenant(tenant_id), SK: "EVENTSEQ"}
+
+
+def entity_version(tenant_id: str, kind: str, entity_id: str) -> dict[str, str]:
+    return {PK: f"T#{tenant_id}#VER#{kind}#{entity_id}", SK: "VER"}
+
+
+def events_partition(tenant_id: str) -> str:
+    return f"T#{tenant_id}#EVENTS"
+
+
+def event(tenant_id: str, seq: int) -> dict[str, str]:
+    return {PK: events_partition(tenant_id), SK: seq_sort_key(seq)}
+
+
+def connections_partition(tenant_id: str) -> str:
+    return f"T#{tenant_id}#WSCONN"
+
+
+def connection(tenant_id: str, connection_id: str) -> dict[str, str]:
+    return {PK: connections_partition(tenant_id), SK: connection_id}
+
+
+def webhook_subscriptions_partition(tenant_id: str) -> str:
+    return f"T#{tenant_id}#WHSUB"
+
+
+def webhook_subscription(tenant_id: str, subscription_id: str) -> dict[str, str]:
+    return {PK: webhook_subscriptions_partition(tenant_id), SK: subscription_id}
+
+
+def webhook_deliveries_partition(tenant_id: str, subscription_id: str) -> str:
+    return f"T#{tenant_id}#WHDLV#{subscription_id}"
+
+
+def webhook_delivery(tenant_id: str, subscription_id: str, seq: int) -> dict[str, str]:
+    """One event's delivery to one subscription: keyed by the event's number, so it is made once."""
+    return {PK: webhook_deliveries_partition(tenant_id, subscription_id), SK: seq_sort_key(seq)}

@@ -29,6 +29,12 @@ ROUTES: dict[str, tuple[str, ...]] = {
         "POST /campaigns/{campaign_id}/resume", "POST /campaigns/{campaign_id}/cancel"),
     "channels": ("GET /channels", "POST /channels", "PATCH /channels/{channel_id}", "DELETE /channels/{channel_id}"),
     "webhook_errors": ("GET /webhook-errors",),
+    "events": ("GET /events",),
+    "webhook_subscriptions": (
+        "GET /webhook-subscriptions", "POST /webhook-subscriptions",
+        "PATCH /webhook-subscriptions/{subscription_id}", "DELETE /webhook-subscriptions/{subscription_id}",
+        "POST /webhook-subscriptions/{subscription_id}/test",
+        "GET /webhook-subscriptions/{subscription_id}/deliveries"),
     "operators": (
         "GET /operators", "POST /operators", "PUT /operators/me/presence", "GET /operators/{operator_id}",
         "PATCH /operators/{operator_id}", "DELETE /operators/{operator_id}"),

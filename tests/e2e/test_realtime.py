@@ -1,0 +1,136 @@
+"""Realtime over `python -m infra.local`: operators' WebSocket clients see their tenant's changes pushed as
+they happen, numbered in the order of `GET /events`, catch up on what they missed while disconnected, see
+nothing of another tenant; outgoing webhooks reach a receiver that fails some deliveries, signed, with a
+stable delivery id across retries."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+
+import pytest
+from websockets.exceptions import InvalidStatus
+
+from infra.local import tokens
+from tests.e2e.test_local_runtime import _http
+from tests.support.realtime import Listener, Receiver, api, events_after, last_seq, ws_url
+from tests.support.runtime import local_runtime, token
+from tests.support.whatsapp import envelope, signed, text_message
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def runtime() -> Iterator[str]:
+    with local_runtime() as url:
+        yield url
+
+
+def _customer_writes(runtime: str, texts: list[str], sender: str) -> None:
+    now = int(time.time())
+    raw, headers = signed(envelope([text_message(sender=sender, body=text, timestamp=now) for text in texts]))
+    status, body = _http("POST", f"{runtime}/webhooks/whatsapp", raw, headers)
+    assert status == 200, body
+
+
+def _texts(frames: list[dict]) -> list[str]:
+    return [f["data"]["message"]["text"] for f in frames if f["type"] == "message.received"]
+
+
+def test_an_operator_sees_a_customer_message_pushed_in_the_order_of_get_events(runtime: str) -> None:
+    operator = token()
+    start = last_seq(runtime, operator)
+    listener = Listener(runtime, operator)
+    try:
+        _customer_writes(runtime, ["Is the blue one in stock?"], sender="420601000001")
+
+        assert listener.wait_for(lambda frames: "Is the blue one in stock?" in _texts(frames))
+        pushed = next(f for f in listener.frames if f["type"] == "message.received")
+        assert pushed["seq"] > start
+        assert pushed["data"]["session_id"]
+        assert [f["seq"] for f in listener.frames] == [e["seq"] for e in events_after(runtime, operator, start)]
+    finally:
+        listener.close()
+
+
+def test_a_client_that_was_away_during_50_events_catches_up_with_each_exactly_once_in_order(
+        runtime: str) -> None:
+    operator = token()
+    listener = Listener(runtime, operator)
+    _customer_writes(runtime, ["first"], sender="420601000002")
+    assert listener.wait_for(lambda frames: "first" in _texts(frames))
+    seen = list(listener.frames)
+    listener.close()  # the frontend's laptop sleeps
+
+    _customer_writes(runtime, [f"while away {n}" for n in range(50)], sender="420601000002")
+    assert json.loads(_http("POST", f"{runtime}/_local/idle?timeout=60")[1])["idle"] is True
+
+    back = Listener(runtime, operator)  # it wakes up: reconnects first, then catches up, while more happens
+    try:
+        _customer_writes(runtime, ["after coming back"], sender="420601000002")
+        caught_up = events_after(runtime, operator, seen[-1]["seq"])
+        assert back.wait_for(lambda frames: "after coming back" in _texts(frames))
+        merged: dict[int, dict] = {f["seq"]: f for f in seen}
+        for event in [*caught_up, *back.frames]:
+            merged.setdefault(event["seq"], event)  # a duplicate (pushed and caught up) is dropped by seq
+        timeline = [merged[seq] for seq in sorted(merged)]
+
+        everything = events_after(runtime, operator, seen[0]["seq"] - 1)
+        assert [e["seq"] for e in timeline] == [e["seq"] for e in everything]
+        assert _texts(timeline) == ["first", *[f"while away {n}" for n in range(50)], "after coming back"]
+    finally:
+        back.close()
+
+
+def test_another_tenants_client_and_a_forged_token_receive_nothing(runtime: str) -> None:
+    forged = tokens.issue("demo", key="not-the-development-key")
+    expired = tokens.issue("demo", ttl_seconds=-60)
+    for refused in (forged, expired, "not-a-jwt"):
+        with pytest.raises(InvalidStatus) as answer:
+            Listener(runtime, refused)
+        assert answer.value.response.status_code == 401
+
+    other = Listener(runtime, token("--tenant", "other"))
+    demo = Listener(runtime, token())
+    try:
+        _customer_writes(runtime, ["for demo's eyes only"], sender="420601000003")
+        assert demo.wait_for(lambda frames: "for demo's eyes only" in _texts(frames))
+        assert json.loads(_http("POST", f"{runtime}/_local/idle?timeout=30")[1])["idle"] is True
+        assert other.frames == []
+        status, page = api("GET", f"{runtime}/events?after=0", token("--tenant", "other"))
+        assert page["items"] == []
+    finally:
+        other.close()
+        demo.close()
+
+
+def test_a_receiver_failing_30_percent_gets_all_1000_events_signed_with_stable_delivery_ids(
+        runtime: str) -> None:
+    admin = token("--role", "admin")
+    receiver = Receiver(fail_ratio=0.3)
+    status, created = api("POST", f"{runtime}/webhook-subscriptions", admin,
+                          {"url": receiver.url, "event_types": ["message.received"]})
+    assert status == 201, created
+    receiver.secret = created["secret"]
+    try:
+        for batch in range(20):
+            _customer_writes(runtime, [f"order {batch * 50 + n}" for n in range(50)], sender="420601000004")
+        deadline = time.monotonic() + 240
+        while len(receiver.delivered()) < 1000 and time.monotonic() < deadline:
+            time.sleep(0.5)
+
+        delivered = receiver.delivered()
+        texts = {json.loads(body)["data"]["message"]["text"] for body in delivered.values()}
+        assert texts == {f"order {n}" for n in range(1000)}
+        assert all(a["verified"] for a in receiver.attempts)
+        retried = {a["delivery"] for a in receiver.attempts if a["failed"]}
+        assert retried <= set(delivered)  # every failed attempt's delivery id came back and got through
+        bodies = {}
+        for attempt in receiver.attempts:
+            assert bodies.setdefault(attempt["delivery"], attempt["body"]) == attempt["body"]
+        print(f"\nwebhooks: {len(receiver.attempts)} attempts, {sum(a['failed'] for a in receiver.attempts)} "
+              f"answered 503, {len(delivered)} deliveries received")
+    finally:
+        receiver.stop()
+        api("DELETE", f"{runtime}/webhook-subscriptions/{created['subscription_id']}", admin)
