@@ -84,7 +84,7 @@ def test_a_client_that_was_away_during_50_events_catches_up_with_each_exactly_on
 
 
 def test_another_tenants_client_and_a_forged_token_receive_nothing(runtime: str) -> None:
-    forged = tokens.issue("demo", key="not-the-development-key")
+    forged = tokens.issue("demo", key="not-the-development-key-of-this-runtime-at-all")
     expired = tokens.issue("demo", ttl_seconds=-60)
     for refused in (forged, expired, "not-a-jwt"):
         with pytest.raises(InvalidStatus) as answer:
