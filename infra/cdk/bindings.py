@@ -81,7 +81,8 @@ def secrets_binding(stack: Stack, prefix: str) -> Binding:
             resource_arns=[arn])
 
     def grant_read_write(grantee: iam.IGrantable) -> iam.Grant:
-        """Admins add channels and change their credentials through the API (POST/PATCH /channels)."""
+        """Admins add channels and change their credentials through the API (POST/PATCH /channels); webhook
+        subscriptions' signing secrets are created and deleted at run time too."""
         return iam.Grant.add_to_principal(
             grantee=grantee, actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret",
                                       "secretsmanager:CreateSecret", "secretsmanager:PutSecretValue",
@@ -89,8 +90,8 @@ def secrets_binding(stack: Stack, prefix: str) -> Binding:
             resource_arns=[arn])
 
     return Binding(prefix, {"read": grant_read, "readwrite": grant_read_write}, (nag.suppression(
-        "IAM5", f"Channels' secrets are created after deploying, one per channel, under {prefix}; read "
-                "access covers that prefix only.",
+        "IAM5", f"Channels' and webhook subscriptions' secrets are created after deploying, one each, under "
+                f"{prefix}; access covers that prefix only.",
         applies_to=[nag.regex(rf"^Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:"
                               rf"<AWS::AccountId>:secret:{prefix}\*$")]),))
 

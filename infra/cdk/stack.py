@@ -21,6 +21,7 @@ from infra.cdk.functions import ARCHITECTURE, RUNTIME, Functions
 from infra.cdk.http_api import HttpApi
 from infra.cdk.monitoring import Monitoring
 from infra.cdk.queues import Queues
+from infra.cdk.realtime import Realtime
 from infra.cdk.waf import CONTEXT_FLAG, OperatorWebAcl, enabled
 from infra.declaration import FUNCTIONS, RESOURCES, Function, Resources, cors_origins
 
@@ -46,12 +47,12 @@ class SwitchboardStack(Stack):
             compatible_runtimes=[RUNTIME, lambda_.Runtime.PYTHON_3_13],
             description="The switchboard package and its dependencies (shared/)",
         )
-        fns = Functions(
-            self, "Functions", specs=functions, queues=queues, layer=layer,
-            bindings=bindings(self, resources=resources, tables=data.tables, queues=queues, bus=bus,
-                              media=data.media, configuration_set=email.configuration_set,
-                              user_pool=auth.user_pool),
-        ).by_name
+        realtime = Realtime(self, "Realtime", user_pool=auth.user_pool, client=auth.client)
+        provided = bindings(self, resources=resources, tables=data.tables, queues=queues, bus=bus,
+                            media=data.media, configuration_set=email.configuration_set, user_pool=auth.user_pool)
+        provided["websocket"] = realtime.binding
+        fns = Functions(self, "Functions", specs=functions, queues=queues, layer=layer, bindings=provided).by_name
+        realtime.serve(functions, fns)
         triggers = Triggers(self, "Triggers", specs=functions, functions=fns, bus=bus, media=data.media,
                             key=key)
         # Context: `cors_origins` (comma-separated; declaration.CORS_ORIGINS_DEFAULT when unset), `waf` (off).
@@ -72,6 +73,7 @@ class SwitchboardStack(Stack):
 
         CfnOutput(self, "ApiUrl", value=api.rest_api.url)
         CfnOutput(self, "WebhookUrl", value=webhooks.url)
+        CfnOutput(self, "WebSocketUrl", value=realtime.stage.url)
         CfnOutput(self, "UserPoolId", value=auth.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=auth.client.user_pool_client_id)
         CfnOutput(self, "AlarmTopicArn", value=monitoring.topic.topic_arn)

@@ -42,6 +42,7 @@ def test_only_the_declared_open_routes_skip_the_authorizer_rules(stack: StackVie
     """The open REST methods (the API description, CORS preflights) and the HTTP API's webhook routes."""
     open_methods = {lid for lid, m in stack.of_type("AWS::ApiGateway::Method").items()
                     if m["Properties"]["AuthorizationType"] == "NONE"}
+    # and a WebSocket API's routes after $connect (API Gateway authorizes at $connect only)
     open_methods |= {lid for lid, r in stack.of_type("AWS::ApiGatewayV2::Route").items()
                      if r["Properties"].get("AuthorizationType", "NONE") == "NONE"}
     suppressed = {lid for lid, rule in _suppressions(stack)

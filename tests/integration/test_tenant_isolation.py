@@ -27,7 +27,8 @@ def demo_data(api, demo, process_inbound, operator_token) -> dict[str, str]:
     session = api.call("GET", "/sessions", token=operator_token)[1]["items"][0]
     return {"session_id": session["session_id"], "contact_id": session["contact_id"],
             "campaign_id": "01CAMPAIGN0000000000000000", "kind": "phone", "value": "+420777555111",
-            "channel_id": "wa-demo", **_team_ids()}
+            "channel_id": "wa-demo", "subscription_id": "01SUBSCRIPTION000000000000",
+            **_team_ids()}
 
 
 def _team_ids() -> dict[str, str]:
@@ -85,7 +86,8 @@ def test_another_tenant_gets_nothing_from_any_route(api, demo_data, operator_tok
                          ids=["missing", "garbage", "expired", "forged"])
 def test_every_operator_route_needs_a_valid_token(api, demo, token) -> None:
     data = {"session_id": "S1", "contact_id": "C1", "campaign_id": "K1", "kind": "phone", "value": "1",
-            "operator_id": "O1", "group_id": "G1", "response_id": "R1", "channel_id": "wa-demo"}
+            "operator_id": "O1", "group_id": "G1", "response_id": "R1", "channel_id": "wa-demo",
+            "subscription_id": "W1"}
     for method, template in OPERATOR_ROUTES:
         status, reply = api.call(method, _path(template, data), body={} if method != "GET" else None,
                                  token=token)

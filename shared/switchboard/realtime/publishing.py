@@ -1,11 +1,16 @@
-"""Publishing a unit of work's domain events: each gets the tenant's next sequence number and its entity's
-next version, is written to the tenant's event log, then put on the EventBridge bus carrying both (the bus
-rule drives the fan-out to WebSocket connections and webhook subscriptions).
+"""Publishing a unit of work's domain events: each gets the tenant's next sequence number, is written to the
+tenant's event log, then put on the EventBridge bus carrying it (the bus rule drives the fan-out to
+WebSocket connections and webhook subscriptions). Two requests per unit of work, however many events:
+one ``ADD`` reserves the numbers, one ``BatchWriteItem`` logs them.
+
+The entity's version is the number of its latest change, as Kubernetes' ``resourceVersion`` is etcd's
+revision of an object's last write: it increases with every change of that entity, so a frontend keeps the
+state with the highest version and drops an older one, without a counter per entity to write.
 
 The log is written before the bus: a frontend that catches up with ``GET /events`` finds every event the
 fan-out may push. If the bus refuses an entry, ``PublishFailed`` makes the unit of work retry, and the
 retry publishes its events again under new numbers; the numbers stay strictly increasing (gaps are
-allowed), and the entity's version tells a frontend which state is newer."""
+allowed)."""
 
 from __future__ import annotations
 
@@ -40,13 +45,13 @@ class SequencedBus:
             first = self.log.allocate(tenant_id, len(group))
             for offset, event in enumerate(group):
                 entity = entity_of(event.detail_type, event.detail)
-                version = self.log.next_version(tenant_id, *entity) if entity else None
-                record = LoggedEvent(tenant_id=tenant_id, seq=first + offset, type=event.detail_type, at=at,
+                seq = first + offset
+                record = LoggedEvent(tenant_id=tenant_id, seq=seq, type=event.detail_type, at=at,
                                      entity_kind=entity[0] if entity else None,
-                                     entity_id=entity[1] if entity else None, version=version,
+                                     entity_id=entity[1] if entity else None, version=seq if entity else None,
                                      detail=dict(event.detail))
                 logged.append(record)
-                sequenced.append(replace(event, detail={**event.detail, "seq": record.seq, "version": version,
+                sequenced.append(replace(event, detail={**event.detail, "seq": seq, "version": record.version,
                                                         "entity": record.view()["entity"]}))
         self.log.append(logged)
         self.bus.publish(sequenced)

@@ -1,6 +1,5 @@
 """The tenant's event log (docs/realtime.md): every domain event gets the tenant's next number from an
-atomic counter, the version of the entity it changes from that entity's own counter, and is kept for two
-days (TTL) so ``GET /events?after=`` can give a frontend what it missed while disconnected."""
+atomic counter and is kept for two days (TTL) so ``GET /events?after=`` can give a frontend what it missed while disconnected."""
 
 from __future__ import annotations
 
@@ -52,12 +51,6 @@ class EventLog:
         attributes = self.table.update(keys.event_sequence(tenant_id), "ADD last_seq :n", {":n": count},
                                        return_values="UPDATED_NEW")
         return int(attributes["last_seq"]) - count + 1
-
-    def next_version(self, tenant_id: str, kind: str, entity_id: str) -> int:
-        """The entity's next version: its change counter, moved by one atomic ``ADD``."""
-        attributes = self.table.update(keys.entity_version(tenant_id, kind, entity_id), "ADD version :one",
-                                       {":one": 1}, return_values="UPDATED_NEW")
-        return int(attributes["version"])
 
     def append(self, events: list[LoggedEvent]) -> None:
         expires = int((clock.now() + KEPT_FOR).timestamp())

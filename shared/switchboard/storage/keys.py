@@ -18,7 +18,6 @@ Layout (pk / sk):
   campaign message      T#t#C#<contact_id> / M#<time>#<message_id>  (the contact's timeline)
   latest campaign sent  T#t#CAMPRCPT#<channel_id>#<contact_id> / CAMPRCPT  -> campaign recipient key
   event sequence        T#t / EVENTSEQ                        the tenant's last event number (atomic ADD)
-  entity version        T#t#VER#<kind>#<id> / VER             an entity's change count (atomic ADD)
   event (the log)       T#t#EVENTS / <seq, 15 digits>         TTL ``expires_at`` (docs/realtime.md)
   WebSocket connection  T#t#WSCONN / <connection_id>          TTL ``expires_at``
   webhook subscription  T#t#WHSUB / <subscription_id>
@@ -298,7 +297,7 @@ def session_timeline_sort_key(at_iso: str, entry_id: str) -> str:
     return message_sort_key(at_iso, entry_id)
 
 
-# Realtime (docs/realtime.md): the event log, entity versions, WebSocket connections, webhook subscriptions.
+# Realtime (docs/realtime.md): the event log, WebSocket connections, webhook subscriptions.
 SEQ_DIGITS = 15
 
 
@@ -309,10 +308,6 @@ def seq_sort_key(seq: int) -> str:
 def event_sequence(tenant_id: str) -> dict[str, str]:
     """The tenant's last event number, moved by an atomic ``ADD`` (never read-then-write)."""
     return {PK: tenant(tenant_id), SK: "EVENTSEQ"}
-
-
-def entity_version(tenant_id: str, kind: str, entity_id: str) -> dict[str, str]:
-    return {PK: f"T#{tenant_id}#VER#{kind}#{entity_id}", SK: "VER"}
 
 
 def events_partition(tenant_id: str) -> str:
