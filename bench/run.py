@@ -99,7 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="fewer rounds (a smoke run, not for the record)")
     parser.add_argument("--no-write", action="store_true", help="print only; keep latest.json and the doc")
+    parser.add_argument("--part", choices=["realtime"], help="run this part alone (prints it; writes nothing)")
     args = parser.parse_args(argv)
+    if args.part == "realtime":
+        return realtime_alone(quick=args.quick)
     quick = args.quick
     started = time.perf_counter()
     results: dict[str, Any] = {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
@@ -120,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     details["peer"] = attempt("parsing vs pywa", errors, lambda: peer.measure(rounds=30 if quick else 200))
     # contact search only counts reads: it seeds its own moto beside the timed parts, in a subprocess
     search = background("bench.contact_search", "{'1000': m.measure(1_000), '50000': m.measure(50_000)}")
+    details["realtime"] = attempt("webhook -> WebSocket frame", errors,
+                                  lambda: realtime_latency(100 if quick else 500))
     env = environment.start()
     try:
         details["webhook_1"] = attempt("webhook_receipt, 1 update", errors,
@@ -152,6 +157,24 @@ def main(argv: list[str] | None = None) -> int:
         DOC.write_text(markdown(rows, results, notes, extra_tables(details)))
         say(f"\nwritten: {RESULTS.relative_to(ROOT)}, {DOC.relative_to(ROOT)} ({results['seconds']:.0f} s)")
     return 0
+
+
+def realtime_latency(messages: int) -> dict[str, Any]:
+    """Webhook POST -> WebSocket frame over the local runtime (bench/realtime.py), in its own interpreter."""
+    child = background("bench.realtime", f"m.measure({messages})")
+    if child is None:
+        raise RuntimeError("bench/realtime.py is missing")
+    return collect(child, 900)
+
+
+def realtime_alone(quick: bool) -> int:
+    """`python -m bench --part realtime`: the realtime part alone, printed (docs/realtime.md records it)."""
+    errors: dict[str, str] = {}
+    result = attempt("webhook -> WebSocket frame", errors, lambda: realtime_latency(100 if quick else 500))
+    _, rows, _ = summarize({"realtime": result}, errors)
+    say(text_table([r for r in rows if r.key.startswith("realtime_")]))
+    say(json.dumps(result, indent=2))
+    return 0 if result else 1
 
 
 def _get(data: Any, *path: str) -> Any:
@@ -257,6 +280,18 @@ def summarize(d: dict[str, Any], errors: dict[str, str]) -> tuple[dict[str, Any]
                     keys["search_reads_ratio_50k_1k"], "<= 1.1",
                     f"{small} reads/page at 1k, {large} at 50k" if cs_search else "",
                     "" if cs_search else missing("contact search")))
+
+    # realtime: webhook POST -> WebSocket frame (bench/realtime.py)
+    rt = d.get("realtime") or {}
+    keys["realtime_frame_ms_p50"], keys["realtime_frame_ms_p99"] = rt.get("p50_ms"), rt.get("p99_ms")
+    keys["realtime_frames_in_order"] = rt.get("frames_in_order_of_get_events")
+    rows.append(Row("realtime_frame_ms_p50", "webhook POST -> operator's WebSocket frame, p50 (ms, local runtime)",
+                    rt.get("p50_ms"), "", f"p99 {rt.get('p99_ms')} ms, max {rt.get('max_ms')} ms over "
+                    f"{rt.get('messages')} messages; frames in the order of GET /events: "
+                    f"{rt.get('frames_in_order_of_get_events')}" if rt else "",
+                    "" if rt else missing("webhook -> WebSocket frame")))
+    rows.append(Row("realtime_frame_ms_p99", "webhook POST -> operator's WebSocket frame, p99 (ms, local runtime)",
+                    rt.get("p99_ms"), "", "", "" if rt else missing("webhook -> WebSocket frame")))
 
     # campaigns
     camp = d.get("campaigns") or {}
