@@ -54,12 +54,21 @@ def _start_runtime() -> tuple[subprocess.Popen[str], str]:
     while time.monotonic() < deadline:
         line = process.stdout.readline()  # type: ignore[union-attr]
         if match := _LISTENING.search(line):
-            threading.Thread(target=process.stdout.read, daemon=True).start()  # type: ignore[union-attr]
+            threading.Thread(target=_keep, args=(process,), daemon=True).start()
             return process, match.group(1)
         if not line and process.poll() is not None:
             break
     process.kill()
     raise RuntimeError("the local runtime did not start")
+
+
+RUNTIME_LOG: list[str] = []
+
+
+def _keep(process: subprocess.Popen[str]) -> None:
+    """The runtime's output, kept for the error message (and read, so its pipe never fills)."""
+    for line in process.stdout:  # type: ignore[union-attr]
+        RUNTIME_LOG.append(line.rstrip())
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -99,7 +108,8 @@ def measure(messages: int = 500, warmup: int = 10) -> dict[str, Any]:
             answer.raise_for_status()
             with ready:
                 if not ready.wait_for(lambda: text in arrived, timeout=30):
-                    raise RuntimeError(f"no frame for message {n} within 30 s")
+                    raise RuntimeError(f"no frame for message {n} within 30 s; the runtime said: "
+                                       + " | ".join(RUNTIME_LOG[-5:]))
             if n == warmup - 1:
                 with ready:
                     first_seq = frames[-1]["seq"]

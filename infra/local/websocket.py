@@ -99,8 +99,14 @@ class LocalWebSocketApi:
 
     def serve(self, sock: socket.socket, raw_path: str, headers: dict[str, str], source_ip: str) -> None:
         """Handshake, then read frames until the socket closes (the calling thread is this socket's)."""
+        # The HTTP server has read the request already; the protocol parses it again from its bytes, so its
+        # parser moves on to frames (the handshake then goes through accept() or reject() as usual).
         protocol = ServerProtocol()
-        request = Request(raw_path, Headers(headers))
+        protocol.receive_data(f"GET {raw_path} HTTP/1.1\r\n".encode("latin-1") + b"".join(
+            f"{name}: {value}\r\n".encode("latin-1") for name, value in headers.items()) + b"\r\n")
+        request = next((e for e in protocol.events_received() if isinstance(e, Request)), None)
+        if request is None:  # not a request the protocol can read; the HTTP server read it, so: a bad one
+            request = Request(raw_path, Headers(headers))
         query = parse_qs(urlsplit(raw_path).query)
         connection_id = secrets.token_urlsafe(12)
         try:

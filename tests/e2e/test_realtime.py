@@ -134,3 +134,14 @@ def test_a_receiver_failing_30_percent_gets_all_1000_events_signed_with_stable_d
     finally:
         receiver.stop()
         api("DELETE", f"{runtime}/webhook-subscriptions/{created['subscription_id']}", admin)
+
+
+def test_a_connection_answers_pings_and_stays_open(runtime: str) -> None:
+    listener = Listener(runtime, token())
+    try:
+        for _ in range(3):
+            assert listener.connection.ping().wait(timeout=5) is True
+        _customer_writes(runtime, ["still there?"], sender="420601000005")
+        assert listener.wait_for(lambda frames: "still there?" in _texts(frames))
+    finally:
+        listener.close()
