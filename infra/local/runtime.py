@@ -17,7 +17,7 @@ import boto3
 from aws_lambda_powertools.utilities import parameters
 
 from infra.declaration import FUNCTIONS, function
-from infra.local import event_rules, resources, scheduler, seed
+from infra.local import event_rules, resources, scheduler, seed, ses_events
 from infra.local.aws_server import MotoProcess
 from infra.local.graph_simulator import GraphSimulator
 from infra.local.graph_simulator import templates as template_simulator
@@ -151,6 +151,11 @@ class LocalRuntime:
             payload: dict[str, Any] = json.loads(body or b"{}")
             clock.advance(float(payload.get("advance_seconds", 0)))
             return json_reply(200, {"now": clock.iso(clock.now())})
+        if path == "/ses-event" and method == "POST":  # what SES would publish on the default bus
+            try:
+                return json_reply(200, ses_events.publish(json.loads(body or b"{}")))
+            except (ValueError, KeyError) as exc:
+                return json_reply(422, {"code": "invalid_input", "message": f"{exc}"})
         return json_reply(404, {"code": "route_not_found", "message": "no such local endpoint"})
 
     def _tick_minute_schedules(self) -> None:

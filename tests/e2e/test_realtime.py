@@ -145,3 +145,35 @@ def test_a_connection_answers_pings_and_stays_open(runtime: str) -> None:
         assert listener.wait_for(lambda frames: "still there?" in _texts(frames))
     finally:
         listener.close()
+
+
+def test_an_ses_bounce_in_the_demo_fails_the_answer_and_is_pushed(runtime: str) -> None:
+    from tests.support.email import mail, mailgun_post
+
+    operator = token()
+    body, headers = mailgun_post(mail(sender="bounce.me@example.net", subject="Where is my parcel?",
+                                      text="It has been a week."))
+    assert _http("POST", f"{runtime}/webhooks/email/mail-demo", body, headers)[0] == 200
+    assert json.loads(_http("POST", f"{runtime}/_local/idle?timeout=30")[1])["idle"] is True
+    (session,) = [s for s in api("GET", f"{runtime}/sessions?channel_id=mail-demo", operator)[1]["items"]
+                  if s["address"] == "bounce.me@example.net"]
+    status, sent = api("POST", f"{runtime}/sessions/{session['session_id']}/messages", operator,
+                       {"text": "It left our warehouse today."})
+    assert status == 202, sent
+    assert json.loads(_http("POST", f"{runtime}/_local/idle?timeout=30")[1])["idle"] is True
+    (answer,) = [m for m in api("GET", f"{runtime}/sessions/{session['session_id']}/messages", operator)[1]["items"]
+                 if m["direction"] == "out"]
+    listener = Listener(runtime, operator)
+    try:
+        status, published = api("POST", f"{runtime}/_local/ses-event", operator, {
+            "type": "Email Bounced", "message_id": answer["provider_message_id"], "recipient": "bounce.me@example.net"})
+        assert (status, published["published"]) == (200, True)
+
+        assert listener.wait_for(lambda frames: any(
+            f["type"] == "message.status_changed" and f["data"]["status"] == "failed" for f in frames))
+        (ours,) = [m for m in api("GET", f"{runtime}/sessions/{session['session_id']}/messages", operator)[1]["items"]
+                   if m["direction"] == "out"]
+        assert ours["status"] == "failed"
+        assert ours["error"]["code"] == "bounce:Permanent:General"
+    finally:
+        listener.close()
