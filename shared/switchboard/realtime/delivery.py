@@ -13,11 +13,11 @@ from datetime import timedelta
 from enum import Enum
 from typing import Any
 
-from aws_lambda_powertools.utilities import parameters
 from pydantic import BaseModel
 
 from switchboard import clock
 from switchboard.clients import webhook_http
+from switchboard.clients.secrets import read_secret
 from switchboard.clients.eventbus import DomainEvent
 from switchboard.errors import InvalidInput
 from switchboard.observability import count
@@ -72,7 +72,7 @@ def deliver(job: DeliveryJob, services: Services) -> Outcome:
         url = checked_url(subscription["url"], settings.webhook_allow_private_urls)  # again: DNS may change
     except InvalidInput as refused:
         return _give_up(job, services, f"url_refused: {refused}", status_code=None)
-    secret = str(parameters.get_secret(subscription["secret_name"], max_age=300))
+    secret = read_secret(subscription["secret_name"])
     body = job.body.encode()
     headers = signing.signed_headers(secret, int(clock.now().timestamp()), body, job.delivery_id,
                                      job.event_type)

@@ -37,6 +37,12 @@ class WebhookSubscriptionStore:
             KeyConditionExpression="pk = :pk",
             ExpressionAttributeValues={":pk": keys.webhook_subscriptions_partition(tenant_id)})]
 
+    def page(self, tenant_id: str, cursor: str | None, limit: int) -> Page:
+        partition = keys.webhook_subscriptions_partition(tenant_id)
+        found = query_page(self.table, "pk", partition, cursor, limit, KeyConditionExpression="pk = :pk",
+                           ExpressionAttributeValues={":pk": partition}, ConsistentRead=True)
+        return Page([strip_keys(i) for i in found.items], found.cursor)
+
     def change(self, tenant_id: str, subscription_id: str, fields: dict[str, Any]) -> dict[str, Any] | None:
         """Set ``fields`` on an existing subscription; None when there is none."""
         names = {f"#f{i}": name for i, name in enumerate(fields)}

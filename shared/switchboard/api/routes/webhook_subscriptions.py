@@ -87,10 +87,13 @@ def _admin() -> Any:
 
 
 @router.get("/webhook-subscriptions", summary="The tenant's webhook subscriptions (admins)", tags=TAGS)
-def list_subscriptions() -> Page[SubscriptionView]:
+def list_subscriptions(
+    cursor: Annotated[str | None, Query(max_length=2048, description="opaque cursor from next_cursor")] = None,
+    limit: Annotated[int, Query(ge=1, le=100, description="page size")] = 25,
+) -> Page[SubscriptionView]:
     principal = _admin()
-    items = services().webhook_subscriptions.of_tenant(principal.tenant_id)
-    return Page[SubscriptionView](items=[SubscriptionView.of(i) for i in items])
+    page = services().webhook_subscriptions.page(principal.tenant_id, cursor, limit)
+    return Page[SubscriptionView](items=[SubscriptionView.of(i) for i in page.items], next_cursor=page.cursor)
 
 
 @router.post("/webhook-subscriptions", summary="Subscribe a URL to event types (admins)", tags=TAGS,
