@@ -190,6 +190,16 @@ class StackView:
                 found[paths[next(iter(ids))] if ids & paths.keys() else "/"] = props
         return found
 
+    def of_v2_api(self, cfn_type: str, protocol: str) -> dict[str, dict[str, Any]]:
+        """API Gateway v2 resources (``AWS::ApiGatewayV2::*``) of the APIs of one protocol (HTTP, WEBSOCKET);
+        the APIs themselves for ``AWS::ApiGatewayV2::Api``."""
+        apis = {lid: api for lid, api in self.of_type("AWS::ApiGatewayV2::Api").items()
+                if api["Properties"].get("ProtocolType") == protocol}
+        if cfn_type == "AWS::ApiGatewayV2::Api":
+            return apis
+        return {lid: res for lid, res in self.of_type(cfn_type).items()
+                if referenced_ids(res["Properties"].get("ApiId")) & apis.keys()}
+
     def http_routes(self) -> list[RouteInTemplate]:
         """The routes of the HTTP API (API Gateway v2, protocol HTTP), with the function each reaches."""
         apis = {lid for lid, api in self.of_type("AWS::ApiGatewayV2::Api").items()

@@ -51,13 +51,13 @@ def test_route_reaches_its_function_with_the_declared_authorization(
 
 
 def test_the_http_api_hands_the_webhooks_payload_format_2(stack: StackView) -> None:
-    (integration,) = stack.of_type("AWS::ApiGatewayV2::Integration").values()
+    (integration,) = stack.of_v2_api("AWS::ApiGatewayV2::Integration", "HTTP").values()
     assert integration["Properties"]["IntegrationType"] == "AWS_PROXY"
     assert integration["Properties"]["PayloadFormatVersion"] == "2.0"
 
 
 def test_the_webhooks_have_their_own_throttle_budget_and_access_logs(stack: StackView) -> None:
-    (http_stage,) = stack.of_type("AWS::ApiGatewayV2::Stage").values()
+    (http_stage,) = stack.of_v2_api("AWS::ApiGatewayV2::Stage", "HTTP").values()
     (rest_stage,) = stack.of_type("AWS::ApiGateway::Stage").values()
     webhooks = http_stage["Properties"]["DefaultRouteSettings"]
     (operators,) = rest_stage["Properties"]["MethodSettings"]
@@ -129,7 +129,7 @@ def test_every_operator_route_has_a_cors_preflight_for_the_configured_origins_on
 
 def test_the_webhook_paths_have_no_preflight(stack: StackView) -> None:
     """Meta and Mailgun are servers, not browsers: no CORS on the HTTP API."""
-    (api,) = stack.of_type("AWS::ApiGatewayV2::Api").values()
+    (api,) = stack.of_v2_api("AWS::ApiGatewayV2::Api", "HTTP").values()
     assert "CorsConfiguration" not in api["Properties"]
     assert not [p for p in stack.preflights() if p.startswith("/webhooks")]
 

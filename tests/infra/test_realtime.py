@@ -10,13 +10,13 @@ pytestmark = pytest.mark.infra
 
 
 def _routes(stack: StackView) -> dict[str, dict]:
-    return {r["Properties"]["RouteKey"]: r["Properties"] for r in stack.of_type("AWS::ApiGatewayV2::Route").values()}
+    return {r["Properties"]["RouteKey"]: r["Properties"] for r in stack.of_v2_api("AWS::ApiGatewayV2::Route", "WEBSOCKET").values()}
 
 
 def test_connecting_needs_the_token_authorizer_and_every_route_reaches_the_connection_function(
         stack: StackView) -> None:
     routes = _routes(stack)
-    authorizers = stack.of_type("AWS::ApiGatewayV2::Authorizer")
+    authorizers = stack.of_v2_api("AWS::ApiGatewayV2::Authorizer", "WEBSOCKET")
     (authorizer_id, authorizer), = authorizers.items()
     connection_fn = stack.functions()["realtime_connection"]
 
@@ -25,7 +25,7 @@ def test_connecting_needs_the_token_authorizer_and_every_route_reaches_the_conne
     assert authorizer_id in referenced_ids(routes["$connect"]["AuthorizerId"])
     assert authorizer["Properties"]["IdentitySource"] == ["route.request.querystring.token"]
     assert stack.functions()["realtime_authorizer"] in referenced_ids(authorizer["Properties"]["AuthorizerUri"])
-    for integration in stack.of_type("AWS::ApiGatewayV2::Integration").values():
+    for integration in stack.of_v2_api("AWS::ApiGatewayV2::Integration", "WEBSOCKET").values():
         assert connection_fn in referenced_ids(integration["Properties"]["IntegrationUri"])
 
 
@@ -36,7 +36,7 @@ def test_the_authorizer_knows_the_user_pool_and_its_app_client(stack: StackView)
 
 
 def test_the_fanout_may_post_to_this_apis_connections_only(stack: StackView) -> None:
-    (api_id, _), = stack.of_type("AWS::ApiGatewayV2::Api").items()
+    (api_id, _), = stack.of_v2_api("AWS::ApiGatewayV2::Api", "WEBSOCKET").items()
     statements = stack.statements_of("realtime_fanout")
     manage = [s for s in statements if s.allows("execute-api:ManageConnections")]
 
