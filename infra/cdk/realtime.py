@@ -24,6 +24,7 @@ from constructs import Construct
 
 from infra.cdk import nag
 from infra.cdk.bindings import Binding
+from infra.cdk.functions import live
 from infra.cdk.naming import pascal
 from infra.declaration import Function
 
@@ -73,12 +74,13 @@ class Realtime(Construct):
         authorizer_fn = functions[authorizing[0].name]
         authorizer_fn.add_environment("COGNITO_ISSUER", self.user_pool.user_pool_provider_url)
         authorizer_fn.add_environment("COGNITO_CLIENT_ID", self.client.user_pool_client_id)
-        authorizer = authorizers.WebSocketLambdaAuthorizer("Authorizer", authorizer_fn,
+        authorizer = authorizers.WebSocketLambdaAuthorizer("Authorizer", live(authorizer_fn),
                                                            identity_source=[TOKEN_SOURCE])
         for spec in specs:
             for route_key in spec.websocket_routes:
                 name = pascal(spec.name) + pascal(route_key.strip("$"))
-                integration = integrations.WebSocketLambdaIntegration(f"{name}Integration", functions[spec.name])
+                integration = integrations.WebSocketLambdaIntegration(f"{name}Integration",
+                                                                      live(functions[spec.name]))
                 route = self.api.add_route(route_key, integration=integration,
                                            authorizer=authorizer if route_key == "$connect" else None)
                 if route_key != "$connect":

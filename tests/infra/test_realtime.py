@@ -18,13 +18,13 @@ def test_connecting_needs_the_token_authorizer_and_every_route_reaches_the_conne
     routes = _routes(stack)
     authorizers = stack.of_v2_api("AWS::ApiGatewayV2::Authorizer", "WEBSOCKET")
     (authorizer_id, authorizer), = authorizers.items()
-    connection_fn = stack.functions()["realtime_connection"]
+    connection_fn = stack.invoked("realtime_connection")
 
     assert set(routes) == {"$connect", "$disconnect", "$default"}
     assert routes["$connect"]["AuthorizationType"] == "CUSTOM"
     assert authorizer_id in referenced_ids(routes["$connect"]["AuthorizerId"])
     assert authorizer["Properties"]["IdentitySource"] == ["route.request.querystring.token"]
-    assert stack.functions()["realtime_authorizer"] in referenced_ids(authorizer["Properties"]["AuthorizerUri"])
+    assert stack.invoked("realtime_authorizer") in referenced_ids(authorizer["Properties"]["AuthorizerUri"])
     for integration in stack.of_v2_api("AWS::ApiGatewayV2::Integration", "WEBSOCKET").values():
         assert connection_fn in referenced_ids(integration["Properties"]["IntegrationUri"])
 
@@ -48,7 +48,7 @@ def test_the_fanout_may_post_to_this_apis_connections_only(stack: StackView) -> 
 
 
 def test_the_fanout_listens_to_inbox_events_on_our_bus(stack: StackView) -> None:
-    fanout = stack.functions()["realtime_fanout"]
+    fanout = stack.invoked("realtime_fanout")
     rules = [r["Properties"] for r in stack.of_type("AWS::Events::Rule").values()
              if any(fanout in referenced_ids(t["Arn"]) for t in r["Properties"].get("Targets", []))]
 

@@ -26,6 +26,7 @@ def operator_routers() -> list[Router]:
         canned_responses,
         channels,
         contacts,
+        events,
         groups,
         operators,
         reopen,
@@ -37,12 +38,13 @@ def operator_routers() -> list[Router]:
         template_sync,
         templates,
         webhook_errors,
+        webhook_subscriptions,
     )
 
     return [sessions.router, session_actions.router, session_contact.router, sending.router, reopen.router,
             contacts.router, templates.router, template_sync.router, campaigns.router, channels.router,
             webhook_errors.router, operators.router, groups.router, team_sessions.router,
-            canned_responses.router, canned_responses.send_router]
+            canned_responses.router, canned_responses.send_router, events.router, webhook_subscriptions.router]
 
 
 DESCRIPTIONS = {

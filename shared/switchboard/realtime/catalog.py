@@ -18,13 +18,16 @@ AUDIENCE: dict[str, str] = {
         "message.received", "message.sent", "message.status_changed", "message.failed",
         "message.media_available", "message.complaint",
         "session.created", "session.routed", "session.assigned", "session.resolved", "session.reopened",
-        "session.read",
+        "session.read", "session.queued", "session.unrouted", "session.taken", "session.transferred",
+        "session.away_message_sent", "presence.changed",
         "contact.created", "contact.updated", "contact.merged", "contact.blocked", "contact.unblocked",
         "contact.erased", "contact.anonymized", "contact.email_bounced", "contact.marketing_preference",
     ), OPERATORS),
     **dict.fromkeys((
         "campaign.dispatched", "webhook.errors", "webhook.field", "webhook.template",
         "webhook_subscription.paused", "webhook_subscription.test",
+        "operator.invited", "operator.updated", "operator.disabled", "operator.enabled", "operator.deleted",
+        "group.created", "group.updated", "group.deleted", "routing_rules.updated", "canned_response.created",
     ), ADMINS),
 }
 
@@ -32,7 +35,8 @@ EVENT_TYPES = tuple(AUDIENCE)
 
 # The entity an event's version counts changes of: the first of these ids its detail names.
 _ENTITY_IDS = (("message", "message_id"), ("session", "session_id"), ("contact", "contact_id"),
-               ("campaign", "campaign_id"), ("webhook_subscription", "subscription_id"))
+               ("campaign", "campaign_id"), ("webhook_subscription", "subscription_id"),
+               ("operator", "operator_id"), ("group", "group_id"))
 
 
 def entity_of(detail_type: str, detail: dict[str, Any]) -> tuple[str, str] | None:
