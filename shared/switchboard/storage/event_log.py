@@ -30,7 +30,7 @@ class LoggedEvent:
     def view(self) -> dict[str, Any]:
         """What a frontend receives, pushed or caught up: the same document both ways."""
         entity = {"kind": self.entity_kind, "id": self.entity_id} if self.entity_kind else None
-        return {"seq": self.seq, "type": self.type, "at": self.at, "entity": entity, "version": self.version,
+        return {"seq": self.seq, "type": self.type, "occurred_at": self.at, "entity": entity, "version": self.version,
                 "data": self.detail}
 
     @classmethod

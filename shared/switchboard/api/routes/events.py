@@ -26,7 +26,7 @@ class EventView(BaseModel):
 
     seq: int
     type: str
-    at: str
+    occurred_at: str
     entity: EntityRef | None = None
     version: int | None = None
     data: dict[str, Any] = {}
