@@ -59,7 +59,8 @@ def runtime() -> Iterator[str]:
 
 def _idle(url: str) -> None:
     status, body = _http("POST", f"{url}/_local/idle?timeout=240")
-    assert status == 200 and body["idle"], body
+    assert status == 200, body
+    assert body["idle"], body
 
 
 def _operator_token(url: str, operator_id: str) -> str:

@@ -63,8 +63,10 @@ def test_the_webhooks_have_their_own_throttle_budget_and_access_logs(stack: Stac
     (operators,) = rest_stage["Properties"]["MethodSettings"]
 
     assert http_stage["Properties"]["StageName"] == "$default"
-    assert webhooks["ThrottlingRateLimit"] == 500 and webhooks["ThrottlingBurstLimit"] == 1000
-    assert operators["ThrottlingRateLimit"] == 200 and operators["ThrottlingBurstLimit"] == 400
+    assert webhooks["ThrottlingRateLimit"] == 500
+    assert webhooks["ThrottlingBurstLimit"] == 1000
+    assert operators["ThrottlingRateLimit"] == 200
+    assert operators["ThrottlingBurstLimit"] == 400
     (log_group,) = referenced_ids(http_stage["Properties"]["AccessLogSettings"]["DestinationArn"])
     assert stack.resources[log_group]["Type"] == "AWS::Logs::LogGroup"
     assert "$context.status" in http_stage["Properties"]["AccessLogSettings"]["Format"]
