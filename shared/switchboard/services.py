@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from switchboard.clients.scheduler import Scheduler
     from switchboard.clients.sqs import Queue
     from switchboard.contacts.directory import Directory
-    from switchboard.realtime.publishing import SequencedBus
+    from switchboard.realtime.publishing import VersionedBus
     from switchboard.storage.campaigns import CampaignRepository
     from switchboard.storage.channels import ChannelRepository
     from switchboard.storage.connections import ConnectionStore
@@ -154,11 +154,11 @@ class Services:
         return identity_provider(self.settings.user_pool_id)
 
     @cached_property
-    def bus(self) -> SequencedBus:
-        """Domain events: numbered in the tenant's event log, then put on the bus (docs/realtime.md)."""
+    def bus(self) -> VersionedBus:
+        """Domain events, versioned, on the bus; the fan-out numbers them in the tenant's log (docs/realtime.md)."""
         from switchboard.clients.eventbus import EventBus
-        from switchboard.realtime.publishing import SequencedBus
-        return SequencedBus(self.event_log, EventBus(self.settings.need("event_bus_name")))
+        from switchboard.realtime.publishing import VersionedBus
+        return VersionedBus(EventBus(self.settings.need("event_bus_name")))
 
     @cached_property
     def event_log(self) -> EventLog:

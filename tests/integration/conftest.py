@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+import switchboard.aws as shared_aws
+
 from tests.support.campaigns import enable_campaigns, store_template
 from tests.support.outbound import simulator_server
+from tests.support.realtime import BusTap
 
 
 @pytest.fixture
@@ -21,3 +24,13 @@ def campaigns(aws, demo, monkeypatch):  # noqa: ANN001, ANN201
     enable_campaigns(monkeypatch)
     store_template()
     return aws
+
+
+@pytest.fixture
+def bus_tap(aws):  # noqa: ANN001, ANN201
+    """The events the bus would hand the fan-out (tests/support/realtime.py BusTap)."""
+    tap = BusTap()
+    client = shared_aws.client("events")
+    tap.attach(client)
+    yield tap
+    tap.detach(client)

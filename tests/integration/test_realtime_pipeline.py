@@ -1,4 +1,4 @@
-"""The realtime pipeline under moto: numbered events (atomic, per tenant), the catch-up route, the fan-out
+"""The realtime pipeline under moto: events numbered by the fan-out (atomic, per tenant, once per bus event), the catch-up route, the fan-out
 to connections through API Gateway's connection management API (a real HTTP endpoint, as the local runtime
 serves it), pruning of gone connections, and the local default bus's SES events reaching webhook_receipt."""
 
@@ -24,6 +24,7 @@ from switchboard.services import reset_services, services
 from switchboard.storage import keys
 from switchboard.storage.connections import Connection
 from tests.support.email import ses_event
+from tests.support.realtime import BusTap
 
 
 class _LiveSocket:
@@ -53,41 +54,68 @@ def management(aws, monkeypatch) -> Iterator[LocalWebSocketApi]:  # noqa: ANN001
     server.server_close()
 
 
-def _bus_event(logged: Any) -> dict[str, Any]:
-    return {"detail-type": logged.type, "source": "switchboard",
-            "detail": {"tenant_id": logged.tenant_id, "seq": logged.seq}}
+def _fanned_out(tap: BusTap) -> list[int]:
+    """Every event put on the bus since the last call, handed to the fan-out as the bus rule would; their numbers."""
+    return [fan_out(envelope, services()).seq for envelope in tap.take()]
 
 
-def test_concurrent_units_of_work_get_distinct_strictly_increasing_numbers(aws) -> None:  # noqa: ANN001
-    def publish(n: int) -> list[int]:
-        logged = services().bus.publish([DomainEvent("session.read", "demo", {"session_id": f"S{n}"}),
-                                         DomainEvent("session.read", "demo", {"session_id": f"S{n}b"})])
-        return [e.seq for e in logged]
+def test_concurrent_fanouts_give_distinct_strictly_increasing_numbers(aws, bus_tap) -> None:  # noqa: ANN001
+    services().bus.publish([DomainEvent("session.read", "demo", {"session_id": f"S{n}"}) for n in range(80)])
+    envelopes = bus_tap.take()
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        ranges = list(pool.map(publish, range(40)))
+        numbers = list(pool.map(lambda envelope: fan_out(envelope, services()).seq, envelopes))
 
-    numbers = [seq for pair in ranges for seq in pair]
     assert sorted(numbers) == list(range(1, 81))
-    assert all(b == a + 1 for a, b in ranges)  # one unit of work's events are numbered together, in order
 
 
-def test_each_tenant_has_its_own_sequence(aws) -> None:  # noqa: ANN001
+def test_an_event_the_bus_delivers_twice_keeps_its_first_number(aws, bus_tap) -> None:  # noqa: ANN001
     services().bus.publish([DomainEvent("session.read", "demo", {"session_id": "S1"})])
-    (other,) = services().bus.publish([DomainEvent("session.read", "acme", {"session_id": "S9"})])
+    (envelope,) = bus_tap.take()
+    first = fan_out(envelope, services()).seq
 
-    assert other.seq == 1
+    again = fan_out(envelope, services()).seq
+
+    assert again == first
 
 
-def test_events_are_kept_for_at_least_24_hours(aws) -> None:  # noqa: ANN001
-    (logged,) = services().bus.publish([DomainEvent("session.read", "demo", {"session_id": "S1"})])
+def test_an_event_the_bus_delivers_twice_is_logged_once(api, aws, bus_tap, operator_token) -> None:  # noqa: ANN001
+    services().bus.publish([DomainEvent("session.read", "demo", {"session_id": "S1"})])
+    (envelope,) = bus_tap.take()
+    fan_out(envelope, services())
+    fan_out(envelope, services())
 
-    item = services().table.get(keys.event("demo", logged.seq))
+    assert len(api.call("GET", "/events", token=operator_token)[1]["items"]) == 1
+
+
+def test_publishing_writes_nothing_to_dynamodb(aws) -> None:  # noqa: ANN001
+    calls: list[str] = []
+    client = services().table._client
+    client.meta.events.register("before-call.dynamodb", lambda model, **_: calls.append(model.name))
+
+    services().bus.publish([DomainEvent("session.read", "demo", {"session_id": "S1"})])
+
+    assert calls == []
+
+
+def test_each_tenant_has_its_own_sequence(aws, bus_tap) -> None:  # noqa: ANN001
+    services().bus.publish([DomainEvent("session.read", "demo", {"session_id": "S1"}),
+                            DomainEvent("session.read", "acme", {"session_id": "S9"})])
+
+    assert _fanned_out(bus_tap) == [1, 1]
+
+
+def test_events_are_kept_for_at_least_24_hours(aws, bus_tap) -> None:  # noqa: ANN001
+    services().bus.publish([DomainEvent("session.read", "demo", {"session_id": "S1"})])
+    (seq,) = _fanned_out(bus_tap)
+
+    item = services().table.get(keys.event("demo", seq))
     assert int(item[keys.TTL_ATTRIBUTE]) >= clock.now().timestamp() + 24 * 3600
 
 
-def test_catching_up_pages_through_the_events_after_a_number(api, aws, operator_token) -> None:  # noqa: ANN001
+def test_catching_up_pages_through_the_events_after_a_number(api, aws, bus_tap, operator_token) -> None:  # noqa: ANN001
     services().bus.publish([DomainEvent("session.read", "demo", {"session_id": f"S{n}"}) for n in range(7)])
+    _fanned_out(bus_tap)
 
     status, first = api.call("GET", "/events?after=2&limit=3", token=operator_token)
     second = api.call("GET", f"/events?cursor={first['next_cursor']}&limit=3", token=operator_token)[1]
@@ -95,8 +123,18 @@ def test_catching_up_pages_through_the_events_after_a_number(api, aws, operator_
     assert status == 200
     assert [e["seq"] for e in first["items"] + second["items"]] == [3, 4, 5, 6, 7]
     assert first["items"][0]["entity"] == {"kind": "session", "id": "S2"}
-    assert first["items"][0]["version"] == 3
     assert second["next_cursor"] is None
+
+
+def test_a_later_change_of_an_entity_has_a_higher_version(api, aws, bus_tap, operator_token) -> None:  # noqa: ANN001
+    services().bus.publish([DomainEvent("session.assigned", "demo", {"session_id": "S1"})])
+    services().bus.publish([DomainEvent("session.resolved", "demo", {"session_id": "S1"})])
+    later, earlier = bus_tap.take()[::-1]
+    fan_out(later, services())  # the fan-out may number the later change first
+    fan_out(earlier, services())
+
+    events = {e["type"]: e for e in api.call("GET", "/events", token=operator_token)[1]["items"]}
+    assert events["session.resolved"]["version"] > events["session.assigned"]["version"]
 
 
 def test_an_after_that_is_not_a_number_is_refused_naming_it(api, aws, operator_token) -> None:  # noqa: ANN001
@@ -106,53 +144,54 @@ def test_an_after_that_is_not_a_number_is_refused_naming_it(api, aws, operator_t
     assert "after" in json.dumps(body)
 
 
-def test_admin_events_are_not_shown_to_operators(api, aws, operator_token, admin_token) -> None:  # noqa: ANN001
+def test_admin_events_are_not_shown_to_operators(api, aws, bus_tap, operator_token, admin_token) -> None:  # noqa: ANN001
     services().bus.publish([DomainEvent("webhook_subscription.paused", "demo", {"subscription_id": "W1"})])
+    _fanned_out(bus_tap)
 
     assert api.call("GET", "/events", token=operator_token)[1]["items"] == []
     assert [e["type"] for e in api.call("GET", "/events", token=admin_token)[1]["items"]] == [
         "webhook_subscription.paused"]
 
 
-def test_the_fanout_posts_to_the_tenants_connections_and_prunes_the_gone_one(aws, management) -> None:  # noqa: ANN001
+def test_the_fanout_posts_to_the_tenants_connections_and_prunes_the_gone_one(aws, management, bus_tap) -> None:  # noqa: ANN001
     live = _LiveSocket()
     management.connections["live-1"] = live  # type: ignore[assignment]
     for connection_id in ("live-1", "gone-1"):
         services().connections.add(Connection("demo", connection_id, "demo-operator", "operator"))
     services().connections.add(Connection("acme", "acme-1", "acme-operator", "operator"))
-    (logged,) = services().bus.publish([DomainEvent("session.assigned", "demo", {"session_id": "S1"})])
+    services().bus.publish([DomainEvent("session.assigned", "demo", {"session_id": "S1"})])
 
-    result = fan_out(_bus_event(logged), services())
+    result = fan_out(bus_tap.take()[0], services())
 
-    assert [f["seq"] for f in live.frames] == [logged.seq]
+    assert [f["seq"] for f in live.frames] == [result.seq]
     assert live.frames[0]["type"] == "session.assigned"
     assert (result.pushed, result.pruned) == (1, 1)
     assert [c.connection_id for c in services().connections.of_tenant("demo")] == ["live-1"]
     assert [c.connection_id for c in services().connections.of_tenant("acme")] == ["acme-1"]
 
 
-def test_the_fanout_reads_connections_by_key_and_never_scans(aws, management) -> None:  # noqa: ANN001
+def test_the_fanout_reads_connections_by_key_and_never_scans(aws, management, bus_tap) -> None:  # noqa: ANN001
     for n in range(30):
         services().connections.add(Connection("demo", f"c{n}", "demo-operator", "operator"))
-    (logged,) = services().bus.publish([DomainEvent("session.assigned", "demo", {"session_id": "S1"})])
+    services().bus.publish([DomainEvent("session.assigned", "demo", {"session_id": "S1"})])
     calls: list[str] = []
     client = services().table._client
     client.meta.events.register("before-call.dynamodb", lambda model, **_: calls.append(model.name))
 
-    fan_out(_bus_event(logged), services())
+    fan_out(bus_tap.take()[0], services())
 
     assert "Scan" not in calls
     assert calls.count("Query") == 2  # the tenant's connections, and its webhook subscriptions
 
 
-def test_a_blocked_contacts_message_is_not_pushed(aws, management) -> None:  # noqa: ANN001
+def test_a_blocked_contacts_message_is_not_pushed(aws, management, bus_tap) -> None:  # noqa: ANN001
     live = _LiveSocket()
     management.connections["live-1"] = live  # type: ignore[assignment]
     services().connections.add(Connection("demo", "live-1", "demo-operator", "operator"))
-    (logged,) = services().bus.publish([DomainEvent("message.received", "demo", {
+    services().bus.publish([DomainEvent("message.received", "demo", {
         "message_id": "M1", "session_id": None, "suppressed": True})])
 
-    fan_out(_bus_event(logged), services())
+    fan_out(bus_tap.take()[0], services())
 
     assert live.frames == []
 

@@ -6,7 +6,7 @@ into private networks are refused outside the local runtime."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import boto3
@@ -14,11 +14,12 @@ import pytest
 
 from infra.declaration import function
 from infra.local.triggers import drain
+import switchboard.aws as shared_aws
 from switchboard import clock
 from switchboard.clients.eventbus import DomainEvent
 from switchboard.realtime.fanout import fan_out
 from switchboard.services import reset_services, services
-from tests.support.realtime import Receiver
+from tests.support.realtime import BusTap, Receiver
 
 
 @pytest.fixture
@@ -43,10 +44,20 @@ def _subscribe(api, admin_token: str, url: str, types: list[str] | None = None) 
     return created
 
 
+def _fanned_out(publish: Callable[[], object]) -> list[int]:
+    """What ``publish`` put on the bus, handed to the fan-out as the bus rule would; the events' numbers."""
+    tap, client = BusTap(), shared_aws.client("events")
+    tap.attach(client)
+    try:
+        publish()
+    finally:
+        tap.detach(client)
+    return [fan_out(envelope, services()).seq for envelope in tap.take()]
+
+
 def _happens(detail_type: str = "session.assigned", session_id: str = "S1") -> int:
-    (logged,) = services().bus.publish([DomainEvent(detail_type, "demo", {"session_id": session_id})])
-    fan_out({"detail-type": detail_type, "detail": {"tenant_id": "demo", "seq": logged.seq}}, services())
-    return logged.seq
+    (seq,) = _fanned_out(lambda: services().bus.publish([DomainEvent(detail_type, "demo", {"session_id": session_id})]))
+    return seq
 
 
 def _deliver(aws) -> None:  # noqa: ANN001
@@ -153,8 +164,8 @@ def test_a_subscription_that_keeps_failing_is_paused_with_an_event(api, aws, loc
         created = _subscribe(api, admin_token, dead.url)
         for n in range(3):
             _happens(session_id=f"S{n}")
-        _deliver(aws)  # three failed attempts; their retries then find the subscription paused
-        _deliver(aws)
+        _fanned_out(lambda: _deliver(aws))  # three failed attempts; their retries then find the subscription paused
+        _fanned_out(lambda: _deliver(aws))
         _happens(session_id="S-after")
         _deliver(aws)
 
@@ -188,14 +199,16 @@ def test_the_test_route_delivers_to_that_subscription_only(api, aws, local_urls,
     try:
         target = _subscribe(api, admin_token, first.url)
         _subscribe(api, admin_token, second.url, ["webhook_subscription.test"])
-        status, sent = api.call("POST", f"/webhook-subscriptions/{target['subscription_id']}/test",
-                                token=admin_token)
-        (event,) = [e for e in api.call("GET", "/events", token=admin_token)[1]["items"] if e["seq"] == sent["seq"]]
-        fan_out({"detail-type": event["type"], "detail": {"tenant_id": "demo", "seq": event["seq"]}}, services())
+        answers = []
+        _fanned_out(lambda: answers.append(api.call("POST", f"/webhook-subscriptions/{target['subscription_id']}/test",
+                                                    token=admin_token)))
         _deliver(aws)
+        (status, _), = answers
+        (delivery,) = api.call("GET", f"/webhook-subscriptions/{target['subscription_id']}/deliveries",
+                               token=admin_token)[1]["items"]
 
         assert status == 202
-        assert [a["delivery"] for a in first.attempts] == [sent["delivery_id"]]
+        assert [a["delivery"] for a in first.attempts] == [delivery["delivery_id"]]
         assert second.attempts == []
     finally:
         first.stop()

@@ -132,3 +132,33 @@ class Receiver:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class BusTap:
+    """What the bus rule hands the fan-out: every event put on the bus through the shared events client, in
+    EventBridge's envelope (its id as PutEvents answered it), in publishing order."""
+
+    def __init__(self) -> None:
+        self.envelopes: list[dict[str, Any]] = []
+        self._pending: list[dict[str, Any]] = []
+
+    def _before(self, params: dict[str, Any], **_: object) -> None:
+        self._pending = list(params.get("Entries") or [])
+
+    def _after(self, parsed: dict[str, Any], **_: object) -> None:
+        for entry, answer in zip(self._pending, parsed.get("Entries") or [], strict=False):
+            if answer.get("EventId"):
+                self.envelopes.append({"version": "0", "id": answer["EventId"], "detail-type": entry["DetailType"],
+                                       "source": entry["Source"], "time": "", "detail": json.loads(entry["Detail"])})
+
+    def attach(self, client: Any) -> None:
+        client.meta.events.register("provide-client-params.events.PutEvents", self._before)
+        client.meta.events.register("after-call.events.PutEvents", self._after)
+
+    def detach(self, client: Any) -> None:
+        client.meta.events.unregister("provide-client-params.events.PutEvents", self._before)
+        client.meta.events.unregister("after-call.events.PutEvents", self._after)
+
+    def take(self) -> list[dict[str, Any]]:
+        taken, self.envelopes = self.envelopes, []
+        return taken

@@ -26,9 +26,10 @@ class EventBus:
     def __init__(self, name: str) -> None:
         self.name = name
 
-    def publish(self, events: list[DomainEvent]) -> None:
+    def publish(self, events: list[DomainEvent]) -> list[str]:
+        """The bus ids of the published events, in order."""
         if not events:
-            return
+            return []
         entries = [
             {
                 "Source": SOURCE,
@@ -39,7 +40,10 @@ class EventBus:
             }
             for event in events
         ]
+        ids: list[str] = []
         for start in range(0, len(entries), _ENTRIES_PER_CALL):
             response = aws.client("events").put_events(Entries=entries[start:start + _ENTRIES_PER_CALL])
             if response.get("FailedEntryCount"):
                 raise PublishFailed(f"{response['FailedEntryCount']} domain events were not published")
+            ids += [entry.get("EventId", "") for entry in response.get("Entries", [])]
+        return ids

@@ -1,21 +1,24 @@
-"""The fan-out (function realtime_fanout, on the bus rule): one numbered event to the tenant's WebSocket
-connections and to its webhook subscriptions.
+"""The fan-out (function realtime_fanout, on the bus rule): one domain event numbered in the tenant's log, then
+pushed to the tenant's WebSocket connections and to its webhook subscriptions.
 
-Its cost is flat per connection: one read of the event, one query of the tenant's connections (their own
-partition, never a scan of everyone's), one post per connection that may see the event, and one query of
-the tenant's subscriptions. A post answered 410 (the connection is gone) deletes the connection."""
+Its cost is flat per connection: the event's number (one ``ADD``), its claim and its log item (two puts), one
+query of the tenant's connections (their own partition, never a scan of everyone's), one post per connection
+that may see the event, and one query of the tenant's subscriptions. A post answered 410 (the connection is
+gone) deletes the connection. The bus may hand the same event over twice: it keeps the number it got first,
+so a frontend sees one event (it drops a frame whose number it has) and a subscription one delivery."""
 
 from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from switchboard.clients.sqs import OutgoingMessage
 from switchboard.clients.websocket import ConnectionPoster
 from switchboard.observability import count
 from switchboard.realtime.catalog import may_receive
+from switchboard.realtime.publishing import logged
 from switchboard.realtime.delivery import DeliveryJob
 from switchboard.services import Services
 from switchboard.storage.connections import Connection
@@ -28,21 +31,25 @@ TEST_EVENT = "webhook_subscription.test"
 
 @dataclass(frozen=True)
 class FannedOut:
+    seq: int | None = None  # the event's number in the tenant's log
     pushed: int = 0
     pruned: int = 0
     deliveries: int = 0
 
 
 def fan_out(bus_event: dict[str, Any], services: Services) -> FannedOut:
-    detail = bus_event.get("detail") or {}
-    tenant_id, seq = detail.get("tenant_id"), detail.get("seq")
-    if not tenant_id or not isinstance(seq, int):
-        return FannedOut()  # not one of our numbered events
-    event = services.event_log.get(tenant_id, seq)
-    if event is None:
-        return FannedOut()  # older than the log keeps
+    unnumbered = logged(bus_event, seq=0)
+    if unnumbered is None:
+        return FannedOut()  # not one of our events
+    event = number(str(bus_event["id"]), unnumbered, services)
     pushed, pruned = _push(event, services)
-    return FannedOut(pushed, pruned, _plan_deliveries(event, services))
+    return FannedOut(event.seq, pushed, pruned, _plan_deliveries(event, services))
+
+
+def number(event_id: str, event: LoggedEvent, services: Services) -> LoggedEvent:
+    """The event as the tenant's log keeps it: numbered now, or as numbered when the bus delivered it before."""
+    fresh = replace(event, seq=services.event_log.allocate(event.tenant_id))
+    return services.event_log.record(event_id, fresh)
 
 
 def _push(event: LoggedEvent, services: Services) -> tuple[int, int]:

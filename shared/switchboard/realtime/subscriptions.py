@@ -85,12 +85,12 @@ def remove(services: Services, tenant_id: str, subscription_id: str) -> None:
 
 
 def send_test(services: Services, tenant_id: str, subscription_id: str, by: str) -> dict[str, Any]:
-    """A test event through the whole pipeline (log, bus, fan-out, delivery), to this subscription only."""
+    """A test event through the whole pipeline (bus, fan-out and its log, delivery), to this subscription only.
+    Its number is given by the fan-out: the delivery shows under the subscription's deliveries."""
     get(services, tenant_id, subscription_id)
-    logged = services.bus.publish([DomainEvent("webhook_subscription.test", tenant_id, {
+    (event_id,) = services.bus.publish([DomainEvent("webhook_subscription.test", tenant_id, {
         "subscription_id": subscription_id, "by": by})])
-    seq = logged[0].seq
-    return {"seq": seq, "delivery_id": f"{subscription_id}.{seq}"}
+    return {"event_id": event_id, "subscription_id": subscription_id}
 
 
 def deliveries(services: Services, tenant_id: str, subscription_id: str, cursor: str | None, limit: int) -> Page:

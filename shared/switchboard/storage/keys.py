@@ -318,6 +318,11 @@ def event(tenant_id: str, seq: int) -> dict[str, str]:
     return {PK: events_partition(tenant_id), SK: seq_sort_key(seq)}
 
 
+def event_claim(tenant_id: str, event_id: str) -> dict[str, str]:
+    """The number a bus event got, under its bus id (its own partition: the log's holds numbers only)."""
+    return {PK: f"T#{tenant_id}#EVENTIDS", SK: event_id}
+
+
 def connections_partition(tenant_id: str) -> str:
     return f"T#{tenant_id}#WSCONN"
 

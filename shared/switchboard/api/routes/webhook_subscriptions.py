@@ -76,8 +76,9 @@ class DeliveryView(BaseModel):
 
 
 class TestSent(BaseModel):
-    seq: int
-    delivery_id: str
+    event_id: str = Field(description="the bus event's id; its delivery is listed under the subscription's "
+                                      "deliveries once the fan-out has numbered it")
+    subscription_id: str
 
 
 def _admin() -> Any:
