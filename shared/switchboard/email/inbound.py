@@ -28,14 +28,14 @@ from switchboard.domain.channels import Channel
 from switchboard.email import contacts, mime, threads
 from switchboard.email.mime import Address, ParsedEmail
 from switchboard.email.statuses import apply_ses_event
-from switchboard.storage.email import EmailStore, MailboxView, alias_item, automated_mail_item, mail_session_update
+from switchboard.storage.email import EmailStore, InboundMail, MailboxView, automated_mail_item
 from switchboard.errors import ConcurrentUpdate, UnknownChannel
 from switchboard.inbound.statuses import apply_status
 from switchboard.observability import count
 from switchboard.services import Services
 from switchboard.domain.inbound_queue import EmailEvent
-from switchboard.storage.contacts import claim_identifier, new_contact, put_new_contact, touch_contact
-from switchboard.storage.dynamo import Transaction, TransactionConflict
+from switchboard.storage.contacts import new_contact
+from switchboard.storage.dynamo import TransactionConflict
 from switchboard.storage.media import MediaStore
 from switchboard.storage.messages import inbound_session_fields, message_item, new_session_item
 from switchboard.storage.sessions import inbox_columns
@@ -123,16 +123,15 @@ def store_inbound_email(event: EmailEvent, channel: Channel, services: Services)
         # a new contact whose address looks like a known one's (Cyrillic а, full-width): flagged, not merged
         lookalike = (services.directory.lookalike_of(event.tenant_id, [choice.address.lower])
                      if session is None and choice is not None and choice.contact_id is None else None)
-        plan = _plan(event, channel, parsed, own_id, session, choice, fields, now, blocked,
-                     (profile or {}).get("name"), lookalike)
+        mail, outcome = _plan(event, channel, parsed, own_id, session, choice, fields, now, blocked,
+                              (profile or {}).get("name"), lookalike)
         try:
-            store.commit(plan.transaction)
-        except TransactionConflict as conflict:
-            if conflict.failed_at(plan.alias_index):
+            if not store.store_inbound(mail):
                 return EmailOutcome("duplicate")
+        except TransactionConflict:
             time.sleep(random.uniform(0.005, 0.05))  # noqa: S311 - jitter, not security
             continue
-        return plan.outcome
+        return outcome
     raise ConcurrentUpdate(f"could not store email after {_ATTEMPTS} attempts")
 
 
@@ -195,25 +194,17 @@ def _email_fields(parsed: ParsedEmail, own_id: str, raw_location: str, tenant_id
     return fields
 
 
-@dataclass
-class _Plan:
-    transaction: Transaction
-    alias_index: int
-    outcome: EmailOutcome
-
-
 def _plan(event: EmailEvent, channel: Channel, parsed: ParsedEmail, own_id: str,
           session: dict[str, Any] | None, choice: contacts.ContactChoice | None,
           email_fields: dict[str, Any], now: datetime, blocked: bool = False,
-          contact_name: str | None = None, lookalike: str | None = None) -> _Plan:
-    """What one inbound email writes, from what the store said. No I/O.
+          contact_name: str | None = None, lookalike: str | None = None) -> tuple[InboundMail, EmailOutcome]:
+    """What one inbound email writes, from what the store said, and what it tells. No I/O.
 
     Mail from a blocked contact is kept (in the contact's partition, ``suppressed``) and reaches no
     session; otherwise the contact's write is conditioned on it not being blocked since the read."""
     t, channel_id = event.tenant_id, channel.channel_id
     now_iso = clock.iso(now)
     events: list[DomainEvent] = []
-    tx = Transaction()
     new_contact: dict[str, Any] | None = None
     if session is not None:
         contact_id, address = str(session["contact_id"]), str(session.get("address") or "")
@@ -242,43 +233,39 @@ def _plan(event: EmailEvent, channel: Channel, parsed: ParsedEmail, own_id: str,
                            text=parsed.text[:MAX_TEXT_CHARS], session_id=None if blocked else session_id,
                            contact_id=contact_id, provider_message_id=own_id, email=email_fields,
                            **({"suppressed": True} if blocked else {}))
-    alias_index = tx.create(alias_item(t, channel_id, own_id, None if blocked else session_id, message, "in"))
-    tx.create(message)
-    if new_contact is not None:
-        put_new_contact(tx, new_contact)
-        claim_identifier(tx, t, "email", address, contact_id)
-    else:  # the block decided on is still the contact's (a block follows the contact, docs/contacts.md)
-        touch_contact(tx, t, contact_id, now_iso, while_writable=False, blocked=blocked)
+    mail = InboundMail(tenant_id=t, channel_id=channel_id, own_id=own_id, message=message, contact_id=contact_id,
+                       address=address, now_iso=now_iso, session_mode="none", new_contact=new_contact,
+                       blocked=blocked)
     if blocked:
         events.append(DomainEvent("message.received", t, {
             "message_id": message_id, "session_id": None, "contact_id": contact_id, "channel_id": channel_id,
             "kind": "email", "suppressed": True}))
-        return _Plan(tx, alias_index, EmailOutcome("suppressed", None, contact_id, message_id, events))
+        return mail, EmailOutcome("suppressed", None, contact_id, message_id, events)
 
     preview = (parsed.text or parsed.subject)[:_PREVIEW_CHARS]
     last_message = {"message_id": message_id, "text": preview, "direction": "in", "kind": "email",
                     "at": now_iso}
     chain = [*parsed.references, *([] if own_id.startswith("raw-") else [own_id])][-_MAX_REFERENCES:]
     thread = {"last_message_id": own_id, "references": chain}
+    new_session = None
     if mode == "new":
-        tx.create(new_session_item(t, session_id, channel_id, contact_id, address, sessions.OPEN, now_iso,
-                                   last_message, channel_kind="email", **inbound_session_fields(),
-                                   last_inbound_at=now_iso, subject=threads.thread_subject(parsed.subject),
-                                   email_thread=thread,
-                                   **inbox_columns(new_contact["name"] if new_contact else contact_name, channel)))
+        new_session = new_session_item(t, session_id, channel_id, contact_id, address, sessions.OPEN, now_iso,
+                                       last_message, channel_kind="email", **inbound_session_fields(),
+                                       last_inbound_at=now_iso, subject=threads.thread_subject(parsed.subject),
+                                       email_thread=thread,
+                                       **inbox_columns(new_contact["name"] if new_contact else contact_name, channel))
         events.append(DomainEvent("session.created", t, {"session_id": session_id, "contact_id": contact_id,
                                                           "channel_id": channel_id}))
-    else:
-        mail_session_update(tx, t, session_id, mode, last_message, now_iso, thread)
-        if mode == "reopen":
-            events.append(DomainEvent("session.reopened", t, {"session_id": session_id, "by": "customer"}))
+    elif mode == "reopen":
+        events.append(DomainEvent("session.reopened", t, {"session_id": session_id, "by": "customer"}))
     events.append(DomainEvent("message.received", t, {
         "message_id": message_id, "session_id": session_id, "contact_id": contact_id, "channel_id": channel_id,
         "kind": "email", "suppressed": False,
         "message": {"message_id": message_id, "direction": "in", "kind": "email", "text": preview,
                     "subject": parsed.subject, "sent_at": now_iso}}))
-    outcome = EmailOutcome("message", session_id, contact_id, message_id, events)
-    return _Plan(tx, alias_index, outcome)
+    mail = dataclasses.replace(mail, session_mode=mode, session_id=session_id, new_session=new_session,
+                               last_message=last_message, thread=thread)
+    return mail, EmailOutcome("message", session_id, contact_id, message_id, events)
 
 
 def _new_contact(tenant_id: str, contact_id: str, address: Address, now_iso: str) -> dict[str, Any]:
@@ -331,14 +318,7 @@ def _keep_automated(event: EmailEvent, parsed: ParsedEmail, sha256: str, store: 
                            text=summary["text"], session_id=session_id, contact_id=session.get("contact_id"),
                            system_kind=f"email_{reason}", provider_message_id=own_id,
                            **{k: v for k, v in summary.items() if k not in ("text", "channel_id")})
-    tx = Transaction()
-    alias = tx.create(alias_item(t, event.channel_id, str(own_id), session_id, message, "in"))
-    tx.create(message)
-    try:
-        store.commit(tx)
-    except TransactionConflict as conflict:
-        if conflict.failed_at(alias):
-            return EmailOutcome("duplicate", session_id=session_id)
-        raise
+    if not store.store_on_session(t, event.channel_id, str(own_id), session_id, message):
+        return EmailOutcome("duplicate", session_id=session_id)
     return EmailOutcome(reason, session_id=session_id, message_id=message_id,
                         events=[DomainEvent("email.automated_received", t, {**detail, "session_id": session_id})])

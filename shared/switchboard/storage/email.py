@@ -10,12 +10,14 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from switchboard.storage import keys
+from switchboard.storage.contacts import claim_identifier, put_new_contact, touch_contact
 from switchboard.storage.sessions import customer_message_update
 from switchboard.storage.dynamo import (
     ConditionFailed,
     StorageUnavailable,
     Table,
     Transaction,
+    TransactionConflict,
     is_conditional_failure,
 )
 
@@ -54,6 +56,30 @@ def mail_session_update(tx: Transaction, tenant_id: str, session_id: str, mode: 
 def automated_mail_item(tenant_id: str, received_iso: str, record_id: str, summary: dict[str, Any]) -> dict[str, Any]:
     """An auto-reply, bounce or unparseable mail that belongs to no thread, on the tenant's record."""
     return {**keys.automated_mail(tenant_id, received_iso, record_id), "tenant_id": tenant_id, **summary}
+
+
+@dataclass(frozen=True)
+class InboundMail:
+    """What one inbound email writes, as email/inbound.py decided it from a ``MailboxView`` (no I/O there).
+    ``EmailStore.store_inbound`` makes it one transaction.
+
+    ``session_mode``: ``new`` (``new_session`` is the item), ``existing`` or ``reopen`` (the session takes the
+    mail as its last message), ``none`` (a blocked contact's mail: kept on the contact, on no session)."""
+
+    tenant_id: str
+    channel_id: str
+    own_id: str  # the mail's Message-ID, stored form: its alias is the exactly-once guard
+    message: dict[str, Any]
+    contact_id: str
+    address: str
+    now_iso: str
+    session_mode: str
+    session_id: str | None = None
+    new_contact: dict[str, Any] | None = None
+    new_session: dict[str, Any] | None = None
+    last_message: dict[str, Any] | None = None
+    thread: dict[str, Any] | None = None
+    blocked: bool = False
 
 
 class EmailStore:
@@ -130,8 +156,44 @@ class EmailStore:
     def alias(self, tenant_id: str, channel_id: str, message_id: str) -> dict[str, Any] | None:
         return self.table.get(keys.email_message_id(tenant_id, channel_id, message_id))
 
-    def commit(self, tx: Transaction) -> None:
-        self.table.commit(tx)
+    def store_inbound(self, mail: InboundMail) -> bool:
+        """One transaction; False when the mail's id was stored before (a duplicate: nothing written). Any
+        other refusal (a concurrent writer, the contact blocked since the read) raises ``TransactionConflict``:
+        read and decide again."""
+        t = mail.tenant_id
+        tx = Transaction()
+        guard = tx.create(alias_item(t, mail.channel_id, mail.own_id, None if mail.blocked else mail.session_id,
+                                     mail.message, "in"))
+        tx.create(mail.message)
+        if mail.new_contact is not None:
+            put_new_contact(tx, mail.new_contact)
+            claim_identifier(tx, t, "email", mail.address, mail.contact_id)
+        else:  # the block decided on is still the contact's (a block follows the contact, docs/contacts.md)
+            touch_contact(tx, t, mail.contact_id, mail.now_iso, while_writable=False, blocked=mail.blocked)
+        if mail.new_session is not None:
+            tx.create(mail.new_session)
+        elif mail.session_mode in ("existing", "reopen") and mail.session_id and mail.last_message:
+            mail_session_update(tx, t, mail.session_id, mail.session_mode, mail.last_message, mail.now_iso,
+                                mail.thread or {})
+        return self._committed_unless_duplicate(tx, guard)
+
+    def store_on_session(self, tenant_id: str, channel_id: str, own_id: str, session_id: str,
+                         message: dict[str, Any]) -> bool:
+        """A system message (auto-reply, bounce) on its thread's session, with its id's alias; False when the
+        id was stored before."""
+        tx = Transaction()
+        guard = tx.create(alias_item(tenant_id, channel_id, own_id, session_id, message, "in"))
+        tx.create(message)
+        return self._committed_unless_duplicate(tx, guard)
+
+    def _committed_unless_duplicate(self, tx: Transaction, guard: int) -> bool:
+        try:
+            self.table.commit(tx)
+        except TransactionConflict as conflict:
+            if conflict.failed_at(guard):
+                return False
+            raise
+        return True
 
     def record_automated(self, item: dict[str, Any]) -> bool:
         """Keep an automated or unparseable message that belongs to no thread. False if kept before."""
