@@ -9,7 +9,7 @@ admins editing at once never lose each other's change."""
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -148,46 +148,10 @@ class OperatorRepository:
     ) -> dict[str, Any]:
         """Profile fields, and memberships added or removed on both sides; Missing when the operator (or
         an added group) does not exist."""
-        sets = ["updated_at = :now"]
-        values: dict[str, Any] = {":now": now_iso}
-        names: dict[str, str] = {}
-        for index, (name, value) in enumerate(fields.items()):
-            names[f"#f{index}"] = name
-            values[f":f{index}"] = value
-            sets.append(f"#f{index} = :f{index}")
-        removes = []
-        for index, group_id in enumerate(add_groups):
-            names[f"#g{index}"] = group_id
-            sets.append(f"group_ids.#g{index} = :t")
-            values[":t"] = True
-        for index, group_id in enumerate(remove_groups):
-            names[f"#r{index}"] = group_id
-            removes.append(f"group_ids.#r{index}")
-        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
         tx = Transaction()
-        tx.update(
-            keys.operator(tenant_id, operator_id),
-            expression,
-            values,
-            names or None,
-            condition="attribute_exists(pk)",
-        )
-        for group_id in add_groups:
-            tx.update(
-                keys.group(tenant_id, group_id),
-                "SET members.#o = :t",
-                {":t": True},
-                {"#o": operator_id},
-                condition="attribute_exists(pk)",
-            )
-        for group_id in remove_groups:
-            tx.update(keys.group(tenant_id, group_id), "REMOVE members.#o", names={"#o": operator_id})
-        try:
-            self.table.commit(tx)
-        except TransactionConflict as conflict:
-            if any(conflict.failed_at(i) for i in range(len(tx.items))):
-                raise Missing("operator or group") from conflict
-            raise
+        _membership_update(tx, keys.operator(tenant_id, operator_id), fields, now_iso, ("group_ids", add_groups,
+                           remove_groups), lambda group_id: keys.group(tenant_id, group_id), "members", operator_id)
+        _commit_memberships(self.table, tx, "operator or group")
         found = self.get(tenant_id, operator_id, consistent=True)
         if found is None:
             raise Missing("operator")
@@ -339,46 +303,10 @@ class GroupRepository:
         remove: list[str],
         now_iso: str,
     ) -> dict[str, Any]:
-        sets = ["updated_at = :now"]
-        values: dict[str, Any] = {":now": now_iso}
-        names: dict[str, str] = {}
-        for index, (name, value) in enumerate(fields.items()):
-            names[f"#f{index}"] = name
-            values[f":f{index}"] = value
-            sets.append(f"#f{index} = :f{index}")
-        removes = []
-        for index, operator_id in enumerate(add):
-            names[f"#m{index}"] = operator_id
-            sets.append(f"members.#m{index} = :t")
-            values[":t"] = True
-        for index, operator_id in enumerate(remove):
-            names[f"#r{index}"] = operator_id
-            removes.append(f"members.#r{index}")
-        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
         tx = Transaction()
-        tx.update(
-            keys.group(tenant_id, group_id),
-            expression,
-            values,
-            names or None,
-            condition="attribute_exists(pk)",
-        )
-        for operator_id in add:
-            tx.update(
-                keys.operator(tenant_id, operator_id),
-                "SET group_ids.#g = :t",
-                {":t": True},
-                {"#g": group_id},
-                condition="attribute_exists(pk)",
-            )
-        for operator_id in remove:
-            tx.update(keys.operator(tenant_id, operator_id), "REMOVE group_ids.#g", names={"#g": group_id})
-        try:
-            self.table.commit(tx)
-        except TransactionConflict as conflict:
-            if any(conflict.failed_at(i) for i in range(len(tx.items))):
-                raise Missing("group or operator") from conflict
-            raise
+        _membership_update(tx, keys.group(tenant_id, group_id), fields, now_iso, ("members", add, remove),
+                           lambda operator_id: keys.operator(tenant_id, operator_id), "group_ids", group_id)
+        _commit_memberships(self.table, tx, "group or operator")
         found = self.get(tenant_id, group_id, consistent=True)
         if found is None:
             raise Missing("group")
@@ -523,3 +451,43 @@ class CannedResponseRepository:
             Limit=limit,
         )
         return response["Items"]
+
+
+def _membership_update(tx: Transaction, key: dict[str, str], fields: dict[str, Any], now_iso: str,
+                       own: tuple[str, list[str], list[str]], other_key: Callable[[str], dict[str, str]],
+                       other_map: str, member_id: str) -> None:
+    """One side's fields and its membership map (``own``: the map, the ids added, the ids removed), and the
+    other side of each membership added or removed (an operator's ``group_ids``, a group's ``members``), in one
+    transaction. Both sides must exist where a membership is added."""
+    own_map, added, removed = own
+    sets = ["updated_at = :now"]
+    values: dict[str, Any] = {":now": now_iso}
+    names: dict[str, str] = {}
+    for index, (name, value) in enumerate(fields.items()):
+        names[f"#f{index}"] = name
+        values[f":f{index}"] = value
+        sets.append(f"#f{index} = :f{index}")
+    removes = []
+    for index, other_id in enumerate(added):
+        names[f"#a{index}"] = other_id
+        sets.append(f"{own_map}.#a{index} = :t")
+        values[":t"] = True
+    for index, other_id in enumerate(removed):
+        names[f"#r{index}"] = other_id
+        removes.append(f"{own_map}.#r{index}")
+    expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+    tx.update(key, expression, values, names or None, condition="attribute_exists(pk)")
+    for other_id in added:
+        tx.update(other_key(other_id), f"SET {other_map}.#m = :t", {":t": True}, {"#m": member_id},
+                  condition="attribute_exists(pk)")
+    for other_id in removed:
+        tx.update(other_key(other_id), f"REMOVE {other_map}.#m", names={"#m": member_id})
+
+
+def _commit_memberships(table: Table, tx: Transaction, missing: str) -> None:
+    try:
+        table.commit(tx)
+    except TransactionConflict as conflict:
+        if any(conflict.failed_at(i) for i in range(len(tx.items))):
+            raise Missing(missing) from conflict
+        raise
