@@ -190,12 +190,7 @@ class RoutingStore:
             {":op": operator_id},
             condition="counted_operator_id = :op",
         )
-        tx.update(
-            keys.operator(tenant_id, operator_id),
-            "SET open_count = open_count - :one",
-            {":one": 1, ":zero": 0},
-            condition="open_count > :zero",
-        )
+        _release(tx, tenant_id, operator_id)
         return self._commit(tx) is Assignment.ASSIGNED
 
     def move_hold(self, tenant_id: str, session_id: str, from_operator: str | None, to_operator: str) -> bool:
@@ -220,12 +215,7 @@ class RoutingStore:
             condition="attribute_exists(pk)",
         )
         if from_operator:
-            tx.update(
-                keys.operator(tenant_id, from_operator),
-                "SET open_count = open_count - :one",
-                {":one": 1, ":zero": 0},
-                condition="open_count > :zero",
-            )
+            _release(tx, tenant_id, from_operator)
         return self._commit(tx) is Assignment.ASSIGNED
 
     def transfer(
@@ -286,12 +276,7 @@ class RoutingStore:
                 condition="attribute_not_exists(pk)",
             )
         if from_operator:
-            tx.update(
-                keys.operator(tenant_id, from_operator),
-                "SET open_count = open_count - :one",
-                {":one": 1, ":zero": 0},
-                condition="open_count > :zero",
-            )
+            _release(tx, tenant_id, from_operator)
         tx.put(
             {
                 **keys.message(
@@ -337,3 +322,9 @@ class RoutingStore:
                 return Assignment.ENTRY_GONE
             return Assignment.CONFLICT
         return Assignment.ASSIGNED
+
+
+def _release(tx: Transaction, tenant_id: str, operator_id: str) -> None:
+    """One session less against the operator's capacity (never below zero)."""
+    tx.update(keys.operator(tenant_id, operator_id), "SET open_count = open_count - :one", {":one": 1, ":zero": 0},
+              condition="open_count > :zero")
