@@ -1,10 +1,11 @@
-"""What one inbound email writes, decided without AWS: a new thread, a reply, a reply after the reopen
+"""What one inbound email writes, decided without AWS (the domain's InboundMail, and the transaction storage
+makes of it): a new thread, a reply, a reply after the reopen
 period, a blocked contact, and a body too large for the item."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from switchboard import clock
 from switchboard.domain.channels import Channel
@@ -12,6 +13,7 @@ from switchboard.email import inbound
 from switchboard.email.contacts import ContactChoice
 from switchboard.email.mime import Address, parse
 from switchboard.domain.inbound_queue import EmailEvent
+from switchboard.storage.email import InboundMail, inbound_transaction
 from tests.support.email import DEMO_MAILBOX, mail
 
 CHANNEL = Channel(tenant_id="demo", channel_id="mail-demo", kind="email", name="Support", secret_name="s",
@@ -21,19 +23,25 @@ EVENT = EmailEvent(kind="email", tenant_id="demo", channel_id="mail-demo", event
 NOW = clock.parse_iso("2026-11-21T10:00:00.000Z")
 
 
-def _writes(plan: inbound._Plan) -> dict[str, list[dict[str, Any]]]:
+class _Plan(NamedTuple):
+    mail: InboundMail
+    outcome: inbound.EmailOutcome
+
+
+def _writes(plan: _Plan) -> dict[str, list[dict[str, Any]]]:
+    """The transaction storage makes of the decided mail."""
     found: dict[str, list[dict[str, Any]]] = {}
-    for item in plan.transaction.items:
+    for item in inbound_transaction(plan.mail)[0].items:
         kind, body = next(iter(item.items()))
         found.setdefault(kind, []).append(body)
     return found
 
 
 def _plan(session: dict | None = None, choice: ContactChoice | None = None, blocked: bool = False,
-          raw: bytes | None = None) -> inbound._Plan:
+          raw: bytes | None = None) -> _Plan:
     parsed = parse(raw or mail(sender="Alice <alice@example.com>", subject="Order 7", text="where is it?"))
-    return inbound._plan(EVENT, CHANNEL, parsed, "m@x", session, choice, {"subject": parsed.subject}, NOW,
-                         blocked)
+    return _Plan(*inbound._plan(EVENT, CHANNEL, parsed, "m@x", session, choice, {"subject": parsed.subject}, NOW,
+                                blocked))
 
 
 def _session(status: str, resolved_hours_ago: int = 1) -> dict[str, Any]:

@@ -82,6 +82,26 @@ class InboundMail:
     blocked: bool = False
 
 
+def inbound_transaction(mail: InboundMail) -> tuple[Transaction, int]:
+    """The one transaction an inbound mail is, and the index of its id's alias (the exactly-once guard)."""
+    t = mail.tenant_id
+    tx = Transaction()
+    guard = tx.create(alias_item(t, mail.channel_id, mail.own_id, None if mail.blocked else mail.session_id,
+                                 mail.message, "in"))
+    tx.create(mail.message)
+    if mail.new_contact is not None:
+        put_new_contact(tx, mail.new_contact)
+        claim_identifier(tx, t, "email", mail.address, mail.contact_id)
+    else:  # the block decided on is still the contact's (a block follows the contact, docs/contacts.md)
+        touch_contact(tx, t, mail.contact_id, mail.now_iso, while_writable=False, blocked=mail.blocked)
+    if mail.new_session is not None:
+        tx.create(mail.new_session)
+    elif mail.session_mode in ("existing", "reopen") and mail.session_id and mail.last_message:
+        mail_session_update(tx, t, mail.session_id, mail.session_mode, mail.last_message, mail.now_iso,
+                            mail.thread or {})
+    return tx, guard
+
+
 class EmailStore:
     def __init__(self, table: Table) -> None:
         self.table = table
@@ -160,22 +180,7 @@ class EmailStore:
         """One transaction; False when the mail's id was stored before (a duplicate: nothing written). Any
         other refusal (a concurrent writer, the contact blocked since the read) raises ``TransactionConflict``:
         read and decide again."""
-        t = mail.tenant_id
-        tx = Transaction()
-        guard = tx.create(alias_item(t, mail.channel_id, mail.own_id, None if mail.blocked else mail.session_id,
-                                     mail.message, "in"))
-        tx.create(mail.message)
-        if mail.new_contact is not None:
-            put_new_contact(tx, mail.new_contact)
-            claim_identifier(tx, t, "email", mail.address, mail.contact_id)
-        else:  # the block decided on is still the contact's (a block follows the contact, docs/contacts.md)
-            touch_contact(tx, t, mail.contact_id, mail.now_iso, while_writable=False, blocked=mail.blocked)
-        if mail.new_session is not None:
-            tx.create(mail.new_session)
-        elif mail.session_mode in ("existing", "reopen") and mail.session_id and mail.last_message:
-            mail_session_update(tx, t, mail.session_id, mail.session_mode, mail.last_message, mail.now_iso,
-                                mail.thread or {})
-        return self._committed_unless_duplicate(tx, guard)
+        return self._committed_unless_duplicate(*inbound_transaction(mail))
 
     def store_on_session(self, tenant_id: str, channel_id: str, own_id: str, session_id: str,
                          message: dict[str, Any]) -> bool:
