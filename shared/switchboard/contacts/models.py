@@ -85,14 +85,25 @@ class AttributeDefinitions(BaseModel):
     definitions: list[AttributeDefinition] = Field(max_length=100)
 
 
+class IdentityView(Identity):
+    """A channel identity as the directory shows it: a business-scoped user id says which one it replaced
+    (``replaces``: the customer's BSUID changed) and the replaced one is ``former`` (kept: the history
+    stays the contact's, replies go to the newer one)."""
+
+    parent_user_id: str | None = None
+    replaces: str | None = None
+    former: bool = False
+
+
 class ContactView(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     contact_id: str
     name: str
+    username: str | None = Field(None, description="the customer's WhatsApp username, when they have one")
     emails: list[str] = []
     phones: list[str] = []
-    identities: list[Identity] = []
+    identities: list[IdentityView] = []
     attributes: dict[str, Any] = {}
     tags: list[str] = []
     language: str | None = None
@@ -108,7 +119,14 @@ class ContactView(BaseModel):
 
     @classmethod
     def of(cls, item: dict[str, Any], blocked: bool) -> ContactView:
-        return cls.model_validate({**strip_keys(item), "blocked": blocked})
+        data = strip_keys(item)
+        identities = [dict(i) for i in data.get("identities") or [] if isinstance(i, dict)]
+        replaced = {i.get("replaces") for i in identities if i.get("replaces")}
+        for identity in identities:
+            identity["former"] = identity.get("kind") == "bsuid" and identity.get("value") in replaced
+        usernames = [i["value"] for i in identities if i.get("kind") == "username" and i.get("value")]
+        return cls.model_validate({**data, "identities": identities, "blocked": blocked,
+                                   "username": usernames[-1] if usernames else None})
 
 
 class Change(BaseModel):

@@ -212,10 +212,12 @@ class ConversationStore:
         if record.session_mode == "new":
             tx.put(record.new_session or {}, condition="attribute_not_exists(pk)")
             return
-        summary = record.session_summary  # with an address when the sender changed number (the pointer moved)
+        # With an address when the sender changed number or user id (the pointer moved), a changed username.
+        summary = record.session_summary
+        sets = {k: summary[k] for k in ("address", "contact_username") if summary.get(k)}
         customer_message_update(tx, record.tenant_id, record.session_id or "", record.session_mode == "reopen",
                                 summary["last_message"], summary["last_activity_at"], summary["last_inbound_at"],
-                                {"address": summary["address"]} if summary.get("address") else None)
+                                sets or None)
 
     @staticmethod
     def _pointer_write(tx: Transaction, record: InboundRecord) -> None:

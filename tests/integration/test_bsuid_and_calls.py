@@ -1,0 +1,225 @@
+"""Issue 20's business-scoped user ids and calls, through the webhook and the API: each new kind of
+payload (tests/fixtures/whatsapp/, composed from Meta's documented shapes) is answered 200 and stored as
+the right record; a BSUID-only customer is answered with ``recipient``, changes id and is answered on the
+new one (one contact, one history); a call lands on the timeline and reopens the window for a reply."""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from switchboard.services import services
+from switchboard.storage import keys
+from tests.support.inbound import FIXTURE_PHONE_NUMBER_ID, all_messages, post, seed_fixture_channels
+from tests.support.outbound import run_send_worker
+from tests.support.whatsapp import DEMO_PHONE_NUMBER_ID, DEMO_WABA_ID
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "whatsapp"
+BSUID, NEW_BSUID = "US.13491208655302741918", "US.24817305912873645029"
+PHONE = "16505551234"
+
+
+def load(name: str, on_demo_number: bool = False, now: bool = False) -> dict[str, Any]:
+    """A fixture; ``on_demo_number`` moves it to the demo channel (the Graph simulator's number), ``now``
+    stamps its messages and calls with the current time (the window counts from Meta's timestamp)."""
+    body = copy.deepcopy(json.loads((FIXTURES / f"{name}.json").read_text()))
+    for entry in body["entry"]:
+        if on_demo_number:
+            entry["id"] = DEMO_WABA_ID
+        for change in entry["changes"]:
+            value = change["value"]
+            if on_demo_number:
+                value["metadata"]["phone_number_id"] = DEMO_PHONE_NUMBER_ID
+            if now:
+                for item in value.get("messages", []) + value.get("calls", []):
+                    item["timestamp"] = str(int(time.time()))
+    return body
+
+
+@pytest.fixture
+def channels(demo) -> None:  # noqa: ANN001
+    seed_fixture_channels()
+
+
+def _sessions(api, token) -> list[dict]:  # noqa: ANN001
+    return api.call("GET", "/sessions?limit=100", token=token)[1]["items"]
+
+
+def _messages(api, token, session_id: str) -> list[dict]:  # noqa: ANN001
+    return api.call("GET", f"/sessions/{session_id}/messages?limit=100", token=token)[1]["items"]
+
+
+# -- conformance: every new kind is answered 200 and stored as the right record -----------------------
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in FIXTURES.glob("*.json")
+                                        if p.stem.startswith(("bsuid_", "status_bsuid", "status_failed_no",
+                                                              "system_user_changed", "user_id_update",
+                                                              "contacts_shared", "calls_"))))
+def test_each_new_kind_is_answered_200(api, channels, name: str) -> None:
+    status, answer = post(api, load(name))
+
+    assert status == 200
+    assert answer["queued"] >= 1
+
+
+def test_a_bsuid_only_sender_is_a_contact_with_its_username_shown_and_found(
+        api, channels, process_inbound, operator_token) -> None:
+    post(api, load("bsuid_text_message"))
+    process_inbound()
+
+    (session,) = _sessions(api, operator_token)
+    contact = api.call("GET", f"/contacts/{session['contact_id']}", token=operator_token)[1]
+    assert session["address"] == BSUID
+    assert session["contact_username"] == "@sheena"
+    assert contact["username"] == "@sheena"
+    assert {"kind": "bsuid", "value": BSUID} in [{k: i[k] for k in ("kind", "value")} for i in contact["identities"]]
+    assert [i["parent_user_id"] for i in contact["identities"] if i["kind"] == "bsuid"] == [
+        "US.ENT.11815799212886844830"]
+    found = api.call("GET", "/contacts?q=sheena", token=operator_token)[1]["items"]
+    assert [c["contact_id"] for c in found] == [session["contact_id"]]
+
+
+def test_statuses_to_a_bsuid_and_a_failed_one_without_contacts_are_kept(
+        api, channels, process_inbound) -> None:
+    post(api, load("status_bsuid_delivered"))
+    post(api, load("status_failed_no_contacts"))
+    process_inbound()
+
+    # no message of ours has those ids yet: both statuses wait, parked, for it (none dropped)
+    for wamid in ("wamid.OUT.BSUID1", "wamid.OUT.BSUID2"):
+        parked = services().table.get(keys.parked_statuses("demo", wamid))
+        assert parked is not None, wamid
+
+
+def test_a_bsuid_only_customer_is_answered_changes_id_and_is_answered_on_the_new_one(
+        api, graph, process_inbound, operator_token, aws) -> None:
+    post(api, load("bsuid_text_message", on_demo_number=True, now=True))
+    process_inbound()
+    (session,) = _sessions(api, operator_token)
+    sid = session["session_id"]
+    assert api.call("POST", f"/sessions/{sid}/messages", {"text": "Hello!"}, token=operator_token)[0] == 202
+    run_send_worker(aws.queue_urls["outbound"])
+
+    post(api, load("system_user_changed_user_id", on_demo_number=True, now=True))
+    process_inbound()
+    assert api.call("POST", f"/sessions/{sid}/messages", {"text": "Still here"}, token=operator_token)[0] == 202
+    run_send_worker(aws.queue_urls["outbound"])
+    later = load("bsuid_text_message", on_demo_number=True, now=True)
+    message = later["entry"][0]["changes"][0]["value"]["messages"][0]
+    message.update(id="wamid.AFTERCHANGE", from_user_id=NEW_BSUID, text={"body": "new id, same me"})
+    later["entry"][0]["changes"][0]["value"]["contacts"][0]["user_id"] = NEW_BSUID
+    post(api, later)
+    process_inbound()
+
+    sent = [s.payload for s in graph.sent]
+    assert [p.get("recipient") for p in sent] == [BSUID, NEW_BSUID]
+    assert all("to" not in p for p in sent)
+    sessions = _sessions(api, operator_token)
+    assert [s["session_id"] for s in sessions] == [sid]
+    history = _messages(api, operator_token, sid)  # one history: both customer texts, the notice, our two
+    assert sorted(m["kind"] + ":" + m["direction"] for m in history) == [
+        "system:in", "text:in", "text:in", "text:out", "text:out"]
+    contact = api.call("GET", f"/contacts/{session['contact_id']}", token=operator_token)[1]
+    bsuids = {i["value"]: i for i in contact["identities"] if i["kind"] == "bsuid"}
+    assert bsuids[BSUID]["former"] is True
+    assert bsuids[NEW_BSUID]["replaces"] == BSUID
+    for value in (BSUID, NEW_BSUID):
+        assert services().table.get(keys.identifier("demo", "bsuid", value))["contact_id"] == session["contact_id"]
+
+
+def test_the_user_id_update_webhook_moves_the_thread_like_the_system_message(
+        api, channels, process_inbound, operator_token) -> None:
+    post(api, load("bsuid_text_message", now=True))
+    process_inbound()
+    post(api, load("user_id_update"))
+    post(api, load("system_user_changed_user_id"))  # both arrive: the second finds the thread moved
+    process_inbound()
+
+    (session,) = _sessions(api, operator_token)
+    assert session["address"] == NEW_BSUID
+    pointer = services().table.get(keys.thread("demo", "wa-fixtures", BSUID))
+    assert pointer["alias_of"] == NEW_BSUID
+
+
+def test_the_phone_a_bsuid_only_customer_shares_lands_on_the_same_contact(
+        api, channels, process_inbound, operator_token) -> None:
+    post(api, load("bsuid_text_message", now=True))
+    post(api, load("contacts_shared_phone", now=True))
+    process_inbound()
+    from tests.support.whatsapp import envelope, text_message
+    post(api, envelope([text_message(sender=PHONE, wamid="wamid.BYPHONE", body="from my phone now")],
+                       phone_number_id=FIXTURE_PHONE_NUMBER_ID))
+    process_inbound()
+
+    (session,) = _sessions(api, operator_token)
+    contact = api.call("GET", f"/contacts/{session['contact_id']}", token=operator_token)[1]
+    assert contact["phones"] == ["+16505551234"]
+    assert services().table.get(keys.identifier("demo", "wa", PHONE))["contact_id"] == session["contact_id"]
+    assert len(_messages(api, operator_token, session["session_id"])) == 3
+
+
+# -- calls ---------------------------------------------------------------------------------------------
+
+def test_a_call_is_on_the_timeline_with_its_direction_duration_and_outcome(
+        api, channels, process_inbound, operator_token) -> None:
+    post(api, load("calls_connect"))
+    process_inbound()
+    post(api, load("calls_terminate"))
+    process_inbound()
+
+    (call,) = all_messages(api, operator_token)
+    assert call["kind"] == "call"
+    assert call["call"]["direction"] == "in"
+    assert call["call"]["outcome"] == "completed"
+    assert call["call"]["duration_seconds"] == 115
+    assert "session" not in (call["content"] or {})  # no media (SDP) kept
+
+
+def test_a_terminate_before_its_connect_is_applied_once_the_call_is_stored(
+        api, channels, process_inbound, operator_token) -> None:
+    post(api, load("calls_terminate"))
+    process_inbound()
+    post(api, load("calls_connect"))
+    process_inbound()
+
+    (call,) = all_messages(api, operator_token)
+    assert call["call"]["outcome"] == "completed"
+
+
+def test_a_business_placed_call_is_outbound_and_its_status_moves_it(
+        api, channels, process_inbound, operator_token) -> None:
+    post(api, load("calls_connect_business"))
+    process_inbound()
+    post(api, load("calls_status"))
+    process_inbound()
+
+    (call,) = all_messages(api, operator_token)
+    assert call["call"]["direction"] == "out"
+    assert call["call"]["outcome"] == "ringing"
+
+
+def test_a_call_reopens_the_window_for_a_reply(api, graph, process_inbound, operator_token, aws) -> None:
+    old = load("bsuid_text_message", on_demo_number=True)  # written a year ago: the window is closed
+    value = old["entry"][0]["changes"][0]["value"]
+    value["contacts"] = [{"profile": {"name": "Sheena Nelson"}, "wa_id": PHONE}]
+    value["messages"][0].pop("from_user_id")
+    value["messages"][0]["from"] = PHONE
+    post(api, old)
+    process_inbound()
+    (session,) = _sessions(api, operator_token)
+    refused = api.call("POST", f"/sessions/{session['session_id']}/messages", {"text": "Hi"}, token=operator_token)
+    assert refused[0] == 409
+
+    post(api, load("calls_connect", on_demo_number=True, now=True))
+    process_inbound()
+
+    status, _ = api.call("POST", f"/sessions/{session['session_id']}/messages", {"text": "You called?"},
+                         token=operator_token)
+    assert status == 202
+    kinds = [m["kind"] for m in _messages(api, operator_token, session["session_id"])]
+    assert kinds == ["text", "call", "text"]
