@@ -223,3 +223,79 @@ def test_a_call_reopens_the_window_for_a_reply(api, graph, process_inbound, oper
     assert status == 202
     kinds = [m["kind"] for m in _messages(api, operator_token, session["session_id"])]
     assert kinds == ["text", "call", "text"]
+
+
+# -- sending to a BSUID: what Meta refuses, and asking for the phone ----------------------------------
+
+LOGIN_CODE = {"name": "login_code", "language": "en", "status": "APPROVED", "category": "AUTHENTICATION",
+              "parameter_format": "POSITIONAL", "components": [{"type": "BODY", "text": "Your code is ready."}]}
+
+
+def _bsuid_session(api, process_inbound, token) -> dict:  # noqa: ANN001
+    post(api, load("bsuid_text_message", on_demo_number=True, now=True))
+    process_inbound()
+    (session,) = _sessions(api, token)
+    return session
+
+
+def test_an_authentication_template_to_a_bsuid_is_refused_before_it_is_queued(
+        api, graph, process_inbound, operator_token, aws) -> None:
+    from tests.support.campaigns import store_template
+
+    store_template(LOGIN_CODE)
+    session = _bsuid_session(api, process_inbound, operator_token)
+
+    status, error = api.call("POST", f"/sessions/{session['session_id']}/messages",
+                             {"template": {"name": "login_code", "language": "en"}}, token=operator_token)
+
+    assert status == 409
+    assert error["code"] == "bsuid_not_supported"
+    assert [m["direction"] for m in _messages(api, operator_token, session["session_id"])] == ["in"]
+
+
+def test_a_send_meta_refuses_for_a_bsuid_fails_with_the_reason(
+        api, graph, process_inbound, operator_token, aws) -> None:
+    from infra.local.graph_simulator.templates import catalog
+    from tests.support.campaigns import store_template
+
+    store_template({**LOGIN_CODE, "category": "UTILITY"})  # our copy is stale: Meta recategorised it
+    catalog.put(DEMO_WABA_ID, LOGIN_CODE)
+    session = _bsuid_session(api, process_inbound, operator_token)
+
+    status, _ = api.call("POST", f"/sessions/{session['session_id']}/messages",
+                         {"template": {"name": "login_code", "language": "en"}}, token=operator_token)
+    assert status == 202
+    run_send_worker(aws.queue_urls["outbound"])
+
+    (ours,) = [m for m in _messages(api, operator_token, session["session_id"]) if m["direction"] == "out"]
+    assert ours["status"] == "failed"
+    assert ours["error"]["code"] == 131062
+    assert graph.rejected[131062] == 1  # not retried
+
+
+def test_a_contact_info_request_goes_to_the_bsuid_as_metas_interactive(
+        api, graph, process_inbound, operator_token, aws) -> None:
+    session = _bsuid_session(api, process_inbound, operator_token)
+
+    status, _ = api.call("POST", f"/sessions/{session['session_id']}/messages",
+                         {"interactive": {"type": "request_contact_info", "body": "May we have your number?"}},
+                         token=operator_token)
+    assert status == 202
+    run_send_worker(aws.queue_urls["outbound"])
+
+    (sent,) = graph.sent
+    assert sent.payload["recipient"] == BSUID
+    assert sent.payload["interactive"] == {"type": "request_contact_info",
+                                           "body": {"text": "May we have your number?"},
+                                           "action": {"name": "request_contact_info"}}
+
+
+def test_a_contact_info_request_has_a_body_only(api, graph, process_inbound, operator_token) -> None:
+    session = _bsuid_session(api, process_inbound, operator_token)
+
+    status, error = api.call("POST", f"/sessions/{session['session_id']}/messages",
+                             {"interactive": {"type": "request_contact_info", "body": "Number?",
+                                              "buttons": [{"id": "a", "title": "A"}]}}, token=operator_token)
+
+    assert status == 422
+    assert "interactive" in json.dumps(error)

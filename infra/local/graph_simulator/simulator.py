@@ -29,6 +29,7 @@ from typing import Any
 import requests
 
 from infra.local.api_server import Reply, json_reply
+from infra.local.graph_simulator import bsuid as bsuid_simulator
 from infra.local.graph_simulator import templates as template_simulator
 from infra.local.graph_simulator.callbacks import CallbackScheduler
 from infra.local.graph_simulator.validation import InvalidParameter, check_send
@@ -54,6 +55,7 @@ ERRORS: dict[int, tuple[int, str, str]] = {
     132001: (400, "(#132001) Template name does not exist in the translation",
              "template name does not exist in the translation"),
     368: (403, "(#368) Temporarily blocked for policies violations", "The account is restricted."),
+    bsuid_simulator.BSUID_NOT_SUPPORTED: bsuid_simulator.ERROR,
 }
 
 
@@ -237,6 +239,10 @@ class GraphSimulator:
             to = check_send(body, known_media)
         except InvalidParameter as invalid:
             return self._reject(100, invalid.details)
+        refused = bsuid_simulator.refusal(body, lambda name, language: self._template_category(
+            phone_number_id, name, language))
+        if refused is not None:
+            return self._reject(refused, bsuid_simulator.ERROR[2])
         with self._lock:
             code = self._fault_or_limit(phone_number_id, to)
             if code is not None:
@@ -250,8 +256,15 @@ class GraphSimulator:
                                                 "status": status,
                                                 "biz_opaque_callback_data": body.get("biz_opaque_callback_data")})
         return json_reply(200, {"messaging_product": "whatsapp",
-                                "contacts": [{"input": body.get("to") or body.get("recipient"), "wa_id": to}],
+                                "contacts": [bsuid_simulator.send_contact(body, to)],
                                 "messages": [{"id": wamid}]})
+
+    def _template_category(self, phone_number_id: str, name: str, language: str) -> str | None:
+        try:
+            waba_id = self._number(phone_number_id)["waba_id"]
+            return template_simulator.catalog.get(waba_id, name, language).get("category")
+        except (LookupError, KeyError):
+            return None
 
     def _reject(self, code: int, details: str) -> Reply:
         with self._lock:
@@ -346,7 +359,8 @@ class GraphSimulator:
         items = []
         for status in statuses:
             item: dict[str, Any] = {"id": status["wamid"], "status": status["status"],
-                                    "timestamp": str(int(clock.now().timestamp())), "recipient_id": status["to"]}
+                                    "timestamp": str(int(clock.now().timestamp())),
+                                    **bsuid_simulator.recipient_fields(status["to"])}
             if status.get("biz_opaque_callback_data"):
                 item["biz_opaque_callback_data"] = status["biz_opaque_callback_data"]
             items.append(item)
