@@ -299,3 +299,33 @@ def test_a_contact_info_request_has_a_body_only(api, graph, process_inbound, ope
 
     assert status == 422
     assert "interactive" in json.dumps(error)
+
+
+def test_the_simulators_customer_side_drives_the_whole_story(
+        api, graph, process_inbound, operator_token, aws) -> None:
+    """A BSUID-only customer (the simulator's webhooks) asks, is answered, changes id, calls, shares
+    the phone: one contact, one session, the call on the timeline, every reply to the current id."""
+    def reply(text: str) -> None:
+        assert api.call("POST", f"/sessions/{sid}/messages", {"text": text}, token=operator_token)[0] == 202
+        run_send_worker(aws.queue_urls["outbound"])
+
+    graph.emit("bsuid_text", DEMO_PHONE_NUMBER_ID, user_id="CZ.111", wamid="wamid.S1", text="Hi", username="@ann")
+    process_inbound()
+    (session,) = _sessions(api, operator_token)
+    sid = session["session_id"]
+    reply("Hello Ann")
+    graph.emit("user_changed_user_id", DEMO_PHONE_NUMBER_ID, old="CZ.111", new="CZ.222", wamid="wamid.S2")
+    graph.emit("user_id_update", DEMO_PHONE_NUMBER_ID, old="CZ.111", new="CZ.222")
+    graph.emit("call", DEMO_PHONE_NUMBER_ID, caller="CZ.222", call_id="wacid.S3", event="connect")
+    graph.emit("call", DEMO_PHONE_NUMBER_ID, caller="CZ.222", call_id="wacid.S3", event="terminate", duration=42)
+    process_inbound()
+    reply("Thanks for calling")
+    graph.emit("shared_phone", DEMO_PHONE_NUMBER_ID, user_id="CZ.222", wa_id="420777000999", wamid="wamid.S4")
+    process_inbound()
+
+    assert [s["session_id"] for s in _sessions(api, operator_token)] == [sid]
+    assert [p.get("recipient") for p in (s.payload for s in graph.sent)] == ["CZ.111", "CZ.222"]
+    (call,) = [m for m in _messages(api, operator_token, sid) if m["kind"] == "call"]
+    assert call["call"]["duration_seconds"] == 42
+    contact = api.call("GET", f"/contacts/{session['contact_id']}", token=operator_token)[1]
+    assert contact["phones"] == ["+420777000999"]

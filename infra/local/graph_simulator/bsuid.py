@@ -18,6 +18,7 @@ BSUID_NOT_SUPPORTED = 131062
 ERROR = (400, "(#131062) Business-scoped User ID recipients are not supported for this message.",
          "One-tap, zero-tap and copy-code authentication templates require a phone number.")
 PHONE_ONLY_CATEGORIES = frozenset({"AUTHENTICATION"})
+CUSTOMER_WEBHOOKS = ("bsuid_text", "user_changed_user_id", "user_id_update", "shared_phone", "call")
 
 
 def is_bsuid(address: str) -> bool:

@@ -8,6 +8,7 @@ Endpoints (under the mount, e.g. ``/_graph``; Graph paths carry a version such a
   DELETE /{media_id}
   POST /_faults                      switch faults and limits on (JSON fields of ``Faults``)
   GET  /_sent, GET /_stats, POST /_reset
+  POST /_emit/{kind}                 a customer-side webhook (BSUIDs, calls: graph_simulator/bsuid.py)
 Template management (``/{waba_id}/message_templates``) is answered by ``templates.py`` when it exists.
 """
 
@@ -156,6 +157,21 @@ class GraphSimulator:
     def close(self) -> None:
         self.callbacks.stop()
 
+    def customer_webhook(self, kind: str, phone_number_id: str, **fields: Any) -> tuple[bytes, dict[str, str]]:
+        """A signed webhook of the customer's side (``graph_simulator/bsuid.py``: ``bsuid_text``,
+        ``user_changed_user_id``, ``user_id_update``, ``shared_phone``, ``call``)."""
+        if kind not in bsuid_simulator.CUSTOMER_WEBHOOKS:
+            raise ValueError(f"unknown customer webhook '{kind}'")
+        return getattr(bsuid_simulator, kind)(self._number(phone_number_id), phone_number_id, **fields)
+
+    def emit(self, kind: str, phone_number_id: str, **fields: Any) -> None:
+        """Deliver a customer-side webhook to the webhook URL, as Meta would."""
+        raw, headers = self.customer_webhook(kind, phone_number_id, **fields)
+        if self._deliver is not None:
+            self._deliver(raw, headers)
+        elif self.webhook_url:
+            requests.post(self.webhook_url, data=raw, headers=headers, timeout=30).raise_for_status()
+
     # -- HTTP -----------------------------------------------------------------------------------------
     def handle(self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str],
                body: bytes) -> Reply:
@@ -194,6 +210,13 @@ class GraphSimulator:
             return json_reply(200, asdict(faults))
         if parts[0] == "_faults":
             return json_reply(200, asdict(self.faults))
+        if parts[0] == "_emit" and len(parts) == 2 and method == "POST":  # POST /_emit/<kind> {phone_number_id, ...}
+            try:
+                fields_ = json.loads(body or b"{}")
+                self.emit(parts[1], str(fields_.pop("phone_number_id")), **fields_)
+            except (ValueError, TypeError, KeyError, LookupError) as exc:
+                return json_reply(400, {"code": "bad_emit", "message": str(exc)})
+            return json_reply(200, {"emitted": parts[1]})
         if parts[0] == "_reset" and method == "POST":
             self.reset()
             return json_reply(200, {"reset": True})
