@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from switchboard.domain.contacts import BlockFor
 from switchboard.storage.dynamo import strip_keys
@@ -93,6 +93,15 @@ class IdentityView(Identity):
     parent_user_id: str | None = None
     replaces: str | None = None
     former: bool = False
+
+    @model_serializer(mode="wrap")
+    def _shown_when_they_apply(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The BSUID fields appear on the identities they describe only."""
+        data = handler(self)
+        for name, unset in (("parent_user_id", None), ("replaces", None), ("former", False)):
+            if data.get(name) == unset:
+                data.pop(name, None)
+        return data
 
 
 class ContactView(BaseModel):
