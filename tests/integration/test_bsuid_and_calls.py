@@ -329,3 +329,42 @@ def test_the_simulators_customer_side_drives_the_whole_story(
     assert call["call"]["duration_seconds"] == 42
     contact = api.call("GET", f"/contacts/{session['contact_id']}", token=operator_token)[1]
     assert contact["phones"] == ["+420777000999"]
+
+
+# -- cost ------------------------------------------------------------------------------------------------
+
+def test_a_call_costs_a_message_s_round_trips_and_one_read_of_its_parked_statuses(demo) -> None:
+    from collections import Counter
+
+    from switchboard.domain.inbound_queue import WhatsAppEvent
+    from switchboard.inbound.processing import process_event
+    from tests.support.whatsapp import text_message
+
+    calls: list[str] = []
+    client = services().table._client
+    services().channels.by_id("wa-demo")  # the channel is cached per process
+
+    def count(model, **_: object) -> None:  # noqa: ANN001
+        calls.append(model.name)
+
+    client.meta.events.register("before-call.dynamodb", count)
+
+    def event(payload: dict, contact: dict | None = None) -> WhatsAppEvent:
+        return WhatsAppEvent(kind="message", tenant_id="demo", channel_id="wa-demo", event_id=payload["id"],
+                             group="g", field="messages", waba_id="w", payload=payload, contact=contact)
+
+    first = text_message(sender=PHONE, wamid="wamid.COST1")
+    process_event(event(first["message"], first["contact"]), services())
+    calls.clear()
+    second = text_message(sender=PHONE, wamid="wamid.COST2")
+    process_event(event(second["message"], second["contact"]), services())
+    a_message = Counter(calls)
+    calls.clear()
+    process_event(event({"id": "wacid.COST3", "type": "call", "from": PHONE, "timestamp": str(int(time.time())),
+                         "call": {"id": "wacid.COST3", "event": "connect", "direction": "USER_INITIATED"}}),
+                  services())
+    a_call = Counter(calls)
+    client.meta.events.unregister("before-call.dynamodb", count)
+
+    assert a_call - a_message == Counter({"GetItem": 1})
+    assert a_message - a_call == Counter()
