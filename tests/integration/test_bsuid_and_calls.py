@@ -56,15 +56,34 @@ def _messages(api, token, session_id: str) -> list[dict]:  # noqa: ANN001
 
 # -- conformance: every new kind is answered 200 and stored as the right record -----------------------
 
-@pytest.mark.parametrize("name", sorted(p.stem for p in FIXTURES.glob("*.json")
-                                        if p.stem.startswith(("bsuid_", "status_bsuid", "status_failed_no",
-                                                              "system_user_changed", "user_id_update",
-                                                              "contacts_shared", "calls_"))))
-def test_each_new_kind_is_answered_200(api, channels, name: str) -> None:
+# fixture -> the record it becomes: a message of a kind, or a status waiting (parked) for its message
+RECORDS = {
+    "bsuid_text_message": ("message", "text"), "contacts_shared_phone": ("message", "contacts"),
+    "system_user_changed_user_id": ("message", "system"), "user_id_update": ("message", "system"),
+    "calls_connect": ("message", "call"), "calls_connect_business": ("message", "call"),
+    "calls_terminate": ("parked", "wacid.ABGGFjFVU2AfAgo6V-Hc5eCgK5Gh"), "calls_status": ("parked", "wacid.BUSINESS1"),
+    "status_bsuid_delivered": ("parked", "wamid.OUT.BSUID1"), "status_failed_no_contacts": ("parked", "wamid.OUT.BSUID2"),
+}
+
+
+def test_every_fixture_of_ours_has_its_record() -> None:
+    assert sorted(RECORDS) == sorted(p.stem for p in FIXTURES.glob("*.json") if p.stem in RECORDS
+                                     or p.stem.startswith(("bsuid_", "calls_", "user_id_", "system_user_changed")))
+
+
+@pytest.mark.parametrize("name", sorted(RECORDS))
+def test_each_new_kind_is_answered_200_and_stored_as_its_record(
+        api, channels, process_inbound, operator_token, name: str) -> None:
     status, answer = post(api, load(name))
+    process_inbound()
 
     assert status == 200
     assert answer["queued"] >= 1
+    what, expected = RECORDS[name]
+    if what == "message":
+        assert [m["kind"] for m in all_messages(api, operator_token)] == [expected]
+    else:
+        assert services().table.get(keys.parked_statuses("demo", expected)) is not None
 
 
 def test_a_bsuid_only_sender_is_a_contact_with_its_username_shown_and_found(
@@ -84,16 +103,28 @@ def test_a_bsuid_only_sender_is_a_contact_with_its_username_shown_and_found(
     assert [c["contact_id"] for c in found] == [session["contact_id"]]
 
 
-def test_statuses_to_a_bsuid_and_a_failed_one_without_contacts_are_kept(
-        api, channels, process_inbound) -> None:
-    post(api, load("status_bsuid_delivered"))
-    post(api, load("status_failed_no_contacts"))
+def test_statuses_to_a_bsuid_and_a_failed_one_without_contacts_reach_our_message(
+        api, graph, process_inbound, operator_token, aws) -> None:
+    post(api, load("bsuid_text_message", on_demo_number=True, now=True))
+    process_inbound()
+    (session,) = _sessions(api, operator_token)
+    for text in ("first", "second"):
+        api.call("POST", f"/sessions/{session['session_id']}/messages", {"text": text}, token=operator_token)
+    run_send_worker(aws.queue_urls["outbound"])
+    first, second = (s.wamid for s in graph.sent)
+
+    delivered = load("status_bsuid_delivered", on_demo_number=True)
+    delivered["entry"][0]["changes"][0]["value"]["statuses"][0]["id"] = first
+    failed = load("status_failed_no_contacts", on_demo_number=True)
+    failed["entry"][0]["changes"][0]["value"]["statuses"][0]["id"] = second
+    assert post(api, delivered)[0] == 200
+    assert post(api, failed)[0] == 200
     process_inbound()
 
-    # no message of ours has those ids yet: both statuses wait, parked, for it (none dropped)
-    for wamid in ("wamid.OUT.BSUID1", "wamid.OUT.BSUID2"):
-        parked = services().table.get(keys.parked_statuses("demo", wamid))
-        assert parked is not None, wamid
+    ours = {m["provider_message_id"]: m for m in _messages(api, operator_token, session["session_id"])}
+    assert ours[first]["status"] == "delivered"
+    assert ours[second]["status"] == "failed"
+    assert ours[second]["error"]["code"] == 131062
 
 
 def test_a_bsuid_only_customer_is_answered_changes_id_and_is_answered_on_the_new_one(
