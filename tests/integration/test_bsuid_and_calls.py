@@ -234,6 +234,24 @@ def test_a_business_placed_call_is_outbound_and_its_status_moves_it(
     assert call["call"]["outcome"] == "ringing"
 
 
+def test_a_business_placed_call_in_an_open_session_leaves_it_answered_and_the_window_alone(
+        api, channels, process_inbound, operator_token) -> None:
+    from tests.support.whatsapp import envelope, text_message
+
+    post(api, envelope([text_message(sender=PHONE, wamid="wamid.BEFORECALL", timestamp=1764770000)],
+                       phone_number_id=FIXTURE_PHONE_NUMBER_ID))
+    process_inbound()
+    (before,) = _sessions(api, operator_token)
+    post(api, load("calls_connect_business"))
+    process_inbound()
+
+    (after,) = _sessions(api, operator_token)
+    assert after["last_message"]["kind"] == "call"
+    assert after["unread_count"] == before["unread_count"]
+    assert after["unanswered"] is False
+    assert after["last_inbound_at"] == before["last_inbound_at"]
+
+
 def test_a_call_reopens_the_window_for_a_reply(api, graph, process_inbound, operator_token, aws) -> None:
     old = load("bsuid_text_message", on_demo_number=True)  # written a year ago: the window is closed
     value = old["entry"][0]["changes"][0]["value"]

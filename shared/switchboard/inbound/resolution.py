@@ -250,6 +250,8 @@ def plan_inbound(event: WhatsAppEvent, channel: Channel, sender: Sender, view: T
                                        **inbox_columns(contact_name, channel), **summary)
         if sender.username:
             new_session["contact_username"] = sender.username
+        if message["direction"] == "out":  # a call the business placed: nothing of the customer's to answer
+            new_session.update(unread_count=0, unanswered=False)
         events.append(DomainEvent("session.created", t, {"session_id": session_id, "contact_id": contact_id,
                                                           "channel_id": event.channel_id}))
     elif mode == "reopen":
@@ -264,8 +266,10 @@ def plan_inbound(event: WhatsAppEvent, channel: Channel, sender: Sender, view: T
     if touch_contact or new_contact is not None:  # the contact's last_activity_at is written now
         pointer_fields["contact_activity_at"] = now_iso
     if not blocked:
-        pointer_fields.update(session_id=session_id, session_status=sessions.OPEN, last_inbound_at=inbound_at,
-                              last_message_id=message["message_id"])
+        # a call the business placed leaves an existing session's state as it was (it is not the customer's turn)
+        keeps_state = message["direction"] == "out" and mode == "existing" and status
+        pointer_fields.update(session_id=session_id, session_status=status if keeps_state else sessions.OPEN,
+                              last_inbound_at=inbound_at, last_message_id=message["message_id"])
     if pointer is None:
         pointer_fields.update(tenant_id=t, channel_id=event.channel_id, address=address)
     if "contact_username" in summary:  # the pointer remembers the username, so it is written only when it changes
