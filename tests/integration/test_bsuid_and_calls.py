@@ -94,12 +94,12 @@ def test_a_bsuid_only_sender_is_a_contact_with_its_username_shown_and_found(
     (session,) = _sessions(api, operator_token)
     contact = api.call("GET", f"/contacts/{session['contact_id']}", token=operator_token)[1]
     assert session["address"] == BSUID
-    assert session["contact_username"] == "@sheena"
-    assert contact["username"] == "@sheena"
+    assert session["contact_username"] == "@rosebud.77"
+    assert contact["username"] == "@rosebud.77"
     assert {"kind": "bsuid", "value": BSUID} in [{k: i[k] for k in ("kind", "value")} for i in contact["identities"]]
     assert [i["parent_user_id"] for i in contact["identities"] if i["kind"] == "bsuid"] == [
         "US.ENT.11815799212886844830"]
-    found = api.call("GET", "/contacts?q=sheena", token=operator_token)[1]["items"]
+    found = api.call("GET", "/contacts?q=rosebud", token=operator_token)[1]["items"]  # the username only
     assert [c["contact_id"] for c in found] == [session["contact_id"]]
 
 
