@@ -417,3 +417,34 @@ def test_a_call_costs_a_message_s_round_trips_and_one_read_of_its_parked_statuse
 
     assert a_call - a_message == Counter({"GetItem": 1})
     assert a_message - a_call == Counter()
+
+
+def test_a_late_message_from_the_old_bsuid_lands_in_the_same_history(
+        api, channels, process_inbound, operator_token) -> None:
+    post(api, load("bsuid_text_message", now=True))
+    post(api, load("system_user_changed_user_id", now=True))
+    process_inbound()
+    late = load("bsuid_text_message", now=True)
+    late["entry"][0]["changes"][0]["value"]["messages"][0]["id"] = "wamid.LATEOLD"
+    post(api, late)
+    process_inbound()
+
+    (session,) = _sessions(api, operator_token)
+    assert session["address"] == NEW_BSUID
+    assert len(_messages(api, operator_token, session["session_id"])) == 3
+
+
+def test_a_changed_username_is_the_one_shown(api, channels, process_inbound, operator_token) -> None:
+    post(api, load("bsuid_text_message", now=True))
+    process_inbound()
+    renamed = load("bsuid_text_message", now=True)
+    value = renamed["entry"][0]["changes"][0]["value"]
+    value["messages"][0]["id"] = "wamid.RENAMED"
+    value["contacts"][0]["profile"]["username"] = "@tulip.88"
+    post(api, renamed)
+    process_inbound()
+
+    (session,) = _sessions(api, operator_token)
+    contact = api.call("GET", f"/contacts/{session['contact_id']}", token=operator_token)[1]
+    assert session["contact_username"] == "@tulip.88"
+    assert contact["username"] == "@tulip.88"
