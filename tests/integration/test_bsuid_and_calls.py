@@ -8,16 +8,21 @@ from __future__ import annotations
 import copy
 import json
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
-
+from switchboard.domain.inbound_queue import WhatsAppEvent
+from switchboard.inbound.processing import process_event
 from switchboard.services import services
 from switchboard.storage import keys
+
+from infra.local.graph_simulator.templates import catalog
+from tests.support.campaigns import store_template
 from tests.support.inbound import FIXTURE_PHONE_NUMBER_ID, all_messages, post, seed_fixture_channels
 from tests.support.outbound import run_send_worker
-from tests.support.whatsapp import DEMO_PHONE_NUMBER_ID, DEMO_WABA_ID
+from tests.support.whatsapp import DEMO_PHONE_NUMBER_ID, DEMO_WABA_ID, envelope, text_message
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "whatsapp"
 BSUID, NEW_BSUID = "US.13491208655302741918", "US.24817305912873645029"
@@ -42,15 +47,15 @@ def load(name: str, on_demo_number: bool = False, now: bool = False) -> dict[str
 
 
 @pytest.fixture
-def channels(demo) -> None:  # noqa: ANN001
+def channels(demo) -> None:
     seed_fixture_channels()
 
 
-def _sessions(api, token) -> list[dict]:  # noqa: ANN001
+def _sessions(api, token) -> list[dict]:
     return api.call("GET", "/sessions?limit=100", token=token)[1]["items"]
 
 
-def _messages(api, token, session_id: str) -> list[dict]:  # noqa: ANN001
+def _messages(api, token, session_id: str) -> list[dict]:
     return api.call("GET", f"/sessions/{session_id}/messages?limit=100", token=token)[1]["items"]
 
 
@@ -61,7 +66,8 @@ RECORDS = {
     "bsuid_text_message": ("message", "text"), "contacts_shared_phone": ("message", "contacts"),
     "system_user_changed_user_id": ("message", "system"), "user_id_update": ("message", "system"),
     "calls_connect": ("message", "call"), "calls_connect_business": ("message", "call"),
-    "calls_terminate": ("parked", "wacid.ABGGFjFVU2AfAgo6V-Hc5eCgK5Gh"), "calls_status": ("parked", "wacid.BUSINESS1"),
+    "calls_terminate": ("parked", "wacid.ABGGFjFVU2AfAgo6V-Hc5eCgK5Gh"),
+    "calls_status": ("parked", "wacid.BUSINESS1"),
     "status_bsuid_delivered": ("parked", "wamid.OUT.BSUID1"), "status_failed_no_contacts": ("parked", "wamid.OUT.BSUID2"),
 }
 
@@ -182,7 +188,6 @@ def test_the_phone_a_bsuid_only_customer_shares_lands_on_the_same_contact(
     post(api, load("bsuid_text_message", now=True))
     post(api, load("contacts_shared_phone", now=True))
     process_inbound()
-    from tests.support.whatsapp import envelope, text_message
     post(api, envelope([text_message(sender=PHONE, wamid="wamid.BYPHONE", body="from my phone now")],
                        phone_number_id=FIXTURE_PHONE_NUMBER_ID))
     process_inbound()
@@ -236,7 +241,6 @@ def test_a_business_placed_call_is_outbound_and_its_status_moves_it(
 
 def test_a_business_placed_call_in_an_open_session_leaves_it_answered_and_the_window_alone(
         api, channels, process_inbound, operator_token) -> None:
-    from tests.support.whatsapp import envelope, text_message
 
     post(api, envelope([text_message(sender=PHONE, wamid="wamid.BEFORECALL", timestamp=1764770000)],
                        phone_number_id=FIXTURE_PHONE_NUMBER_ID))
@@ -280,7 +284,7 @@ LOGIN_CODE = {"name": "login_code", "language": "en", "status": "APPROVED", "cat
               "parameter_format": "POSITIONAL", "components": [{"type": "BODY", "text": "Your code is ready."}]}
 
 
-def _bsuid_session(api, process_inbound, token) -> dict:  # noqa: ANN001
+def _bsuid_session(api, process_inbound, token) -> dict:
     post(api, load("bsuid_text_message", on_demo_number=True, now=True))
     process_inbound()
     (session,) = _sessions(api, token)
@@ -289,7 +293,6 @@ def _bsuid_session(api, process_inbound, token) -> dict:  # noqa: ANN001
 
 def test_an_authentication_template_to_a_bsuid_is_refused_before_it_is_queued(
         api, graph, process_inbound, operator_token, aws) -> None:
-    from tests.support.campaigns import store_template
 
     store_template(LOGIN_CODE)
     session = _bsuid_session(api, process_inbound, operator_token)
@@ -304,8 +307,6 @@ def test_an_authentication_template_to_a_bsuid_is_refused_before_it_is_queued(
 
 def test_a_send_meta_refuses_for_a_bsuid_fails_with_the_reason(
         api, graph, process_inbound, operator_token, aws) -> None:
-    from infra.local.graph_simulator.templates import catalog
-    from tests.support.campaigns import store_template
 
     store_template({**LOGIN_CODE, "category": "UTILITY"})  # our copy is stale: Meta recategorised it
     catalog.put(DEMO_WABA_ID, LOGIN_CODE)
@@ -383,17 +384,12 @@ def test_the_simulators_customer_side_drives_the_whole_story(
 # -- cost ------------------------------------------------------------------------------------------------
 
 def test_a_call_costs_a_message_s_round_trips_and_one_read_of_its_parked_statuses(demo) -> None:
-    from collections import Counter
-
-    from switchboard.domain.inbound_queue import WhatsAppEvent
-    from switchboard.inbound.processing import process_event
-    from tests.support.whatsapp import text_message
 
     calls: list[str] = []
     client = services().table._client
     services().channels.by_id("wa-demo")  # the channel is cached per process
 
-    def count(model, **_: object) -> None:  # noqa: ANN001
+    def count(model, **_: object) -> None:
         calls.append(model.name)
 
     client.meta.events.register("before-call.dynamodb", count)

@@ -99,7 +99,9 @@ def opens_window(payload: dict[str, Any]) -> bool:
 
 
 def is_business_call(payload: dict[str, Any]) -> bool:
-    return str(_body(payload, "call").get("direction", "")).upper() == "BUSINESS_INITIATED"
+    """A call record of a call the business placed (Meta's ``direction: BUSINESS_INITIATED``)."""
+    direction = str(_body(payload, "call").get("direction", "")).upper()
+    return kind_of(payload) == "call" and direction == "BUSINESS_INITIATED"
 
 
 def content_of(payload: dict[str, Any]) -> dict[str, Any] | None:
