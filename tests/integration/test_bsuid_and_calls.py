@@ -444,3 +444,16 @@ def test_a_changed_username_is_the_one_shown(api, channels, process_inbound, ope
     contact = api.call("GET", f"/contacts/{session['contact_id']}", token=operator_token)[1]
     assert session["contact_username"] == "@tulip.88"
     assert contact["username"] == "@tulip.88"
+
+
+def test_anonymising_a_customer_removes_their_username_everywhere(
+        api, channels, process_inbound, operator_token, admin_token) -> None:
+    post(api, load("bsuid_text_message", now=True))
+    process_inbound()
+    (session,) = _sessions(api, operator_token)
+
+    status, contact = api.call("POST", f"/contacts/{session['contact_id']}/anonymize", token=admin_token)
+
+    assert status == 200
+    assert contact["username"] is None
+    assert _sessions(api, operator_token)[0].get("contact_username") is None

@@ -16,7 +16,9 @@ from typing import Any
 from switchboard.domain.inbound_queue import WhatsAppEvent
 
 CALLS_FIELD = "calls"
-_NOT_STORED = ("session", "connection")  # call media negotiation (SDP): not kept
+# Not in the call record's content: the media negotiation (SDP, not stored at all), and the parties'
+# numbers and ids (the payload's ``from`` / ``from_user_id`` say who, as for any message, in ``raw``).
+_NOT_STORED = ("session", "connection", "from", "to", "from_user_id", "to_user_id")
 
 
 def _customer(call: dict[str, Any]) -> tuple[str | None, str | None]:
