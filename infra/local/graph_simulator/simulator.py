@@ -8,6 +8,7 @@ Endpoints (under the mount, e.g. ``/_graph``; Graph paths carry a version such a
   DELETE /{media_id}
   POST /_faults                      switch faults and limits on (JSON fields of ``Faults``)
   GET  /_sent, GET /_stats, POST /_reset
+  POST /_emit/{kind}                 a customer-side webhook (BSUIDs, calls: graph_simulator/bsuid.py)
 Template management (``/{waba_id}/message_templates``) is answered by ``templates.py`` when it exists.
 """
 
@@ -29,6 +30,7 @@ from typing import Any
 import requests
 
 from infra.local.api_server import Reply, json_reply
+from infra.local.graph_simulator import bsuid as bsuid_simulator
 from infra.local.graph_simulator import templates as template_simulator
 from infra.local.graph_simulator.callbacks import CallbackScheduler
 from infra.local.graph_simulator.validation import InvalidParameter, check_send
@@ -54,6 +56,7 @@ ERRORS: dict[int, tuple[int, str, str]] = {
     132001: (400, "(#132001) Template name does not exist in the translation",
              "template name does not exist in the translation"),
     368: (403, "(#368) Temporarily blocked for policies violations", "The account is restricted."),
+    bsuid_simulator.BSUID_NOT_SUPPORTED: bsuid_simulator.ERROR,
 }
 
 
@@ -154,6 +157,21 @@ class GraphSimulator:
     def close(self) -> None:
         self.callbacks.stop()
 
+    def customer_webhook(self, kind: str, phone_number_id: str, **fields: Any) -> tuple[bytes, dict[str, str]]:
+        """A signed webhook of the customer's side (``graph_simulator/bsuid.py``: ``bsuid_text``,
+        ``user_changed_user_id``, ``user_id_update``, ``shared_phone``, ``call``)."""
+        if kind not in bsuid_simulator.CUSTOMER_WEBHOOKS:
+            raise ValueError(f"unknown customer webhook '{kind}'")
+        return getattr(bsuid_simulator, kind)(self._number(phone_number_id), phone_number_id, **fields)
+
+    def emit(self, kind: str, phone_number_id: str, **fields: Any) -> None:
+        """Deliver a customer-side webhook to the webhook URL, as Meta would."""
+        raw, headers = self.customer_webhook(kind, phone_number_id, **fields)
+        if self._deliver is not None:
+            self._deliver(raw, headers)
+        elif self.webhook_url:
+            requests.post(self.webhook_url, data=raw, headers=headers, timeout=30).raise_for_status()
+
     # -- HTTP -----------------------------------------------------------------------------------------
     def handle(self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str],
                body: bytes) -> Reply:
@@ -192,6 +210,13 @@ class GraphSimulator:
             return json_reply(200, asdict(faults))
         if parts[0] == "_faults":
             return json_reply(200, asdict(self.faults))
+        if parts[0] == "_emit" and len(parts) == 2 and method == "POST":  # POST /_emit/<kind> {phone_number_id, ...}
+            try:
+                fields_ = json.loads(body or b"{}")
+                self.emit(parts[1], str(fields_.pop("phone_number_id")), **fields_)
+            except (ValueError, TypeError, KeyError, LookupError) as exc:
+                return json_reply(400, {"code": "bad_emit", "message": str(exc)})
+            return json_reply(200, {"emitted": parts[1]})
         if parts[0] == "_reset" and method == "POST":
             self.reset()
             return json_reply(200, {"reset": True})
@@ -237,6 +262,10 @@ class GraphSimulator:
             to = check_send(body, known_media)
         except InvalidParameter as invalid:
             return self._reject(100, invalid.details)
+        refused = bsuid_simulator.refusal(body, lambda name, language: self._template_category(
+            phone_number_id, name, language))
+        if refused is not None:
+            return self._reject(refused, bsuid_simulator.ERROR[2])
         with self._lock:
             code = self._fault_or_limit(phone_number_id, to)
             if code is not None:
@@ -250,8 +279,15 @@ class GraphSimulator:
                                                 "status": status,
                                                 "biz_opaque_callback_data": body.get("biz_opaque_callback_data")})
         return json_reply(200, {"messaging_product": "whatsapp",
-                                "contacts": [{"input": body.get("to") or body.get("recipient"), "wa_id": to}],
+                                "contacts": [bsuid_simulator.send_contact(body, to)],
                                 "messages": [{"id": wamid}]})
+
+    def _template_category(self, phone_number_id: str, name: str, language: str) -> str | None:
+        try:
+            waba_id = self._number(phone_number_id)["waba_id"]
+            return template_simulator.catalog.get(waba_id, name, language).get("category")
+        except (LookupError, KeyError):
+            return None
 
     def _reject(self, code: int, details: str) -> Reply:
         with self._lock:
@@ -346,7 +382,8 @@ class GraphSimulator:
         items = []
         for status in statuses:
             item: dict[str, Any] = {"id": status["wamid"], "status": status["status"],
-                                    "timestamp": str(int(clock.now().timestamp())), "recipient_id": status["to"]}
+                                    "timestamp": str(int(clock.now().timestamp())),
+                                    **bsuid_simulator.recipient_fields(status["to"])}
             if status.get("biz_opaque_callback_data"):
                 item["biz_opaque_callback_data"] = status["biz_opaque_callback_data"]
             items.append(item)

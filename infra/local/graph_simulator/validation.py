@@ -49,8 +49,14 @@ def check_send(body: dict[str, Any], known_media: set[str]) -> str:
 
 def _check_interactive(part: dict[str, Any]) -> None:
     kind = part.get("type")
-    _require(kind in ("button", "list", "cta_url", "flow", "product", "product_list"),
+    _require(kind in ("button", "list", "cta_url", "flow", "product", "product_list", "request_contact_info"),
              "interactive.type is not supported")
+    if kind == "request_contact_info":  # asks a BSUID-only customer for their phone (graph_simulator/bsuid.py)
+        from infra.local.graph_simulator.bsuid import interactive_problem
+
+        problem = interactive_problem(part)
+        _require(problem is None, problem or "")
+        return
     body = (part.get("body") or {}).get("text", "")
     action = part.get("action") or {}
     if kind == "button":

@@ -55,6 +55,7 @@ class SessionView(BaseModel):
     subject: str | None = None  # email sessions: the thread's subject
     # The inbox list's columns (kept true after a rename, merge, link, unlink or anonymisation)
     contact_name: str | None = None
+    contact_username: str | None = None  # the customer's WhatsApp username, when they have one
     channel_display: str | None = None  # the channel's display number, or the mailbox's address
     last_replied_by: str | None = None  # the operator who wrote the last reply
 
@@ -109,6 +110,7 @@ class MessageView(BaseModel):
     target_provider_id: str | None = None
     edited_at: str | None = None
     revoked_at: str | None = None
+    call: CallView | None = None  # kind "call": who placed it, how it ended, how long it lasted
     # email messages: subject, from/to/cc/reply_to, html (or html_key), attachments, message ids, raw_key
     email: dict[str, Any] | None = None
     email_message_ids: list[str] = []  # our outbound email's Message-ID and the one SES gave it
@@ -121,10 +123,40 @@ class MessageView(BaseModel):
         reaction = data.get("reaction")
         if isinstance(reaction, dict) and "at" in reaction:  # stored as "at"
             data["reaction"] = {**{k: v for k, v in reaction.items() if k != "at"}, "reacted_at": reaction["at"]}
+        if data.get("kind") == "call":
+            data["call"] = CallView.of(data)
         media = data.get("media")
         if media_url and isinstance(media, dict) and media.get("status") == "available" and media.get("s3_key"):
             data["media"] = {**media, "download_url": media_url(media["s3_key"])}
         return cls.model_validate(data)
+
+
+class CallView(BaseModel):
+    """A WhatsApp call on the timeline (Calling API webhooks; no media): ``outcome`` is its latest status
+    (ringing, accepted, rejected, completed, failed), ``duration_seconds`` is Meta's, once it ended."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    call_id: str | None = None
+    direction: str = Field(description="in: the customer called; out: the business called")
+    outcome: str
+    started_at: str | None = None
+    ended_at: str | None = None
+    duration_seconds: int | None = None
+
+    @classmethod
+    def of(cls, item: dict[str, Any]) -> CallView:
+        call = item.get("call_times") if isinstance(item.get("call_times"), dict) else {}
+        content = item.get("content") if isinstance(item.get("content"), dict) else {}
+
+        def moment(name: str) -> str | None:
+            value = call.get(name)
+            return clock.iso(clock.from_unix(value)) if value not in (None, "") else None
+
+        duration = call.get("duration")
+        return cls(call_id=item.get("provider_message_id") or content.get("id"), direction=item["direction"],
+                   outcome=item.get("status") or "ringing", started_at=moment("start_time"),
+                   ended_at=moment("end_time"), duration_seconds=int(duration) if duration is not None else None)
 
 
 class ReactionView(BaseModel):

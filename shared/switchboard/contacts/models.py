@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from switchboard.domain.contacts import BlockFor
 from switchboard.storage.dynamo import strip_keys
@@ -85,14 +85,34 @@ class AttributeDefinitions(BaseModel):
     definitions: list[AttributeDefinition] = Field(max_length=100)
 
 
+class IdentityView(Identity):
+    """A channel identity as the directory shows it: a business-scoped user id says which one it replaced
+    (``replaces``: the customer's BSUID changed) and the replaced one is ``former`` (kept: the history
+    stays the contact's, replies go to the newer one)."""
+
+    parent_user_id: str | None = None
+    replaces: str | None = None
+    former: bool = False
+
+    @model_serializer(mode="wrap")
+    def _shown_when_they_apply(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The BSUID fields appear on the identities they describe only."""
+        data = handler(self)
+        for name, unset in (("parent_user_id", None), ("replaces", None), ("former", False)):
+            if data.get(name) == unset:
+                data.pop(name, None)
+        return data
+
+
 class ContactView(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     contact_id: str
     name: str
+    username: str | None = Field(None, description="the customer's WhatsApp username, when they have one")
     emails: list[str] = []
     phones: list[str] = []
-    identities: list[Identity] = []
+    identities: list[IdentityView] = []
     attributes: dict[str, Any] = {}
     tags: list[str] = []
     language: str | None = None
@@ -108,7 +128,14 @@ class ContactView(BaseModel):
 
     @classmethod
     def of(cls, item: dict[str, Any], blocked: bool) -> ContactView:
-        return cls.model_validate({**strip_keys(item), "blocked": blocked})
+        data = strip_keys(item)
+        identities = [dict(i) for i in data.get("identities") or [] if isinstance(i, dict)]
+        replaced = {i.get("replaces") for i in identities if i.get("replaces")}
+        for identity in identities:
+            identity["former"] = identity.get("kind") == "bsuid" and identity.get("value") in replaced
+        usernames = [i["value"] for i in identities if i.get("kind") == "username" and i.get("value")]
+        return cls.model_validate({**data, "identities": identities, "blocked": blocked,
+                                   "username": usernames[-1] if usernames else None})
 
 
 class Change(BaseModel):

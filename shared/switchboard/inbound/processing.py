@@ -9,11 +9,11 @@ from switchboard import clock
 from switchboard.clients.eventbus import DomainEvent
 from switchboard.clients.sqs import OutgoingMessage
 from switchboard.domain.inbound_queue import EmailEvent, WhatsAppEvent
-from switchboard.domain.messages import media_of
+from switchboard.domain.messages import kind_of, media_of
 from switchboard.errors import UnknownChannel
 from switchboard.inbound.fields import apply_field
 from switchboard.inbound.resolution import store_inbound_message
-from switchboard.inbound.statuses import apply_status
+from switchboard.inbound.statuses import apply_parked, apply_status
 from switchboard.observability import count
 from switchboard.services import Services
 
@@ -24,6 +24,8 @@ def _message(event: WhatsAppEvent, services: Services) -> list[DomainEvent]:
         raise UnknownChannel(f"channel {event.channel_id} is gone")
     outcome = store_inbound_message(event, channel, services.conversations)
     count("InboundDuplicate" if outcome.duplicate else "InboundMessageStored")
+    if kind_of(event.payload) == "call":  # a call's terminate may have come first: parked, applied now
+        outcome.events.extend(apply_parked(event.tenant_id, event.event_id, services.statuses))
     if media_of(event.payload):
         # Queued after the store, and again on a redelivery: the job is idempotent.
         from switchboard.inbound.media import media_job  # the Graph API client: media messages only

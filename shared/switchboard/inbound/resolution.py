@@ -51,6 +51,8 @@ class Sender:
     wa_id: str | None
     user_id: str | None
     name: str | None
+    username: str | None = None  # the WhatsApp username (contacts[].profile.username), when the user has one
+    parent_user_id: str | None = None  # the parent BSUID of a managed business portfolio
 
     @classmethod
     def of(cls, event: WhatsAppEvent) -> Sender:
@@ -58,9 +60,28 @@ class Sender:
         profile = contact.get("profile") or {}
         return cls(
             wa_id=event.payload.get("from") or contact.get("wa_id"),
-            user_id=event.payload.get("from_user_id") or contact.get("user_id"),
+            # a "user changed user id" notice has no contacts block and may name the old id only in its body
+            user_id=(event.payload.get("from_user_id") or contact.get("user_id")
+                     or messages.previous_user_id(event.payload)),
             name=profile.get("name"),
+            username=profile.get("username"),
+            parent_user_id=event.payload.get("from_parent_user_id") or contact.get("parent_user_id"),
         )
+
+    def identities(self, channel_id: str) -> list[dict[str, Any]]:
+        """The channel identities a new contact starts with: its ids, and its username (shown and searchable,
+        not an identifier: a username can change hands)."""
+        found: list[dict[str, Any]] = []
+        for kind, value in self.identifiers():
+            if kind == "phone":
+                continue
+            identity = {"kind": kind, "value": value, "channel_id": channel_id}
+            if kind == "bsuid" and self.parent_user_id:
+                identity["parent_user_id"] = self.parent_user_id
+            found.append(identity)
+        if self.username:
+            found.append({"kind": "username", "value": self.username, "channel_id": channel_id})
+        return found
 
     @property
     def address(self) -> str:
@@ -107,7 +128,8 @@ def _message_item(event: WhatsAppEvent, session_id: str | None, contact_id: str,
     payload = pii.mask_in(event.payload, pii.IDENTIFIER_KEYS)
     sent_at = clock.from_unix(payload["timestamp"]) if payload.get("timestamp") else now
     item = message_item(
-        event.tenant_id, event.channel_id, ids.new_id(), clock.iso(sent_at), direction="in",
+        event.tenant_id, event.channel_id, ids.new_id(), clock.iso(sent_at),
+        direction="out" if messages.is_business_call(payload) else "in",
         kind=messages.kind_of(payload), text=messages.preview_text(payload), session_id=session_id,
         contact_id=contact_id, created_at=clock.iso(now), provider_message_id=event.event_id)
     content = messages.content_of(payload)
@@ -174,8 +196,7 @@ def plan_inbound(event: WhatsAppEvent, channel: Channel, sender: Sender, view: T
     if view.known_contact_id(identifiers) is None:
         new_contact = contact_item(
             t, contact_id, sender.name or sender.phone or sender.address, now_iso,
-            phones=[sender.phone] if sender.phone else [],
-            identities=[{"kind": k, "value": v, "channel_id": event.channel_id} for k, v in identifiers if k != "phone"])
+            phones=[sender.phone] if sender.phone else [], identities=sender.identities(event.channel_id))
         events.append(DomainEvent("contact.created", t, {"contact_id": contact_id, "source": "whatsapp"}))
     claims = [i for i in identifiers if i not in view.owners]
     additions: dict[str, list[Any]] = {}
@@ -208,10 +229,15 @@ def plan_inbound(event: WhatsAppEvent, channel: Channel, sender: Sender, view: T
 
     message = _message_item(event, session_id, contact_id, now, suppressed=blocked)
     last_message = {"message_id": message["message_id"], "text": message["text"][:_PREVIEW_CHARS],
-                    "direction": "in", "kind": message["kind"], "at": message["sent_at"]}
-    inbound_at = clock.iso(customer_wrote_at(message["sent_at"], now, pointer))
+                    "direction": message["direction"], "kind": message["kind"], "at": message["sent_at"]}
+    if messages.opens_window(event.payload):
+        inbound_at: str | None = clock.iso(customer_wrote_at(message["sent_at"], now, pointer))
+    else:  # a call the business placed: the window stays where the customer's last message put it
+        inbound_at = (pointer or {}).get("last_inbound_at")
     summary = {"last_message": last_message, "last_activity_at": now_iso,
                "gsi1sk": f"{now_iso}#{session_id}", "last_inbound_at": inbound_at}
+    if sender.username and sender.username != (pointer or {}).get("username"):
+        summary["contact_username"] = sender.username  # the session shows it (written when it changes)
     new_session = None
     # The inbox shows the directory's name: the new contact's, the profile's when read, else the pointer's copy.
     if new_contact is not None or view.contact is not None:
@@ -222,6 +248,10 @@ def plan_inbound(event: WhatsAppEvent, channel: Channel, sender: Sender, view: T
         new_session = new_session_item(t, session_id or "", event.channel_id, contact_id, address, sessions.OPEN,
                                        now_iso, last_message, **inbound_session_fields(),
                                        **inbox_columns(contact_name, channel), **summary)
+        if sender.username:
+            new_session["contact_username"] = sender.username
+        if message["direction"] == "out":  # a call the business placed: nothing of the customer's to answer
+            new_session.update(unread_count=0, unanswered=False)
         events.append(DomainEvent("session.created", t, {"session_id": session_id, "contact_id": contact_id,
                                                           "channel_id": event.channel_id}))
     elif mode == "reopen":
@@ -236,10 +266,17 @@ def plan_inbound(event: WhatsAppEvent, channel: Channel, sender: Sender, view: T
     if touch_contact or new_contact is not None:  # the contact's last_activity_at is written now
         pointer_fields["contact_activity_at"] = now_iso
     if not blocked:
-        pointer_fields.update(session_id=session_id, session_status=sessions.OPEN, last_inbound_at=inbound_at,
-                              last_message_id=message["message_id"])
+        # a call the business placed leaves an existing session's state as it was (it is not the customer's turn)
+        keeps_state = message["direction"] == "out" and mode == "existing" and status
+        pointer_fields.update(session_id=session_id, session_status=status if keeps_state else sessions.OPEN,
+                              last_inbound_at=inbound_at, last_message_id=message["message_id"])
     if pointer is None:
         pointer_fields.update(tenant_id=t, channel_id=event.channel_id, address=address)
+    if "contact_username" in summary:  # the pointer remembers the username, so it is written only when it changes
+        pointer_fields["username"] = sender.username
+        if new_contact is None:
+            additions.setdefault("identities", []).append({"kind": "username", "value": sender.username,
+                                                           "channel_id": event.channel_id})
     record = InboundRecord(
         tenant_id=t, channel_id=event.channel_id, address=address, contact_id=contact_id,
         provider_message_id=event.event_id, message=message, now_iso=now_iso, new_contact=new_contact,
@@ -250,6 +287,8 @@ def plan_inbound(event: WhatsAppEvent, channel: Channel, sender: Sender, view: T
         contact_additions=additions,
     )
     _plan_number_change(event, record, view, pointer)
+    _plan_user_id_change(event, record, view, pointer)
+    _plan_shared_phone(event, record, view)
     events.append(DomainEvent("message.received", t, {
         "message_id": message["message_id"], "session_id": session_id, "contact_id": contact_id,
         "channel_id": event.channel_id, "kind": message["kind"], "suppressed": blocked,
@@ -302,19 +341,82 @@ def _plan_number_change(event: WhatsAppEvent, record: InboundRecord, view: Threa
         record.new_session["address"] = new_wa_id
 
 
+def _plan_user_id_change(event: WhatsAppEvent, record: InboundRecord, view: ThreadView,
+                         pointer: dict[str, Any] | None) -> None:
+    """A "user changed user id" notice (or the ``user_id_update`` webhook, split the same way): the contact
+    claims the new BSUID (unless another contact holds it) and keeps the old one as a former identity (its
+    identifier still names the contact, so nothing of the history moves). The new identity says which one
+    it ``replaces``. The thread follows the new id: if the canonical pointer was the old BSUID, it is
+    copied to the new one and the old one becomes its alias (replies go to the new id); if it is the
+    customer's phone id, the new BSUID only gets an alias pointer."""
+    new_user_id = messages.changed_user_id(event.payload)
+    if not new_user_id or new_user_id == record.address:
+        return
+    if ("bsuid", new_user_id) not in view.owners:
+        record.claim_identifiers.append(("bsuid", new_user_id))
+        identity: dict[str, Any] = {"kind": "bsuid", "value": new_user_id, "channel_id": event.channel_id}
+        previous = messages.previous_user_id(event.payload)
+        if previous:
+            identity["replaces"] = previous
+        if record.new_contact is not None:
+            record.new_contact["identities"].append(identity)
+        else:
+            record.contact_additions.setdefault("identities", []).append(identity)
+    if new_user_id in view.addresses_seen or record.pointer_seen is None:
+        return  # the new id already has a thread (or the sender had none): nothing to move
+    if record.address.isdigit():  # the thread is the phone id's: the new BSUID points at it
+        record.alias_addresses.append(new_user_id)
+        return
+    record.moved_pointer = moved_pointer_item({**(pointer or {}), **record.pointer_fields}, record.tenant_id,
+                                              record.channel_id, new_user_id)
+    record.pointer_fields["alias_of"] = new_user_id
+    record.session_summary["address"] = new_user_id
+    if record.new_session is not None:
+        record.new_session["address"] = new_user_id
+
+
+def _plan_shared_phone(event: WhatsAppEvent, record: InboundRecord, view: ThreadView) -> None:
+    """The phone a BSUID-only customer shared when asked (REQUEST_CONTACT_INFO): it lands on the same
+    contact (its ``wa`` and ``phone`` identifiers, unless another contact holds them), and the WhatsApp id
+    points at the customer's thread, so a message from the number finds the same session."""
+    shared = messages.shared_phone(event.payload)
+    if not shared or record.new_contact is not None:
+        return
+    phone = wa_id_to_e164(shared)
+    fresh = [i for i in [("wa", shared), ("phone", phone)] if i[1] and i not in view.owners
+             and i not in record.claim_identifiers]
+    record.claim_identifiers.extend((kind, str(value)) for kind, value in fresh)
+    if phone and ("phone", phone) in fresh:
+        record.contact_additions.setdefault("phones", []).append(phone)
+    if ("wa", shared) in fresh:
+        record.contact_additions.setdefault("identities", []).append({"kind": "wa", "value": shared,
+                                                                     "channel_id": event.channel_id})
+    if (shared not in view.addresses_seen and shared != record.address and record.pointer_seen is not None
+            and shared not in record.alias_addresses):
+        record.alias_addresses.append(shared)
+
+
+def _new_ids(event: WhatsAppEvent) -> tuple[str | None, str | None, str | None]:
+    """(new WhatsApp id, new BSUID, shared phone id) a message introduces."""
+    return (messages.changed_number(event.payload), messages.changed_user_id(event.payload),
+            messages.shared_phone(event.payload))
+
+
 def _lookup_addresses(sender: Sender, event: WhatsAppEvent) -> list[str]:
-    new_wa_id = messages.changed_number(event.payload)
-    return sender.addresses() + ([new_wa_id] if new_wa_id else [])
+    return list(dict.fromkeys(sender.addresses() + [a for a in _new_ids(event) if a]))
 
 
 def _lookup_identifiers(sender: Sender, event: WhatsAppEvent) -> list[tuple[str, str]]:
     found = sender.identifiers()
-    new_wa_id = messages.changed_number(event.payload)
-    if new_wa_id:
-        found.append(("wa", new_wa_id))
-        if phone := wa_id_to_e164(new_wa_id):
-            found.append(("phone", phone))
-    return found
+    new_wa_id, new_user_id, shared = _new_ids(event)
+    for wa_id in (new_wa_id, shared):
+        if wa_id:
+            found.append(("wa", wa_id))
+            if phone := wa_id_to_e164(wa_id):
+                found.append(("phone", phone))
+    if new_user_id:
+        found.append(("bsuid", new_user_id))
+    return list(dict.fromkeys(found))
 
 
 def store_inbound_message(event: WhatsAppEvent, channel: Channel, store: ConversationStore) -> Outcome:

@@ -27,6 +27,8 @@ def _status_fields(payload: dict[str, Any]) -> dict[str, Any]:
         extra["conversation"] = json.dumps(payload["conversation"])
     if payload.get("biz_opaque_callback_data"):
         extra["callback_data"] = str(payload["biz_opaque_callback_data"])
+    if isinstance(payload.get("call"), dict) and payload["call"]:  # a call's terminate: when, how long
+        extra["call_times"] = payload["call"]
     return extra
 
 

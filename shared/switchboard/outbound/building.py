@@ -32,7 +32,9 @@ def interactive_object(spec: Interactive) -> dict[str, Any]:
         body["header"] = {"type": "text", "text": spec.header}
     if spec.footer:
         body["footer"] = {"text": spec.footer}
-    if spec.type == "button":
+    if spec.type == "request_contact_info":
+        body["action"] = {"name": "request_contact_info"}
+    elif spec.type == "button":
         body["action"] = {"buttons": [{"type": "reply", "reply": {"id": b.id, "title": b.title}}
                                       for b in spec.buttons or []]}
     else:

@@ -56,9 +56,11 @@ class ListSection(_Strict):
 
 
 class Interactive(_Strict):
-    """Reply buttons (``buttons``, at most three) or a list (``button`` label and ``sections``)."""
+    """Reply buttons (``buttons``, at most three), a list (``button`` label and ``sections``), or
+    ``request_contact_info``: WhatsApp's button that asks the customer to share their phone number (for a
+    customer known only by their business-scoped user id; the shared number lands on the same contact)."""
 
-    type: str = Field(pattern=r"^(button|list)$")
+    type: str = Field(pattern=r"^(button|list|request_contact_info)$")
     body: str = Field(min_length=1, max_length=4096)
     header: str | None = Field(None, max_length=60)
     footer: str | None = Field(None, max_length=60)
@@ -68,7 +70,12 @@ class Interactive(_Strict):
 
     @model_validator(mode="after")
     def _shape(self) -> Interactive:
-        if self.type == "button":
+        if self.type == "request_contact_info":
+            if self.buttons or self.sections or self.button or self.header or self.footer:
+                raise ValueError("a contact info request has a body only")
+            if len(self.body) > 1024:
+                raise ValueError("the body of a contact info request is at most 1024 characters")
+        elif self.type == "button":
             if not self.buttons:
                 raise ValueError("reply buttons need 'buttons' (one to three)")
             if len(self.body) > 1024:

@@ -155,7 +155,8 @@ def build_outgoing(services: Services, caller: Principal, session: dict[str, Any
                                                                   session["session_id"], request))
     if request.html or request.subject or request.attachments:
         raise InvalidInput("html, subject and attachments are for email sessions", field="html")
-    template = (templating.prepare(services, caller.tenant_id, channel.channel_id, request.template)
+    template = (templating.prepare(services, caller.tenant_id, channel.channel_id, request.template,
+                                   session.get("address"))
                 if request.template else None)
     media_kind, media_extra = (None, {})
     if request.media is not None:
@@ -198,6 +199,6 @@ def send_in_session(services: Services, caller: Principal, session_id: str, requ
 
 def template_outgoing(services: Services, tenant_id: str, channel: Channel, address: str,
                       ref: TemplateRef) -> Outgoing:
-    template = templating.prepare(services, tenant_id, channel.channel_id, ref)
+    template = templating.prepare(services, tenant_id, channel.channel_id, ref, address)
     request = SendMessageRequest(template=ref)
     return building.whatsapp_message(request, address, None, template)

@@ -125,8 +125,9 @@ class ContactMoves:
         self.table.commit(tx)
 
     def anonymize_session(self, tenant_id: str, session_id: str, last: dict[str, Any] | None) -> None:
-        """A session of an anonymised contact: its last message redacted, its address gone."""
-        self.table.update(keys.session(tenant_id, session_id), "SET last_message = :m, anonymized = :y REMOVE #a",
+        """A session of an anonymised contact: its last message redacted, its address and username gone."""
+        self.table.update(keys.session(tenant_id, session_id),
+                          "SET last_message = :m, anonymized = :y REMOVE #a, contact_username",
                           {":m": last, ":y": True}, {"#a": "address"})
 
     def delete_pointer(self, pointer: dict[str, Any], contact_id: str) -> None:

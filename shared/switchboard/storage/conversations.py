@@ -18,7 +18,7 @@ from typing import Any, Literal
 from switchboard.storage import keys
 from switchboard.storage.contacts import claim_identifier, put_new_contact, touch_contact
 from switchboard.storage.dynamo import Table, Transaction, TransactionConflict
-from switchboard.storage.sessions import customer_message_update
+from switchboard.storage.sessions import customer_message_update, outbound_summary
 
 SessionMode = Literal["existing", "reopen", "new", "none"]
 # What an inbound decision depends on; a change to any of them since the read cancels the write.
@@ -212,10 +212,18 @@ class ConversationStore:
         if record.session_mode == "new":
             tx.put(record.new_session or {}, condition="attribute_not_exists(pk)")
             return
-        summary = record.session_summary  # with an address when the sender changed number (the pointer moved)
+        summary = record.session_summary
+        if record.message["direction"] == "out" and record.session_mode == "existing":
+            # a call the business placed: shown last, leaves unread and the window as they were
+            outbound_summary(tx, record.tenant_id, {"session_id": record.session_id,
+                                                    "status": (record.pointer_seen or {}).get("session_status")},
+                             summary["last_message"], summary["last_activity_at"])
+            return
+        # With an address when the sender changed number or user id (the pointer moved), a changed username.
+        sets = {k: summary[k] for k in ("address", "contact_username") if summary.get(k)}
         customer_message_update(tx, record.tenant_id, record.session_id or "", record.session_mode == "reopen",
                                 summary["last_message"], summary["last_activity_at"], summary["last_inbound_at"],
-                                {"address": summary["address"]} if summary.get("address") else None)
+                                sets or None)
 
     @staticmethod
     def _pointer_write(tx: Transaction, record: InboundRecord) -> None:

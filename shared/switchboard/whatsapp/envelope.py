@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from switchboard.domain.inbound_queue import WhatsAppEvent
 from switchboard.errors import InvalidInput
+from switchboard.whatsapp.calls import CALLS_FIELD, split_calls
+from switchboard.whatsapp.user_ids import USER_ID_UPDATE_FIELD, split_user_id_updates
 
 
 
@@ -109,12 +111,19 @@ def _contact_for(value: MessagesValue, message: MessageRef) -> dict[str, Any] | 
     return None
 
 
+_SPLITTERS = {CALLS_FIELD: split_calls, USER_ID_UPDATE_FIELD: split_user_id_updates}
+
+
 def split_change(entry: Entry, change: Change, tenant_id: str, channel_id: str,
                  received_at: str | None = None) -> list[WhatsAppEvent]:
     """One queue event per message, status and error list; other fields (template updates, user
     preferences, account updates) travel whole. Groups keep one customer's events in order."""
     common = {"tenant_id": tenant_id, "channel_id": channel_id, "field": change.field, "waba_id": entry.id,
               "received_at": received_at, "entry_time": entry.time}
+    if change.field in _SPLITTERS:  # fields that become timeline records (calls, BSUID changes)
+        split = _SPLITTERS[change.field](change.value, common, channel_id)
+        if split:
+            return split
     if change.field != "messages":
         return [WhatsAppEvent(kind="field", event_id=f"{change.field}:{entry.id}:{_digest(change.value)}",
                             group=f"{channel_id}:{change.field}", payload=change.value, **common)]
