@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from switchboard.domain.inbound_queue import WhatsAppEvent
 from switchboard.errors import InvalidInput
+from switchboard.whatsapp.coexistence import split_coexistence
 
 
 
@@ -115,6 +116,9 @@ def split_change(entry: Entry, change: Change, tenant_id: str, channel_id: str,
     preferences, account updates) travel whole. Groups keep one customer's events in order."""
     common = {"tenant_id": tenant_id, "channel_id": channel_id, "field": change.field, "waba_id": entry.id,
               "received_at": received_at, "entry_time": entry.time}
+    coexistence = split_coexistence(change.field, change.value, common)  # echoes, history (docs/coexistence.md)
+    if coexistence is not None:
+        return coexistence
     if change.field != "messages":
         return [WhatsAppEvent(kind="field", event_id=f"{change.field}:{entry.id}:{_digest(change.value)}",
                             group=f"{channel_id}:{change.field}", payload=change.value, **common)]
