@@ -302,3 +302,47 @@ def test_each_fixture_posted_twice_is_answered_200_both_times(api, demo, name) -
     body = _fixture(name)
     assert post(api, body)[0] == 200
     assert post(api, body)[0] == 200
+
+
+# --- what it costs (DynamoDB requests; publishing adds UpdateItem + BatchWriteItem, docs/realtime.md) ---
+
+@pytest.fixture
+def dynamodb_calls(demo):  # noqa: ANN201
+    calls: list[str] = []
+    client = services().table._client
+    services().channels.by_id("wa-demo")  # cached per process
+
+    def count(model, **_: object) -> None:
+        calls.append(model.name)
+
+    client.meta.events.register("before-call.dynamodb", count)
+    yield calls
+    client.meta.events.unregister("before-call.dynamodb", count)
+
+
+def _queued(body: dict[str, Any]):  # noqa: ANN202
+    from switchboard.whatsapp.envelope import Change, Entry, split_change
+
+    entry = Entry.model_validate(body["entry"][0])
+    return split_change(entry, Change.model_validate(entry.changes[0].model_dump()), "demo", "wa-demo", None)
+
+
+def test_an_echo_on_a_known_thread_costs_two_requests_and_a_slice_of_40_seven(dynamodb_calls) -> None:
+    from switchboard.inbound.processing import process_event
+
+    for event in _queued(envelope([text_message(sender=CUSTOMER, wamid="wamid.RT.IN")])):
+        process_event(event, services())
+    dynamodb_calls.clear()
+    [echo] = _queued(_echo("wamid.RT.ECHO", "from the app"))
+    process_event(echo, services())
+    an_echo = list(dynamodb_calls)
+
+    [first, second] = _queued(_history([(0, 1, 100, _backfill([CUSTOMER], 80))]))
+    process_event(first, services())  # the contact and the imported session are known after the first slice
+    dynamodb_calls.clear()
+    process_event(second, services())
+    a_slice = list(dynamodb_calls)
+
+    assert an_echo == ["BatchGetItem", "TransactWriteItems", "UpdateItem", "BatchWriteItem"]
+    assert a_slice == ["UpdateItem", "BatchGetItem", "PutItem", "BatchGetItem", "TransactWriteItems",
+                       "UpdateItem", "PutItem", "UpdateItem", "BatchWriteItem"]
