@@ -9,7 +9,8 @@ into queue events (docs/coexistence.md).
   One webhook may carry thousands of messages: each thread is cut into slices of at most
   ``HISTORY_SLICE_MESSAGES`` messages (and ``HISTORY_SLICE_BYTES`` of JSON), sorted by their own time
   first, so the same chunk always gives the same slices and the same event ids, however Meta orders it.
-- ``smb_app_state_sync`` travels whole as a ``field`` event (a list of address-book contacts).
+- ``smb_app_state_sync``: ``value.state_sync[]``, address-book contacts (the first sync after onboarding
+  carries the whole book): ``field`` events of at most ``STATE_SYNC_SLICE`` contacts each.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ COEXISTENCE_FIELDS = (ECHOES, HISTORY, STATE_SYNC)
 # alias), within DynamoDB's 100; its JSON stays well under one queued event's 100 KB.
 HISTORY_SLICE_MESSAGES = 40
 HISTORY_SLICE_BYTES = 60_000
+STATE_SYNC_SLICE = 50
 
 
 class _Open(BaseModel):
@@ -148,10 +150,25 @@ def split_history(value: dict[str, Any], common: dict[str, Any]) -> list[WhatsAp
     return events
 
 
+def split_state_sync(value: dict[str, Any], common: dict[str, Any]) -> list[WhatsAppEvent]:
+    contacts = value.get("state_sync")
+    if not isinstance(contacts, list):
+        raise InvalidInput("malformed 'smb_app_state_sync' change: state_sync is a list", field="value.state_sync")
+    rest = {k: v for k, v in value.items() if k != "state_sync"}
+    events = []
+    for start in range(0, max(len(contacts), 1), STATE_SYNC_SLICE):
+        piece = {**rest, "state_sync": contacts[start:start + STATE_SYNC_SLICE]}
+        events.append(WhatsAppEvent(kind="field", event_id=f"{STATE_SYNC}:{common['waba_id']}:{_digest(piece)}",
+                                    group=f"{common['channel_id']}:{STATE_SYNC}", payload=piece, **common))
+    return events
+
+
 def split_coexistence(field: str, value: dict[str, Any], common: dict[str, Any]) -> list[WhatsAppEvent] | None:
     """The queue events of a coexistence field, or None for a field this module does not split."""
     if field == ECHOES:
         return split_echoes(value, common)
     if field == HISTORY:
         return split_history(value, common)
+    if field == STATE_SYNC:
+        return split_state_sync(value, common)
     return None
