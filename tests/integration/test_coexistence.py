@@ -234,6 +234,16 @@ def test_the_import_progress_is_for_admins(api, demo, operator_token) -> None:
     assert status == 403
 
 
+def test_another_tenants_channel_has_no_import_to_show(api, demo, process_inbound) -> None:
+    from infra.local import tokens
+
+    post(api, _fixture("history"))
+    process_inbound()
+    status, error = api.call("GET", "/channels/wa-demo/history-imports", token=tokens.issue("acme", "admin"))
+    assert status == 404
+    assert error["code"] == "not_found"
+
+
 def test_history_starts_no_routing_and_no_customer_message_events(api, demo, aws, process_inbound) -> None:
     events, sqs = boto3.client("events"), boto3.client("sqs")
     bus = services().settings.event_bus_name
@@ -278,6 +288,19 @@ def test_an_operators_name_wins_over_the_address_book(api, demo, process_inbound
     after = api.call("GET", f"/contacts/{contact['contact_id']}", token=operator_token)[1]
     assert after["name"] == "Sheena (VIP)"
     assert after["address_book_name"] == "Sheena N."
+
+
+def test_a_removal_from_the_address_book_keeps_the_name_and_forgets_the_books(
+        api, demo, process_inbound, operator_token) -> None:
+    post(api, envelope([text_message(sender=CUSTOMER, wamid="wamid.REMOVE")]))
+    process_inbound()
+    post(api, _state_sync(CUSTOMER, "Pablo Morales", timestamp=1739321000))
+    process_inbound()
+    post(api, _state_sync(CUSTOMER, None, action="remove", timestamp=1739321100))
+    process_inbound()
+    [contact] = api.call("GET", "/contacts", token=operator_token)[1]["items"]
+    assert contact["name"] == "Pablo Morales"
+    assert contact["address_book_name"] is None
 
 
 def test_the_address_book_creates_no_contact(api, demo, process_inbound, operator_token) -> None:
