@@ -369,3 +369,59 @@ def test_an_echo_on_a_known_thread_costs_two_requests_and_a_slice_of_40_seven(dy
     assert an_echo == ["BatchGetItem", "TransactWriteItems", "UpdateItem", "BatchWriteItem"]
     assert a_slice == ["UpdateItem", "BatchGetItem", "PutItem", "BatchGetItem", "TransactWriteItems",
                        "UpdateItem", "PutItem", "UpdateItem", "BatchWriteItem"]
+
+
+# --- media: a photo sent from the app, and the history's later media webhooks ---
+
+GRAPH = "https://graph.facebook.com/v25.0"
+FILE_URL = "https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=77001"
+PHOTO = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
+
+
+@pytest.fixture
+def graph_photo():  # noqa: ANN201
+    import hashlib
+
+    import responses
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add(responses.GET, f"{GRAPH}/77001", json={
+            "messaging_product": "whatsapp", "url": FILE_URL, "mime_type": "image/png",
+            "sha256": hashlib.sha256(PHOTO).hexdigest(), "file_size": len(PHOTO), "id": "77001"})
+        mock.add(responses.GET, FILE_URL, body=PHOTO, content_type="image/png")
+        yield mock
+
+
+def _photo(wamid: str, sender: str, timestamp: int, to: str | None = None) -> dict[str, Any]:
+    message = {"from": sender, "id": wamid, "timestamp": str(timestamp), "type": "image",
+               "image": {"id": "77001", "mime_type": "image/png", "caption": "the blue one"}}
+    if to:
+        message["to"] = to
+    return message
+
+
+def test_a_photo_sent_from_the_app_is_fetched_like_a_customers(api, demo, process_inbound, graph_photo,
+                                                               operator_token) -> None:
+    echo = _echo("wamid.ECHO.PHOTO", "unused")
+    _value(echo)["message_echoes"] = [{**_photo("wamid.ECHO.PHOTO", BUSINESS, 1749420000, to="+" + CUSTOMER)}]
+    post(api, echo)
+    process_inbound()
+    [session] = _sessions(api, operator_token)
+    [message] = _messages(api, operator_token, session["session_id"])
+    assert message["media"]["status"] == "available"
+    assert message["sent_from"] == "business_app"
+
+
+def test_the_historys_later_media_webhook_gives_an_imported_message_its_photo(
+        api, demo, process_inbound, graph_photo, operator_token) -> None:
+    placeholder = {"from": CUSTOMER, "id": "wamid.HIST.PHOTO", "timestamp": "1730000000",
+                   "type": "media_placeholder", "media_placeholder": {}}
+    post(api, _history([(0, 1, 100, {CUSTOMER: [placeholder]})]))
+    process_inbound()
+    post(api, _history([(0, 2, 100, {CUSTOMER: [_photo("wamid.HIST.PHOTO", CUSTOMER, 1730000000)]})]))
+    process_inbound()
+    [session] = _sessions(api, operator_token)
+    [message] = _messages(api, operator_token, session["session_id"])
+    assert message["kind"] == "image"
+    assert message["text"] == "the blue one"
+    assert message["media"]["status"] == "available"

@@ -54,10 +54,14 @@ def _customer(payload: dict[str, Any]) -> Sender:
 
 
 def _content_fields(payload: dict[str, Any]) -> dict[str, Any]:
+    """The kind-specific part, its media (fetched by the media job, as for an inbound message), the reply."""
     fields: dict[str, Any] = {}
     content = messages.content_of(payload)
     if content:
         fields["content"] = _json_safe(content)
+    media = messages.media_of(payload)
+    if media:
+        fields["media"] = media
     context = payload.get("context") if isinstance(payload.get("context"), dict) else {}
     if context.get("id"):
         fields["reply_to_provider_id"] = context["id"]
@@ -225,7 +229,8 @@ def import_history(event: WhatsAppEvent, services: Any) -> list[DomainEvent]:
                                **inbox_columns(None, channel))
     session.update(last_activity_at=last["sent_at"], gsi1sk=f"{last['sent_at']}#{session_id}")
     store.create_session(session)
-    written = 0
+    fresh: list[dict[str, Any]] = []
+    stored: dict[str, dict[str, Any]] = {}
     for _ in range(_ATTEMPTS):
         stored = store.stored(t, [m["provider_message_id"] for m in items])
         fresh = [m for m in items if m["provider_message_id"] not in stored]
@@ -234,14 +239,24 @@ def import_history(event: WhatsAppEvent, services: Any) -> list[DomainEvent]:
         except TransactionConflict:
             time.sleep(random.uniform(0.005, 0.05))
             continue
-        written = len(fresh)
         break
     else:
         raise ConcurrentUpdate("could not import the history slice")
+    # Meta sends the media of the last 14 days in later history webhooks: the same message, now with its
+    # media id. A message imported before without media gets it (once: only while it has none).
+    later = [m for m in items if m["provider_message_id"] in stored and m.get("media")]
+    with_media = [m for m in fresh if m.get("media")] + [
+        m for m in later if store.attach_media(stored[m["provider_message_id"]], m)]
+    if with_media:
+        from switchboard.clients.sqs import OutgoingMessage
+        from switchboard.inbound.media import media_job
+
+        jobs = [media_job(event.model_copy(update={"event_id": m["provider_message_id"]})) for m in with_media]
+        services.inbound_queue.send_all([OutgoingMessage(job.body(), job.group_id, job.dedup_id) for job in jobs])
     store.advance_session(t, session_id, summary)
     store.record_slice(t, channel_id, chunk, str(payload["slice_id"]), session_id, len(items), now_iso)
     events.append(DomainEvent("history.imported", t, {
-        "channel_id": channel_id, "session_id": session_id, "contact_id": contact_id, "messages": written,
+        "channel_id": channel_id, "session_id": session_id, "contact_id": contact_id, "messages": len(fresh),
         "phase": chunk["phase"], "chunk_order": chunk["chunk_order"], "progress": chunk["progress"]}))
     return events
 

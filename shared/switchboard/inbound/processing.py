@@ -62,6 +62,11 @@ def _echo(event: WhatsAppEvent, services: Services) -> list[DomainEvent]:
         raise UnknownChannel(f"channel {event.channel_id} is gone")
     events = store_echo(event, channel, services.conversations)
     count("EchoStored" if events else "EchoDuplicate")
+    if media_of(event.payload):  # a photo sent from the app: fetched like a customer's (idempotent job)
+        from switchboard.inbound.media import media_job
+
+        job = media_job(event)
+        services.inbound_queue.send_all([OutgoingMessage(job.body(), job.group, job.dedup_id)])
     return events
 
 

@@ -41,13 +41,32 @@ class HistoryImportStore:
             return False
         return True
 
-    def stored(self, tenant_id: str, provider_ids: list[str]) -> set[str]:
-        """Which of these provider ids are stored already (imported, or received live)."""
+    def stored(self, tenant_id: str, provider_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The provider-id aliases of those of these ids stored already (imported, or received live)."""
         if not provider_ids:
-            return set()
+            return {}
         found = self.table.get_many([keys.provider_id(tenant_id, p) for p in provider_ids], consistent=True)
         prefix = keys.provider_id(tenant_id, "")["pk"]
-        return {item["pk"][len(prefix):] for item in found}
+        return {item["pk"][len(prefix):]: item for item in found}
+
+    def attach_media(self, alias: dict[str, Any], message: dict[str, Any]) -> bool:
+        """A stored message (found by its alias) gets the media a later history webhook names, with that
+        version's kind, text and content; only while it has none (False: it had, or it is gone)."""
+        if not alias.get("message_pk"):
+            return False
+        names = {"#media": "media", "#kind": "kind", "#text": "text"}
+        values: dict[str, Any] = {":media": message["media"], ":kind": message["kind"], ":text": message["text"]}
+        expression = "SET #media = :media, #kind = :kind, #text = :text"
+        if message.get("content"):
+            names["#content"] = "content"
+            values[":content"] = message["content"]
+            expression += ", #content = :content"
+        try:
+            self.table.update({keys.PK: alias["message_pk"], keys.SK: alias["message_sk"]}, expression, values,
+                              names, condition="attribute_exists(pk) AND attribute_not_exists(#media)")
+        except ConditionFailed:
+            return False
+        return True
 
     def write_messages(self, tenant_id: str, messages: list[dict[str, Any]]) -> None:
         """Messages with their provider-id aliases, each written only if neither exists (a race with another
