@@ -77,3 +77,20 @@ def _signed_text(sender: str) -> tuple[bytes, dict[str, str]]:
 
     raw, headers = signed(envelope([text_message(sender=sender, wamid=f"wamid.SIMTXT{sender}", name="jana")]))
     return raw, headers
+
+
+def test_the_simulators_recent_media_follows_the_history_and_is_fetched_from_it(
+        api, demo, process_inbound, operator_token, monkeypatch) -> None:
+    from tests.support.outbound import simulator_server
+
+    with simulator_server(api.gateway, monkeypatch) as sim:
+        media_id = sim.add_media(b"\xff\xd8\xff" + bytes(300), "image/jpeg")
+        chats = {"420777000444": [{"text": "old photo", "days_ago": 30, "media_id": "gone"},
+                                  {"text": "new photo", "days_ago": 2, "media_id": media_id}]}
+        emitted = sim.emit_coexistence("history", DEMO_PHONE_NUMBER_ID, chats=chats)
+        process_inbound()
+    [session] = _sessions(api, operator_token)
+    messages = api.call("GET", f"/sessions/{session['session_id']}/messages", token=operator_token)[1]["items"]
+    assert emitted == 2  # phase 1 (days 1-90), then the recent media
+    assert [(m["text"], m["kind"]) for m in messages] == [("[unsupported]", "unsupported"), ("new photo", "image")]
+    assert messages[1]["media"]["status"] == "available"

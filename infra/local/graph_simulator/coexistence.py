@@ -45,10 +45,13 @@ def echo(number: dict[str, str], phone_number_id: str, to: str, text: str, wamid
 def history(number: dict[str, str], phone_number_id: str, chats: dict[str, list[dict[str, Any]]],
             chunk_messages: int = 200, onboarded_at: int | None = None) -> list[dict[str, Any]]:
     """The history webhooks of ``chats`` ({customer: [{"from_customer": bool, "text": str, "days_ago":
-    float}, ...]}): one webhook per chunk, messages placed in their phase by age, chunks of at most
-    ``chunk_messages`` messages, ``progress`` rising to 100 on the last chunk Meta sends."""
+    float, "media_id"?: str}, ...]}): one webhook per chunk, messages placed in their phase by age, chunks of
+    at most ``chunk_messages`` messages, ``progress`` rising to 100 on the last chunk Meta sends. A message
+    with a ``media_id`` comes first as a ``media_placeholder``; when it is under 14 days old, one more webhook
+    at the end names it again as an image with its media id (as Meta sends the recent media separately)."""
     now = onboarded_at or int(clock.now().timestamp())
     phases: list[list[tuple[str, dict[str, Any]]]] = [[], [], []]
+    media: list[tuple[str, dict[str, Any]]] = []
     for customer, messages in chats.items():
         for message in messages:
             age = float(message.get("days_ago", 0))
@@ -60,6 +63,14 @@ def history(number: dict[str, str], phone_number_id: str, chats: dict[str, list[
                 "history_context": {"status": message.get("status", "READ")}}
             if not message.get("from_customer", True):
                 item["to"] = customer
+            if message.get("media_id"):
+                item.pop("text")
+                item.update(type="media_placeholder", media_placeholder={})
+                if age < 14:
+                    media.append((customer, {**{k: v for k, v in item.items() if k != "media_placeholder"},
+                                             "type": "image", "image": {"id": str(message["media_id"]),
+                                                                        "mime_type": "image/jpeg",
+                                                                        "caption": message["text"]}}))
             phases[phase].append((customer, item))
     chunks: list[tuple[int, list[tuple[str, dict[str, Any]]]]] = []
     for phase, messages in enumerate(phases):
@@ -72,6 +83,13 @@ def history(number: dict[str, str], phone_number_id: str, chats: dict[str, list[
             threads.setdefault(customer, []).append(item)
         bodies.append(_body(number, phone_number_id, "history", {"history": [{
             "metadata": {"phase": phase, "chunk_order": order, "progress": order * 100 // len(chunks)},
+            "threads": [{"id": c, "messages": m} for c, m in threads.items()]}]}))
+    if media:
+        threads = {}
+        for customer, item in media:
+            threads.setdefault(customer, []).append(item)
+        bodies.append(_body(number, phone_number_id, "history", {"history": [{
+            "metadata": {"phase": 0, "chunk_order": len(chunks) + 1, "progress": 100},
             "threads": [{"id": c, "messages": m} for c, m in threads.items()]}]}))
     return bodies
 
