@@ -230,7 +230,7 @@ def test_the_import_progress_shows_each_chunk_and_the_whole(api, demo, process_i
 
 
 def test_the_import_progress_is_for_admins(api, demo, operator_token) -> None:
-    status, error = api.call("GET", "/channels/wa-demo/history-imports", token=operator_token)
+    status, _ = api.call("GET", "/channels/wa-demo/history-imports", token=operator_token)
     assert status == 403
 
 
@@ -330,7 +330,7 @@ def test_each_fixture_posted_twice_is_answered_200_both_times(api, demo, name) -
 # --- what it costs (DynamoDB requests; publishing adds UpdateItem + BatchWriteItem, docs/realtime.md) ---
 
 @pytest.fixture
-def dynamodb_calls(demo):  # noqa: ANN201
+def dynamodb_calls(demo):
     calls: list[str] = []
     client = services().table._client
     services().channels.by_id("wa-demo")  # cached per process
@@ -343,7 +343,7 @@ def dynamodb_calls(demo):  # noqa: ANN201
     client.meta.events.unregister("before-call.dynamodb", count)
 
 
-def _queued(body: dict[str, Any]):  # noqa: ANN202
+def _queued(body: dict[str, Any]):
     from switchboard.whatsapp.envelope import Change, Entry, split_change
 
     entry = Entry.model_validate(body["entry"][0])
@@ -379,7 +379,7 @@ PHOTO = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
 
 
 @pytest.fixture
-def graph_photo():  # noqa: ANN201
+def graph_photo():
     import hashlib
 
     import responses

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from infra.local.graph_simulator import GraphSimulator
 
+from infra.local.graph_simulator import GraphSimulator
 from tests.support.whatsapp import DEMO_PHONE_NUMBER_ID, envelope, text_message
 
 

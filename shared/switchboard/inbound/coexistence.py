@@ -18,8 +18,9 @@ import dataclasses
 import json
 import random
 import time
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from switchboard import clock, ids
 from switchboard.clients.eventbus import DomainEvent
@@ -36,6 +37,9 @@ from switchboard.storage.conversations import ConversationStore, DuplicateMessag
 from switchboard.storage.dynamo import TransactionConflict
 from switchboard.storage.messages import last_message, message_item, new_session_item
 from switchboard.storage.sessions import inbox_columns
+
+if TYPE_CHECKING:
+    from switchboard.services import Services
 
 BUSINESS_APP = "business_app"
 _ATTEMPTS = 8
@@ -176,7 +180,7 @@ def _history_message(event: WhatsAppEvent, raw: dict[str, Any], thread_id: str, 
     return payloads.with_payload(item, payload)
 
 
-def _history_contact(event: WhatsAppEvent, thread_id: str, services: Any) -> tuple[str, list[DomainEvent]]:
+def _history_contact(event: WhatsAppEvent, thread_id: str, services: Services) -> tuple[str, list[DomainEvent]]:
     """The chat's contact: the one holding the number, or a new one (by condition: a lost race looks again)."""
     t = event.tenant_id
     customer = Sender(wa_id=thread_id, user_id=None, name=None)
@@ -199,7 +203,7 @@ def _history_contact(event: WhatsAppEvent, thread_id: str, services: Any) -> tup
     raise ConcurrentUpdate("could not resolve the history's contact")
 
 
-def import_history(event: WhatsAppEvent, services: Any) -> list[DomainEvent]:
+def import_history(event: WhatsAppEvent, services: Services) -> list[DomainEvent]:
     """One slice of one chat of the shared history (or a chunk's progress, or the business's refusal)."""
     t, channel_id, payload = event.tenant_id, event.channel_id, event.payload
     store = services.history_imports
@@ -299,30 +303,30 @@ def history_progress(records: list[dict[str, Any]]) -> dict[str, Any]:
 
 # --- address-book names ---
 
-def apply_state_sync(event: WhatsAppEvent, services: Any) -> list[DomainEvent]:
+def apply_state_sync(event: WhatsAppEvent, services: Services) -> list[DomainEvent]:
     """The business's address book names the directory's contacts (those we know by the number only: the
-    address book creates none). An operator's name wins; the address book's is kept beside it."""
-    events: list[DomainEvent] = []
+    address book creates none). An operator's name wins; the address book's is kept beside it. The
+    directory's edit publishes ``contact.updated`` when something changed."""
     t = event.tenant_id
     for item in event.payload.get("state_sync") or []:
         if not isinstance(item, dict) or item.get("type") != "contact" or not isinstance(item.get("contact"), dict):
             continue
-        number = str(item["contact"].get("phone_number") or "").lstrip("+")
-        phone = wa_id_to_e164(number) if number else None
-        owner = (services.contacts.owner(t, "phone", phone) if phone else None) or (
-            services.contacts.owner(t, "wa", number) if number else None)
+        number = str(item["contact"].get("phone_number") or "").strip().lstrip("+")
+        if not number:
+            continue
+        phone = wa_id_to_e164(number)
+        owner = (services.contacts.owner(t, "phone", phone) if phone else None) or services.contacts.owner(
+            t, "wa", number)
         if owner is None:
             continue
-        at = clock.iso(clock.from_unix((item.get("metadata") or {}).get("timestamp") or 0) if
-                       (item.get("metadata") or {}).get("timestamp") else clock.now())
+        timestamp = (item.get("metadata") or {}).get("timestamp")
+        at = clock.iso(clock.from_unix(timestamp) if timestamp else clock.now())
         name = item["contact"].get("full_name") or item["contact"].get("first_name")
-        removed = item.get("action") == "remove"
-        decide = _address_book_edit(name, removed, at)
-        services.directory.edit(t, owner, BUSINESS_APP, decide)  # publishes contact.updated when it changed
-    return events
+        services.directory.edit(t, owner, BUSINESS_APP, _address_book_edit(name, item.get("action") == "remove", at))
+    return []
 
 
-def _address_book_edit(name: str | None, removed: bool, at: str) -> Any:
+def _address_book_edit(name: str | None, removed: bool, at: str) -> Callable[[dict[str, Any]], Edit]:
     def decide(before: dict[str, Any]) -> Edit:
         if before.get("address_book_at") and before["address_book_at"] > at:
             return Edit(before)  # an older sync than the one applied
