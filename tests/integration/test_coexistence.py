@@ -161,6 +161,20 @@ def test_an_echo_to_a_new_customer_opens_no_window_for_free_text(api, demo, proc
     assert error["code"] == "window_closed"
 
 
+def test_an_echo_to_a_customer_known_only_by_a_business_scoped_id_joins_their_session(
+        api, demo, process_inbound, operator_token) -> None:
+    post(api, envelope([text_message(sender="", user_id="US.13491208655302741918", wamid="wamid.BSUID.IN")]))
+    process_inbound()
+    echo = _echo("wamid.BSUID.ECHO", "Thanks!")
+    _value(echo)["message_echoes"][0].pop("to")
+    _value(echo)["message_echoes"][0]["to_user_id"] = "US.13491208655302741918"
+    assert post(api, echo)[0] == 200
+    process_inbound()
+    [session] = _sessions(api, operator_token)
+    stored = _messages(api, operator_token, session["session_id"])
+    assert [m["provider_message_id"] for m in stored] == ["wamid.BSUID.IN", "wamid.BSUID.ECHO"]
+
+
 def test_an_echo_without_a_recipient_is_refused_naming_the_field(api, demo) -> None:
     echo = _echo("wamid.NOTO", "to nobody")
     _value(echo)["message_echoes"][0].pop("to")
