@@ -217,7 +217,7 @@ OPERATOR_API_ROUTES = (
              "POST /campaigns/{campaign_id}/start", "POST /campaigns/{campaign_id}/pause",
              "POST /campaigns/{campaign_id}/resume", "POST /campaigns/{campaign_id}/cancel"),
     *_routes("GET /channels", "POST /channels", "PATCH /channels/{channel_id}", "DELETE /channels/{channel_id}",
-             "GET /webhook-errors"),
+             "GET /webhook-errors", "GET /channels/{channel_id}/history-imports"),
     # the team (docs/team.md): operators, presence, groups, routing rules, business hours, canned responses
     *_routes("GET /operators", "POST /operators", "GET /operators/{operator_id}", "PATCH /operators/{operator_id}",
              "DELETE /operators/{operator_id}", "PUT /operators/me/presence",

@@ -13,7 +13,7 @@ from switchboard.observability import function_metrics
 logger = Logger(service="operator_api")
 metrics = function_metrics("operator_api")
 app = LazyResolver(["sessions", "session_actions", "session_contact", "contacts", "templates", "campaigns",
-                    "channels", "webhook_errors", "events", "webhook_subscriptions", "operators", "groups",
+                    "channels", "webhook_errors", "history_imports", "events", "webhook_subscriptions", "operators", "groups",
                     "team_sessions", "canned_responses", "docs"])
 snapstart.register_before_snapshot(app.prime)
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from switchboard.storage.dynamo import Table
     from switchboard.storage.event_log import EventLog
     from switchboard.storage.history import HistoryStore
+    from switchboard.storage.history_imports import HistoryImportStore
     from switchboard.storage.media import MediaStore
     from switchboard.storage.sessions import SessionRepository
     from switchboard.storage.statuses import StatusStore
@@ -81,6 +82,11 @@ class Services:
     def webhook_updates(self) -> WebhookUpdateStore:
         from switchboard.storage.webhook_updates import WebhookUpdateStore
         return WebhookUpdateStore(self.table)
+
+    @cached_property
+    def history_imports(self) -> HistoryImportStore:
+        from switchboard.storage.history_imports import HistoryImportStore
+        return HistoryImportStore(self.table)
 
     @cached_property
     def sessions(self) -> SessionRepository:

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NOT_YET_SERVED: set[str] = set()
 # What each handler serves, as its LazyResolver names it.
 SERVED_BY = {"operator_api": ["sessions", "session_actions", "session_contact", "contacts", "templates",
-                              "campaigns", "channels", "webhook_errors", "events", "webhook_subscriptions",
+                              "campaigns", "channels", "webhook_errors", "history_imports", "events", "webhook_subscriptions",
                               "operators", "groups", "team_sessions",
                               "canned_responses", "docs"],
              "message_send": ["sending", "canned_responses:send_router"], "session_reopen": ["reopen"], "template_sync": ["template_sync"],

@@ -9,6 +9,7 @@ Endpoints (under the mount, e.g. ``/_graph``; Graph paths carry a version such a
   POST /_faults                      switch faults and limits on (JSON fields of ``Faults``)
   GET  /_sent, GET /_stats, POST /_reset
   POST /_emit/{kind}                 a customer-side webhook (BSUIDs, calls: graph_simulator/bsuid.py)
+  POST /_coexistence/{kind}          emit a coexistence webhook (echo, history, ...: coexistence.py)
 Template management (``/{waba_id}/message_templates``) is answered by ``templates.py`` when it exists.
 """
 
@@ -31,6 +32,7 @@ import requests
 
 from infra.local.api_server import Reply, json_reply
 from infra.local.graph_simulator import bsuid as bsuid_simulator
+from infra.local.graph_simulator import coexistence
 from infra.local.graph_simulator import templates as template_simulator
 from infra.local.graph_simulator.callbacks import CallbackScheduler
 from infra.local.graph_simulator.validation import InvalidParameter, check_send
@@ -217,6 +219,13 @@ class GraphSimulator:
             except (ValueError, TypeError, KeyError, LookupError) as exc:
                 return json_reply(400, {"code": "bad_emit", "message": str(exc)})
             return json_reply(200, {"emitted": parts[1]})
+        if parts[0] == "_coexistence" and len(parts) == 2 and method == "POST":
+            params = json.loads(body or b"{}")
+            try:
+                emitted = self.emit_coexistence(parts[1], str(params.pop("phone_number_id")), **params)
+            except (ValueError, TypeError, KeyError, LookupError) as exc:
+                return json_reply(400, {"code": "bad_coexistence_webhook", "message": str(exc)})
+            return json_reply(200, {"emitted": emitted})
         if parts[0] == "_reset" and method == "POST":
             self.reset()
             return json_reply(200, {"reset": True})
@@ -393,6 +402,27 @@ class GraphSimulator:
                 "statuses": items}}]}]}
         raw = json.dumps(body).encode()
         return raw, {"Content-Type": "application/json", "X-Hub-Signature-256": sign(raw, number["app_secret"])}
+
+    # -- coexistence (a number also used in the WhatsApp Business app): coexistence.py ------------------
+    def coexistence_webhooks(self, kind: str, phone_number_id: str, **params: Any) -> list[tuple[bytes, dict[str, str]]]:
+        """The signed webhooks Meta would send for ``kind`` (echo, history, history_declined, state_sync)."""
+        number = self._number(phone_number_id)
+        signed = []
+        for body in coexistence.bodies_for(kind, number, phone_number_id, params):
+            raw = json.dumps(body).encode()
+            signed.append((raw, {"Content-Type": "application/json",
+                                 "X-Hub-Signature-256": sign(raw, number["app_secret"])}))
+        return signed
+
+    def emit_coexistence(self, kind: str, phone_number_id: str, **params: Any) -> int:
+        """Post them to the webhook, in order; how many were posted."""
+        webhooks = self.coexistence_webhooks(kind, phone_number_id, **params)
+        for raw, headers in webhooks:
+            if self._deliver is not None:
+                self._deliver(raw, headers)
+            elif self.webhook_url:
+                requests.post(self.webhook_url, data=raw, headers=headers, timeout=30).raise_for_status()
+        return len(webhooks)
 
     def _post_webhook(self, payloads: list[dict]) -> None:
         by_number: dict[str, list[dict]] = defaultdict(list)

@@ -28,6 +28,7 @@ def operator_routers() -> list[Router]:
         contacts,
         events,
         groups,
+        history_imports,
         operators,
         reopen,
         sending,
@@ -44,7 +45,8 @@ def operator_routers() -> list[Router]:
     return [sessions.router, session_actions.router, session_contact.router, sending.router, reopen.router,
             contacts.router, templates.router, template_sync.router, campaigns.router, channels.router,
             webhook_errors.router, operators.router, groups.router, team_sessions.router,
-            canned_responses.router, canned_responses.send_router, events.router, webhook_subscriptions.router]
+            canned_responses.router, canned_responses.send_router, events.router, webhook_subscriptions.router,
+            history_imports.router]
 
 
 DESCRIPTIONS = {

@@ -58,6 +58,10 @@ class SessionView(BaseModel):
     contact_username: str | None = None  # the customer's WhatsApp username, when they have one
     channel_display: str | None = None  # the channel's display number, or the mailbox's address
     last_replied_by: str | None = None  # the operator who wrote the last reply
+    # coexistence (docs/coexistence.md): a chat imported from the WhatsApp Business app's history, or one the
+    # business started from the app (``started_by: "business_app"``)
+    imported: bool = False
+    started_by: str | None = None
 
     @classmethod
     def of(cls, item: dict[str, Any]) -> SessionView:
@@ -114,6 +118,10 @@ class MessageView(BaseModel):
     # email messages: subject, from/to/cc/reply_to, html (or html_key), attachments, message ids, raw_key
     email: dict[str, Any] | None = None
     email_message_ids: list[str] = []  # our outbound email's Message-ID and the one SES gave it
+    # coexistence (docs/coexistence.md): typed in the WhatsApp Business app (an echo, or imported history)
+    sent_from: str | None = Field(None, description="business_app: typed in the WhatsApp Business app")
+    imported: bool = False  # from the history the business shared
+    history_status: str | None = None  # the status Meta's history gave it (history_context.status)
 
     @classmethod
     def of(cls, item: dict[str, Any], media_url: Callable[[str], str] | None = None) -> MessageView:

@@ -178,7 +178,7 @@ class Directory:
         now_iso = clock.iso(now)
         contact_id = ids.new_id()
         contact = {"contact_id": contact_id, "tenant_id": tenant_id, "created_at": now_iso,
-                   "updated_at": now_iso, "last_activity_at": now_iso,
+                   "updated_at": now_iso, "last_activity_at": now_iso, "name_source": "operator",
                    **normalised(data.model_dump(), definitions, country=self.country(tenant_id))}
         identifying = {d["name"] for d in definitions if d.get("identifying")}
         if lookalike := self.lookalike_of(tenant_id, contact["emails"]):
@@ -245,7 +245,10 @@ class Directory:
             if "attributes" in fields:
                 sent_attributes = (fields["attributes"] or {}).items()
                 fields["attributes"] = {k: v for k, v in sent_attributes if v is not None}
-            return Edit({**before, **normalised(fields, definitions, partial=True, country=country)})
+            after = {**before, **normalised(fields, definitions, partial=True, country=country)}
+            if "name" in sent:
+                after["name_source"] = "operator"  # the address book no longer renames it (docs/coexistence.md)
+            return Edit(after)
 
         return self.edit(tenant_id, contact_id, by, change, identifying=_identifying(definitions))
 

@@ -125,6 +125,10 @@ class ContactView(BaseModel):
     created_at: str
     updated_at: str
     last_activity_at: str | None = None
+    # coexistence (docs/coexistence.md): the name the business's WhatsApp Business app address book gives,
+    # and who set ``name`` (operator, address_book; absent: the first message's profile)
+    address_book_name: str | None = None
+    name_source: str | None = None
 
     @classmethod
     def of(cls, item: dict[str, Any], blocked: bool) -> ContactView:

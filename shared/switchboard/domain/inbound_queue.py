@@ -36,9 +36,10 @@ class _Queued(BaseModel):
 
 class WhatsAppEvent(_Queued):
     """One update of a WhatsApp webhook (a message, a status, webhook errors, another field), or the job
-    that fetches a stored message's media."""
+    that fetches a stored message's media. Coexistence (docs/coexistence.md): ``echo`` is a message the
+    business typed in the WhatsApp Business app, ``history`` a slice of one chat of the shared history."""
 
-    kind: Literal["message", "status", "errors", "field", "media"]
+    kind: Literal["message", "status", "errors", "field", "media", "echo", "history"]
     field: str
     waba_id: str
     contact: dict[str, Any] | None = None

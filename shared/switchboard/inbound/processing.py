@@ -16,6 +16,7 @@ from switchboard.inbound.resolution import store_inbound_message
 from switchboard.inbound.statuses import apply_parked, apply_status
 from switchboard.observability import count
 from switchboard.services import Services
+from switchboard.whatsapp.coexistence import STATE_SYNC
 
 
 def _message(event: WhatsAppEvent, services: Services) -> list[DomainEvent]:
@@ -48,7 +49,35 @@ def _media(event: WhatsAppEvent, services: Services) -> list[DomainEvent]:
 
 
 def _field(event: WhatsAppEvent, services: Services) -> list[DomainEvent]:
+    if event.field == STATE_SYNC:  # the business app's address book (docs/coexistence.md)
+        from switchboard.inbound.coexistence import apply_state_sync
+
+        return record_webhook_update(event, services) + apply_state_sync(event, services)
     return record_webhook_update(event, services) + apply_field(event, services.webhook_updates)
+
+
+def _echo(event: WhatsAppEvent, services: Services) -> list[DomainEvent]:
+    from switchboard.inbound.coexistence import store_echo  # coexistence numbers only
+
+    channel = services.channels.by_id(event.channel_id)
+    if channel is None or channel.tenant_id != event.tenant_id:
+        raise UnknownChannel(f"channel {event.channel_id} is gone")
+    events = store_echo(event, channel, services.conversations)
+    count("EchoStored" if events else "EchoDuplicate")
+    if media_of(event.payload):  # a photo sent from the app: fetched like a customer's (idempotent job)
+        from switchboard.inbound.media import media_job
+
+        job = media_job(event)
+        services.inbound_queue.send_all([OutgoingMessage(job.body(), job.group, job.dedup_id)])
+    return events
+
+
+def _history(event: WhatsAppEvent, services: Services) -> list[DomainEvent]:
+    from switchboard.inbound.coexistence import import_history  # coexistence numbers only
+
+    events = import_history(event, services)
+    count("HistorySliceImported")
+    return events
 
 
 def _email(event: EmailEvent, services: Services) -> list[DomainEvent]:
@@ -75,7 +104,7 @@ def record_webhook_update(event: WhatsAppEvent, services: Services) -> list[Doma
 # Each kind of queued event and the one function that applies it.
 _WHATSAPP: dict[str, Callable[[WhatsAppEvent, Services], list[DomainEvent]]] = {
     "message": _message, "status": _status, "media": _media, "errors": record_webhook_update,
-    "field": _field,
+    "field": _field, "echo": _echo, "history": _history,
 }
 
 

@@ -28,6 +28,7 @@ AUDIENCE: dict[str, str] = {
         "webhook_subscription.paused", "webhook_subscription.test",
         "operator.invited", "operator.updated", "operator.disabled", "operator.enabled", "operator.deleted",
         "group.created", "group.updated", "group.deleted", "routing_rules.updated", "canned_response.created",
+        "history.imported", "history.declined",  # coexistence: the shared chat history (docs/coexistence.md)
     ), ADMINS),
 }
 

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from switchboard.storage import keys
 from switchboard.storage.contacts import claim_identifier, put_new_contact, touch_contact
 from switchboard.storage.dynamo import Table, Transaction, TransactionConflict
-from switchboard.storage.sessions import customer_message_update, outbound_summary
+from switchboard.storage.sessions import business_message_update, customer_message_update, outbound_summary
 
 SessionMode = Literal["existing", "reopen", "new", "none"]
 # What an inbound decision depends on; a change to any of them since the read cancels the write.
@@ -75,6 +75,9 @@ class InboundRecord:
     contact_additions: dict[str, list[Any]] = field(default_factory=dict)  # list attributes to extend
     contact_blocked: bool = False  # what the plan took the contact's block to be; the write checks it
     touch_contact: bool = True  # move the contact's last_activity_at; else only check it may be written to
+    # A message the business typed in the WhatsApp Business app (coexistence, docs/coexistence.md): stored as
+    # outbound; the session's summary moves, its window, unread count and state do not.
+    business_echo: bool = False
 
 
 @dataclass(frozen=True)
@@ -181,7 +184,8 @@ class ConversationStore:
             # The block lives on the profile: the message is suppressed, or not, as the profile still says.
             # A contact touched within the hour is not rewritten (a condition check only).
             contact_at = touch_contact(tx, t, record.contact_id, record.now_iso, additions=record.contact_additions,
-                                       blocked=record.contact_blocked, touch=record.touch_contact)
+                                       blocked=None if record.business_echo else record.contact_blocked,
+                                       touch=record.touch_contact)
         for kind, value in record.claim_identifiers:
             claim_identifier(tx, t, kind, value, record.contact_id)
         self._session_write(tx, record)
@@ -213,6 +217,10 @@ class ConversationStore:
             tx.put(record.new_session or {}, condition="attribute_not_exists(pk)")
             return
         summary = record.session_summary
+        if record.business_echo:
+            business_message_update(tx, record.tenant_id, record.session_id or "", summary["last_message"],
+                                    summary["last_activity_at"])
+            return
         if record.message["direction"] == "out" and record.session_mode == "existing":
             # a call the business placed: shown last, leaves unread and the window as they were
             outbound_summary(tx, record.tenant_id, {"session_id": record.session_id,

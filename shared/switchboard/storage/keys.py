@@ -346,3 +346,24 @@ def webhook_deliveries_partition(tenant_id: str, subscription_id: str) -> str:
 def webhook_delivery(tenant_id: str, subscription_id: str, seq: int) -> dict[str, str]:
     """One event's delivery to one subscription: keyed by the event's number, so it is made once."""
     return {PK: webhook_deliveries_partition(tenant_id, subscription_id), SK: seq_sort_key(seq)}
+
+
+# Coexistence (docs/coexistence.md): the chat history a WhatsApp Business app number shares when it is
+# onboarded onto the Cloud API, imported per channel in slices.
+def history_imports_partition(tenant_id: str, channel_id: str) -> str:
+    """A channel's history import: one item per chunk Meta sent and one per slice imported."""
+    return f"T#{tenant_id}#HISTIMPORT#{channel_id}"
+
+
+def history_chunk(tenant_id: str, channel_id: str, phase: int, chunk_order: int) -> dict[str, str]:
+    return {PK: history_imports_partition(tenant_id, channel_id), SK: f"CHUNK#{phase:02d}#{chunk_order:06d}"}
+
+
+def history_slice(tenant_id: str, channel_id: str, phase: int, chunk_order: int, slice_id: str) -> dict[str, str]:
+    return {PK: history_imports_partition(tenant_id, channel_id),
+            SK: f"CHUNK#{phase:02d}#{chunk_order:06d}#SLICE#{slice_id}"}
+
+
+def history_declined(tenant_id: str, channel_id: str) -> dict[str, str]:
+    """The business declined to share its chat history (Meta's history ``errors``)."""
+    return {PK: history_imports_partition(tenant_id, channel_id), SK: "DECLINED"}

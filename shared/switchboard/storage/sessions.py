@@ -106,6 +106,17 @@ def customer_message_update(tx: Transaction, tenant_id: str, session_id: str, re
                   condition="attribute_exists(pk) AND #status <> :resolved")
 
 
+def business_message_update(tx: Transaction, tenant_id: str, session_id: str, last: dict[str, Any],
+                            now_iso: str) -> None:
+    """A message the business typed in the WhatsApp Business app (an echo) on an existing session: its summary
+    and activity move and it counts as answered; its state, unread count and window (``last_inbound_at``)
+    stay as they are (an echo opens no window, and does not reopen a resolved session)."""
+    tx.update(keys.session(tenant_id, session_id),
+              "SET last_message = :last, last_activity_at = :now, gsi1sk = :gsk, unanswered = :false",
+              {":last": last, ":now": now_iso, ":gsk": f"{now_iso}#{session_id}", ":false": False},
+              condition="attribute_exists(pk)")
+
+
 class SessionRepository:
     def __init__(self, table: Table) -> None:
         self.table = table

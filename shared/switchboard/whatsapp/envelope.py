@@ -16,6 +16,7 @@ from switchboard.domain.inbound_queue import WhatsAppEvent
 from switchboard.errors import InvalidInput
 from switchboard.whatsapp.calls import CALLS_FIELD, split_calls
 from switchboard.whatsapp.user_ids import USER_ID_UPDATE_FIELD, split_user_id_updates
+from switchboard.whatsapp.coexistence import split_coexistence
 
 
 
@@ -120,6 +121,9 @@ def split_change(entry: Entry, change: Change, tenant_id: str, channel_id: str,
     preferences, account updates) travel whole. Groups keep one customer's events in order."""
     common = {"tenant_id": tenant_id, "channel_id": channel_id, "field": change.field, "waba_id": entry.id,
               "received_at": received_at, "entry_time": entry.time}
+    coexistence = split_coexistence(change.field, change.value, common)  # echoes, history (docs/coexistence.md)
+    if coexistence is not None:
+        return coexistence
     if change.field in _SPLITTERS:  # fields that become timeline records (calls, BSUID changes)
         split = _SPLITTERS[change.field](change.value, common, channel_id)
         if split:

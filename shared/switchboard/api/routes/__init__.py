@@ -29,6 +29,7 @@ ROUTES: dict[str, tuple[str, ...]] = {
         "POST /campaigns/{campaign_id}/resume", "POST /campaigns/{campaign_id}/cancel"),
     "channels": ("GET /channels", "POST /channels", "PATCH /channels/{channel_id}", "DELETE /channels/{channel_id}"),
     "webhook_errors": ("GET /webhook-errors",),
+    "history_imports": ("GET /channels/{channel_id}/history-imports",),
     "events": ("GET /events",),
     "webhook_subscriptions": (
         "GET /webhook-subscriptions", "POST /webhook-subscriptions",
