@@ -12,9 +12,13 @@ The rules (DynamoDB developer guide, "Read/write capacity mode" and "Item sizes"
   charges each key on its own, a missing item costing the minimum; a Query rounds the sum of the items
   it returns up to 4 KB;
 - a write is 1 unit per 1 KB of the larger of the item before and after it (an update, or a put that
-  replaces an item); transactions cost twice as much, reads and writes; each global secondary index
-  holding the item costs one more write of the item's size (two when the write changes the index key: a
-  delete and a put; one when the item enters or leaves the index); indexes here project every attribute.
+  replaces an item); a delete, and a transaction's condition check, per 1 KB of the item it reads;
+  transactions cost twice as much, reads and writes, for the items themselves;
+- each global secondary index whose entry for the item changes costs writes of the entry's size (the
+  whole item when the index projects everything, the keys when it projects keys only): one when the item
+  enters or leaves the index or a projected attribute changes, two when the index key moves (a delete and
+  a put), none when the write changes nothing the index stores ("Provisioned throughput considerations for
+  global secondary indexes"); not doubled by a transaction (INDEX_WRITES_DOUBLED_IN_TRANSACTIONS below).
 """
 
 from __future__ import annotations
@@ -29,6 +33,12 @@ from typing import Any
 
 READ_BLOCK = 4096
 WRITE_BLOCK = 1024
+# A transaction doubles the writes of its items (a prepare and a commit); the writes it causes in global
+# secondary indexes are billed as they are outside one. AWS documents the first ("two underlying reads or
+# writes of every item in the transaction") and not the second; the second is what DynamoDB's
+# ConsumedCapacity reports per index, as characterised against DynamoDB by the dynoxide emulator
+# (nubo-db/dynoxide#188: "the transactional 2x factor applies to the base table arm alone").
+INDEX_WRITES_DOUBLED_IN_TRANSACTIONS = False
 
 
 # --- item sizes, on DynamoDB's wire format ({"S": "..."}, {"N": "12"}, {"M": {...}}, ...) -------------
@@ -85,22 +95,46 @@ def indexes_holding(item: Mapping[str, Any] | None, indexes: tuple[str, ...]) ->
     return [index for index in indexes if f"{index}pk" in item and f"{index}sk" in item]
 
 
+def index_entry(item: Mapping[str, Any] | None, index: str, keys_only: bool) -> dict[str, Any]:
+    """What the index stores of the item: everything (projection ALL), or the table's and the index's keys
+    (KEYS_ONLY)."""
+    if not item:
+        return {}
+    if not keys_only:
+        return dict(item)
+    return {name: value for name, value in item.items() if name in ("pk", "sk", f"{index}pk", f"{index}sk")}
+
+
 def index_write_units(item: Mapping[str, Any] | None, indexes: tuple[str, ...], touched: str,
-                      transactional: bool = False, before: Mapping[str, Any] | None = None) -> float:
-    """Extra writes for the indexes that hold the item before or after a write. ``touched``: the update
-    expression and its attribute names, to tell whether an index key changed (a delete and a put in the
-    index); ``before``: the item before the write, when known (an item entering or leaving an index costs
-    one write there)."""
+                      transactional: bool = False, before: Mapping[str, Any] | None = None,
+                      keys_only: tuple[str, ...] | frozenset[str] = ()) -> float:
+    """Extra writes for the indexes that hold the item before or after a write, each of the size of the
+    index entry. ``before``: the item before the write ({} when there was none; None when unknown). With
+    ``before`` known, an index is written only when what it stores changes: one write when the item enters
+    or leaves it or a projected attribute changes, two (a delete and a put) when its key moves; a write that
+    changes nothing the index stores costs it nothing. With ``before`` unknown, ``touched`` (the update
+    expression and its attribute names) tells whether an index key moved. Index writes are not doubled by
+    a transaction (INDEX_WRITES_DOUBLED_IN_TRANSACTIONS)."""
     units = 0.0
-    size = max(item_size(item), item_size(before))
     held_before = set(indexes_holding(before, indexes)) if before is not None else None
+    factor = transactional and INDEX_WRITES_DOUBLED_IN_TRANSACTIONS
     for index in indexes:
+        only_keys = index in keys_only
         after = index in indexes_holding(item, indexes)
         was = after if held_before is None else index in held_before
         if not (after or was):
             continue
-        key_changed = after and was and (f"{index}pk" in touched or f"{index}sk" in touched)
-        units += write_units(size, transactional) * (2 if key_changed else 1)
+        old, new = index_entry(before, index, only_keys), index_entry(item, index, only_keys)
+        size = max(item_size(old), item_size(new))
+        if held_before is None:
+            key_changed = f"{index}pk" in touched or f"{index}sk" in touched
+            writes = 2 if key_changed else (0 if only_keys else 1)
+        elif after and was:
+            moved = any(old.get(k) != new.get(k) for k in (f"{index}pk", f"{index}sk"))
+            writes = 2 if moved else (0 if old == new else 1)
+        else:
+            writes = 1
+        units += write_units(size, factor) * writes
     return units
 
 
@@ -115,6 +149,28 @@ class Call:
     read_units: float = 0.0
     write_units: float = 0.0
     seconds: float = 0.0  # from the request leaving botocore to its parsed answer: time spent in "AWS"
+    writes: list[Write] = field(default_factory=list)  # DynamoDB: what each item written was billed
+
+
+@dataclass(frozen=True)
+class Write:
+    """One item's share of a DynamoDB write: the item (by its sort key's kind), how it was written, its
+    billed size (the larger of before and after), its own units and its indexes' units."""
+
+    item: str
+    action: str
+    size: int
+    units: float
+    index_units: float
+
+
+def item_kind(key: Mapping[str, Any] | None) -> str:
+    """A readable name for an item of the data table: its sort key up to the first ``#`` (``M`` for a
+    message, ``SESSION``, ``PTR``, ``PID``, ``PROFILE``, ``ID``...)."""
+    sort_key = ((key or {}).get("sk") or {}).get("S", "")
+    if sort_key.isdigit():  # a numbered item (the event log): its partition names it
+        return ((key or {}).get("pk") or {}).get("S", "").rsplit("#", 1)[-1] or "?"
+    return sort_key.split("#", 1)[0] or "?"
 
 
 @dataclass(eq=False)  # compared by identity: botocore skips a hook equal to one already registered
@@ -123,6 +179,7 @@ class Meter:
 
     inspect: Any = None  # a DynamoDB client that is not metered, to read back updated items
     indexes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # table name -> its GSIs
+    keys_only: frozenset[str] = frozenset()  # the GSIs (by name) that project keys only; the others all
     active: bool = True
     capacity_units: bool = True  # off: count and time calls only (no read-backs, for timed runs)
     calls: list[Call] = field(default_factory=list)
@@ -176,9 +233,11 @@ class Meter:
         if service != "dynamodb" or not self.capacity_units:
             pass
         elif "Error" not in parsed:
+            self._writes = call.writes
             call.read_units, call.write_units = self.capacity(model.name, request, parsed)
         else:
             call.read_units, call.write_units = self.failed_capacity(model.name, request)
+        self._writes = []
         self.calls.append(call)
 
     # DynamoDB's bill for one call
@@ -203,7 +262,7 @@ class Meter:
         if operation == "UpdateItem":
             return 0.0, self._update_units(table, request, transactional=False)
         if operation == "DeleteItem":
-            return 0.0, write_units(0)
+            return 0.0, self._removal_units(table, request.get("Key"), "Delete", transactional=False)
         if operation == "TransactWriteItems":
             units = 0.0
             for entry in request.get("TransactItems", []):
@@ -213,8 +272,8 @@ class Meter:
                     units += self._put_units(name, body.get("Item"), transactional=True)
                 elif kind == "Update":
                     units += self._update_units(name, body, transactional=True)
-                else:  # Delete, ConditionCheck
-                    units += write_units(0, True)
+                else:  # Delete, ConditionCheck: billed on the item they read
+                    units += self._removal_units(name, body.get("Key"), kind, transactional=True)
             return 0.0, units
         if operation == "TransactGetItems":
             return sum(read_units(item_size(r.get("Item")), True, True)
@@ -224,7 +283,9 @@ class Meter:
             for name, writes in request.get("RequestItems", {}).items():
                 for write in writes:
                     item = write.get("PutRequest", {}).get("Item")
-                    units += write_units(item_size(item)) + index_write_units(item, self.indexes.get(name, ()), "")
+                    units += self._note(_key_of(item), "BatchPut", item_size(item), write_units(item_size(item)),
+                                        index_write_units(item, self.indexes.get(name, ()), "",
+                                                          keys_only=self.keys_only))
             return 0.0, units
         return 0.0, 0.0
 
@@ -242,18 +303,17 @@ class Meter:
         if self.inspect is None:
             return {}
         wanted = []
-        if operation in ("UpdateItem", "PutItem"):
+        if operation in ("UpdateItem", "PutItem", "DeleteItem"):
             wanted.append((request.get("TableName", ""), request.get("Key") or _key_of(request.get("Item"))))
         elif operation == "TransactWriteItems":
             for entry in request.get("TransactItems", []):
                 (kind, body), = entry.items()
-                if kind in ("Update", "Put"):
-                    wanted.append((body.get("TableName", ""), body.get("Key") or _key_of(body.get("Item"))))
+                wanted.append((body.get("TableName", ""), body.get("Key") or _key_of(body.get("Item"))))
         found = {}
         for table, key in wanted:
             if key:
-                found[_key_text(table, key)] = self.inspect.get_item(
-                    TableName=table, Key=key, ConsistentRead=True).get("Item")
+                found[_key_text(table, key)] = self.inspect.get_item(  # {}: there was none
+                    TableName=table, Key=key, ConsistentRead=True).get("Item") or {}
         return found
 
     def _item_before(self, table: str, key: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
@@ -266,14 +326,33 @@ class Meter:
         before = self._item_before(table, body["Key"])
         touched = body.get("UpdateExpression", "") + " " + " ".join(
             (body.get("ExpressionAttributeNames") or {}).values())
-        return write_units(max(item_size(item), item_size(before)), transactional) + index_write_units(
-            item, self.indexes.get(table, ()), touched, transactional, before)
+        size = max(item_size(item), item_size(before))
+        return self._note(body["Key"], "Update", size, write_units(size, transactional), index_write_units(
+            item, self.indexes.get(table, ()), touched, transactional, before, self.keys_only))
+
+    def _removal_units(self, table: str, key: Mapping[str, Any] | None, action: str, transactional: bool) -> float:
+        """A delete or a transaction's condition check: billed on the size of the item it reads (a missing
+        item, the minimum); a delete also takes the item out of its indexes."""
+        before = self._item_before(table, key)
+        size = item_size(before)
+        indexes = 0.0
+        if action == "Delete" and before:
+            indexes = index_write_units({}, self.indexes.get(table, ()), "", transactional, before, self.keys_only)
+        return self._note(key, action, size, write_units(size, transactional), indexes)
+
+    def _note(self, key: Mapping[str, Any] | None, action: str, size: int, units: float, index_units: float) -> float:
+        """Record one item's share of the call (``Call.writes``); returns its units, indexes included."""
+        writes = getattr(self, "_writes", None)
+        if writes is not None:
+            writes.append(Write(item_kind(key), action, size, units, index_units))
+        return units + index_units
 
     def _put_units(self, table: str, item: Mapping[str, Any] | None, transactional: bool) -> float:
         """A put: the larger of the new item and the one it replaces; the indexes of both."""
         before = self._item_before(table, _key_of(item))
-        return write_units(max(item_size(item), item_size(before)), transactional) + index_write_units(
-            item, self.indexes.get(table, ()), "", transactional, before)
+        size = max(item_size(item), item_size(before))
+        return self._note(_key_of(item), "Put", size, write_units(size, transactional), index_write_units(
+            item, self.indexes.get(table, ()), "", transactional, before, self.keys_only))
 
 
 def _key_of(item: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -158,9 +158,27 @@ def _per(meter: Meter, n: int) -> dict[str, Any]:
         "write_units": round(meter.total("write_units", "dynamodb") / n, 2),
         "eventbridge_calls": round(meter.count("eventbridge") / n, 2),
         "eventbridge_entries": round(sum(c.entries for c in meter.calls if c.service == "eventbridge") / n, 2),
+        "items": _items(meter, n),
         "other_calls": {k: round(v / n, 2) for k, v in sorted(Counter(
             f"{c.service}:{c.operation}" for c in meter.calls if c.service not in ("dynamodb", "eventbridge")).items())},
     }
+
+
+def _items(meter: Meter, n: int) -> dict[str, dict[str, float]]:
+    """Per event, what each kind of item written cost: its write units, its indexes', its mean size."""
+    found: dict[str, dict[str, float]] = {}
+    for call in meter.calls:
+        for write in call.writes:
+            line = found.setdefault(f"{call.operation} {write.action} {write.item}",
+                                    {"count": 0, "units": 0.0, "index_units": 0.0, "bytes": 0})
+            line["count"] += 1
+            line["units"] += write.units
+            line["index_units"] += write.index_units
+            line["bytes"] += write.size
+    return {label: {"per_event": round(line["count"] / n, 2), "wru": round(line["units"] / n, 2),
+                    "index_wru": round(line["index_units"] / n, 2),
+                    "mean_bytes": round(line["bytes"] / line["count"])}
+            for label, line in sorted(found.items())}
 
 
 def _meter(env: LocalAws) -> Meter:
@@ -169,7 +187,8 @@ def _meter(env: LocalAws) -> Meter:
     from switchboard import aws
 
     meter = Meter(inspect=boto3.client("dynamodb"), active=False,
-                  indexes={f"{PREFIX}-{t.name}": t.indexes for t in RESOURCES.tables})
+                  indexes={f"{PREFIX}-{t.name}": t.indexes for t in RESOURCES.tables},
+                  keys_only=frozenset(i for t in RESOURCES.tables for i in t.keys_only))
     for client in (aws.dynamodb(), aws.client("dynamodb"), aws.client("events"),
                    aws.client("sqs"), aws.client("s3"), aws.client("secretsmanager")):
         meter.attach(client)

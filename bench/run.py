@@ -99,10 +99,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="fewer rounds (a smoke run, not for the record)")
     parser.add_argument("--no-write", action="store_true", help="print only; keep latest.json and the doc")
-    parser.add_argument("--part", choices=["realtime"], help="run this part alone (prints it; writes nothing)")
+    parser.add_argument("--part", choices=["realtime", "cost"], help="run this part alone (prints it; writes nothing)")
     args = parser.parse_args(argv)
     if args.part == "realtime":
         return realtime_alone(quick=args.quick)
+    if args.part == "cost":
+        return cost_alone(quick=args.quick)
     quick = args.quick
     started = time.perf_counter()
     results: dict[str, Any] = {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
@@ -175,6 +177,31 @@ def realtime_alone(quick: bool) -> int:
     say(text_table([r for r in rows if r.key.startswith("realtime_")]))
     say(json.dumps(result, indent=2))
     return 0 if result else 1
+
+
+def cost_alone(quick: bool) -> int:
+    """`python -m bench --part cost`: what the cost figures need (the 1-update webhook and
+    contact_resolution), the cost rows and each breakdown printed (bench/cost.py, docs/cold-start-and-cost.md)."""
+    from bench import environment, resolution, webhook
+
+    errors: dict[str, str] = {}
+    details: dict[str, Any] = {}
+    env = environment.start()
+    try:
+        details["webhook_1"] = attempt("webhook_receipt, 1 update", errors,
+                                       lambda: webhook.measure(env, 1, 60 if quick else 250))
+        details["contact_resolution"] = attempt("contact_resolution", errors,
+                                                lambda: resolution.measure(env, 10 if quick else 20))
+    finally:
+        env.stop()
+    keys, rows, _ = summarize(details, errors)
+    say(text_table([r for r in rows if r.key.startswith(("usd_", "ddb_"))]))
+    for title, header, lines in extra_tables(details):
+        if title.startswith("Cost"):
+            say(f"\n{title}\n" + "\n".join(" | ".join(str(c) for c in line) for line in [header] + lines))
+    say(json.dumps({"keys": {k: v for k, v in keys.items() if k.startswith(("usd_", "ddb_"))},
+                    "items": _get(details, "contact_resolution", "known_contact", "items")}, indent=2))
+    return 0 if not errors else 1
 
 
 def _get(data: Any, *path: str) -> Any:

@@ -79,12 +79,15 @@ class Function:
 
 @dataclass(frozen=True)
 class Table:
-    """Keys are strings. Each index ``gsiN`` is keyed by ``gsiNpk`` / ``gsiNsk`` and projects everything."""
+    """Keys are strings. Each index ``gsiN`` is keyed by ``gsiNpk`` / ``gsiNsk`` and projects everything,
+    but those named in ``keys_only``, which project the keys (a write that moves neither key costs them
+    nothing: docs/cold-start-and-cost.md)."""
 
     name: str
     partition_key: str = "pk"
     sort_key: str | None = "sk"
     indexes: tuple[str, ...] = ()
+    keys_only: tuple[str, ...] = ()
     ttl_attribute: str | None = None
 
 
@@ -114,7 +117,8 @@ class Resources:
 
 RESOURCES = Resources(
     tables=(
-        Table("data", indexes=("gsi1", "gsi2"), ttl_attribute="expires_at"),
+        # gsi3: a contact's sessions, keys only (the session is rewritten by every message; its entry there is not)
+        Table("data", indexes=("gsi1", "gsi2", "gsi3"), keys_only=("gsi3",), ttl_attribute="expires_at"),
     ),
     queues=(
         # 6 x contact_resolution's 60 s.

@@ -45,7 +45,8 @@ class Tables(Construct):
                 index_name=index,
                 partition_key=_string(f"{index}pk"),
                 sort_key=_string(f"{index}sk"),
-                projection_type=dynamodb.ProjectionType.ALL,
+                projection_type=(dynamodb.ProjectionType.KEYS_ONLY if index in spec.keys_only
+                                 else dynamodb.ProjectionType.ALL),
             )
         return table
 

@@ -31,7 +31,8 @@ def _create_table(spec: Table) -> str:
     for index in spec.indexes:
         attributes += [{"AttributeName": f"{index}pk", "AttributeType": "S"},
                        {"AttributeName": f"{index}sk", "AttributeType": "S"}]
-        indexes.append({"IndexName": index, "Projection": {"ProjectionType": "ALL"},
+        projection = "KEYS_ONLY" if index in spec.keys_only else "ALL"
+        indexes.append({"IndexName": index, "Projection": {"ProjectionType": projection},
                         "KeySchema": [{"AttributeName": f"{index}pk", "KeyType": "HASH"},
                                       {"AttributeName": f"{index}sk", "KeyType": "RANGE"}]})
     kwargs = {"GlobalSecondaryIndexes": indexes} if indexes else {}

@@ -60,10 +60,11 @@ def test_the_meter_counts_each_round_trip_and_prices_it() -> None:
     assert meter.calls[0].write_units == 2  # 2,000-odd bytes: two 1 KB blocks
     assert meter.calls[1].read_units == 1  # strongly consistent, under 4 KB
     assert meter.calls[2].read_units == 0.5 + 0.5  # found and missing keys, eventually consistent
-    # the updated item enters gsi1: 2 transactional blocks + one index write (a put) of 2 blocks, doubled
+    # the updated item enters gsi1: 2 blocks, doubled by the transaction, + one index write (a put) of 2
+    # blocks, which the transaction does not double
     updated = size + len("gsi1pk") + 1 + len("gsi1sk") + 1
     assert updated < 3072
-    assert meter.calls[3].write_units == 2 * 2 + 2 * 2
+    assert meter.calls[3].write_units == 2 * 2 + 2
     assert all(call.seconds > 0 for call in meter.calls)
 
 
@@ -110,3 +111,39 @@ def test_an_update_that_shrinks_an_item_is_billed_for_the_item_before_it() -> No
 
     assert meter.calls[0].write_units == 3  # the 3 KB item it was, not the 20 bytes it became
     assert meter.calls[1].write_units == 3  # a put that replaces an item: the larger of the two
+
+
+def test_a_keys_only_index_is_not_written_when_its_keys_stay() -> None:
+    before = {"pk": {"S": "a"}, "gsi3pk": {"S": "x"}, "gsi3sk": {"S": "1"}, "text": {"S": "old"}}
+    after = {**before, "text": {"S": "new"}}
+
+    assert index_write_units(after, ("gsi3",), touched="SET #t = :t", before=before, keys_only={"gsi3"}) == 0
+
+
+def test_an_index_projecting_everything_is_written_when_any_attribute_changes() -> None:
+    before = {"pk": {"S": "a"}, "gsi2pk": {"S": "x"}, "gsi2sk": {"S": "1"}, "text": {"S": "old"}}
+    after = {**before, "text": {"S": "new"}}
+
+    assert index_write_units(after, ("gsi2",), touched="SET #t = :t", before=before) == 1
+
+
+def test_a_write_that_changes_nothing_an_index_stores_costs_it_nothing() -> None:
+    item = {"pk": {"S": "a"}, "gsi2pk": {"S": "x"}, "gsi2sk": {"S": "1"}, "text": {"S": "same"}}
+
+    assert index_write_units(dict(item), ("gsi2",), touched="SET #t = :t", before=item) == 0
+
+
+@pytest.mark.usefixtures("aws")
+def test_a_condition_check_is_billed_on_the_item_it_reads() -> None:
+    client = boto3.client("dynamodb")
+    table = "switchboard-data"
+    meter = Meter(inspect=boto3.client("dynamodb"), indexes={table: ("gsi1", "gsi2")}, active=False)
+    meter.attach(client)
+    key = {"pk": {"S": "P#3"}, "sk": {"S": "S"}}
+    client.put_item(TableName=table, Item={**key, "text": {"S": "x" * 1500}})
+    meter.active = True
+
+    client.transact_write_items(TransactItems=[{"ConditionCheck": {
+        "TableName": table, "Key": key, "ConditionExpression": "attribute_exists(pk)"}}])
+
+    assert meter.calls[0].write_units == 2 * 2  # a 1.5 KB item: two blocks, doubled by the transaction

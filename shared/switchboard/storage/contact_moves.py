@@ -73,9 +73,9 @@ class ContactMoves:
         values = {":a": target_id, ":b": source_id, ":idx": keys.contact_sessions_index(tenant_id, target_id)}
         if blocked_until:
             values[":u"] = blocked_until
-            expression = "SET contact_id = :a, gsi2pk = :idx, contact_blocked_until = :u"
+            expression = "SET contact_id = :a, gsi3pk = :idx, gsi2pk = :idx, contact_blocked_until = :u"
         else:
-            expression = "SET contact_id = :a, gsi2pk = :idx REMOVE contact_blocked_until"
+            expression = "SET contact_id = :a, gsi3pk = :idx, gsi2pk = :idx REMOVE contact_blocked_until"
         return self._conditional(keys.session(tenant_id, session_id), expression, values, "contact_id = :b")
 
     def reassign_message(self, message_key: dict[str, str], source_id: str, target_id: str) -> bool:
@@ -151,7 +151,9 @@ def relink_session(tx: Transaction, tenant_id: str, session_id: str, old_id: str
     """A session (and its thread pointer, when given) moves from one contact to another, the pointer
     taking the new contact's block; conditioned on both still naming the old contact."""
     index = keys.contact_sessions_index(tenant_id, new_id)
-    tx.update(keys.session(tenant_id, session_id), "SET contact_id = :c, gsi2pk = :idx",
+    # The contact's sessions are in GSI3 (or, written before it, GSI2): the partition key of both moves; an
+    # item without the index's sort key stays out of that index (storage/sessions.py contact_sessions).
+    tx.update(keys.session(tenant_id, session_id), "SET contact_id = :c, gsi3pk = :idx, gsi2pk = :idx",
               {":c": new_id, ":idx": index, ":old": old_id}, condition="contact_id = :old")
     if pointer is not None:
         expression = "SET contact_id = :c" + (", blocked_until = :u" if blocked_until else " REMOVE blocked_until")

@@ -23,10 +23,11 @@ from switchboard.domain.contacts import identifiers_of
 from switchboard.errors import ConcurrentUpdate, Conflict
 from switchboard.storage import keys
 from switchboard.storage.dynamo import Table, Transaction, TransactionConflict
+from switchboard.storage.sessions import contact_sessions
 
 _TRANSACTION_LIMIT = 100
 # Fields of the profile item that only the store sets.
-_STORE_FIELDS = {"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "revision"}
+_STORE_FIELDS = {"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "revision"}
 CONTACT_WRITABLE = ("attribute_exists(pk) AND attribute_not_exists(merging_into) "
                     "AND attribute_not_exists(erasing)")
 
@@ -201,9 +202,7 @@ class ContactStore:
                                ExpressionAttributeValues={":pk": pk, ":p": prefix}, ConsistentRead=True)
 
     def sessions_of(self, tenant_id: str, contact_id: str) -> list[dict[str, Any]]:
-        partition = keys.contact_sessions_index(tenant_id, contact_id)
-        return self._query_all(IndexName=keys.GSI2, KeyConditionExpression="gsi2pk = :pk",
-                               ExpressionAttributeValues={":pk": partition})
+        return contact_sessions(self.table, tenant_id, contact_id)
 
     def session_messages(self, tenant_id: str, session_id: str) -> list[dict[str, Any]]:
         partition = keys.session_partition(tenant_id, session_id)

@@ -195,5 +195,5 @@ def plain(value: Any) -> Any:
 
 
 def strip_keys(item: dict[str, Any], extra: Iterable[str] = ()) -> dict[str, Any]:
-    drop = {"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", *extra}
+    drop = {"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", *extra}
     return {k: plain(v) for k, v in item.items() if k not in drop}

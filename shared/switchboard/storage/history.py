@@ -8,6 +8,7 @@ from typing import Any
 from switchboard import ids
 from switchboard.storage import keys
 from switchboard.storage.dynamo import Table
+from switchboard.storage.sessions import contact_sessions
 
 
 def history_item(tenant_id: str, contact_id: str, at_iso: str, entry: dict[str, Any],
@@ -64,14 +65,8 @@ class HistoryStore:
 
     def sessions(self, tenant_id: str, contact_id: str, limit: int,
                  before: str | None = None) -> list[dict[str, Any]]:
-        """The newest ``limit`` sessions of a contact, every channel (GSI2), older than ``before``."""
-        condition, values = "gsi2pk = :pk", {}
-        if before:
-            condition, values = "gsi2pk = :pk AND gsi2sk < :before", {":before": before}
-        response = self.table.query(
-            IndexName=keys.GSI2, KeyConditionExpression=condition, ScanIndexForward=False, Limit=limit,
-            ExpressionAttributeValues={":pk": keys.contact_sessions_index(tenant_id, contact_id), **values})
-        return response["Items"]
+        """The newest ``limit`` sessions of a contact, every channel, older than ``before``."""
+        return contact_sessions(self.table, tenant_id, contact_id, limit, before)
 
     def audit_log(self, tenant_id: str, limit: int = 100) -> list[dict[str, Any]]:
         response = self.table.query(KeyConditionExpression="pk = :pk", ScanIndexForward=False, Limit=limit,

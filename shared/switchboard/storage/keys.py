@@ -9,7 +9,8 @@ Layout (pk / sk):
   identifier (unique)   T#t#ID#<kind>#<value> / ID            -> contact_id
   thread pointer        T#t#PTR#<channel_id>#<address> / PTR  -> contact, current session, window
   session               T#t#S#<session_id> / SESSION          (GSI1: T#t#SESSIONS / <last activity>#<id>;
-                                                              GSI2: T#t#C#<contact>#SESSIONS / <created>#<id>)
+                                                              GSI3, keys only: T#t#C#<contact>#SESSIONS /
+                                                              <created>#<id>; GSI2 for sessions older than GSI3)
   message               T#t#S#<session_id> / M#<time>#<message_id>
   provider id alias     T#t#PID#<provider message id> / PID   -> session, message sort key
   parked statuses       T#t#PID#<provider message id> / PARKED  one attribute per status that came early
@@ -34,6 +35,11 @@ GSI1_SK = "gsi1sk"
 GSI2 = "gsi2"
 GSI2_PK = "gsi2pk"
 GSI2_SK = "gsi2sk"
+# A contact's sessions, keys only: every message rewrites its session, which would rewrite the session's
+# entry in an index projecting everything (GSI2 did, until sessions moved here: docs/cold-start-and-cost.md).
+GSI3 = "gsi3"
+GSI3_PK = "gsi3pk"
+GSI3_SK = "gsi3sk"
 TTL_ATTRIBUTE = "expires_at"
 
 
@@ -75,7 +81,8 @@ def sessions_index(tenant_id: str) -> str:
 
 
 def contact_sessions_index(tenant_id: str, contact_id: str) -> str:
-    """GSI2 partition of a contact's sessions (sort key: created_at#session_id)."""
+    """GSI3 partition of a contact's sessions (sort key: created_at#session_id); GSI2's, for sessions written
+    before GSI3."""
     return f"T#{tenant_id}#C#{contact_id}#SESSIONS"
 
 

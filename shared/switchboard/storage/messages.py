@@ -47,11 +47,12 @@ def last_message(message: dict[str, Any], **fields: Any) -> dict[str, Any]:
 
 def new_session_item(tenant_id: str, session_id: str, channel_id: str, contact_id: str, address: str,
                      status: str, now_iso: str, last: dict[str, Any], **fields: Any) -> dict[str, Any]:
-    """A new session, in the tenant's inbox (GSI1, by last activity) and the contact's sessions (GSI2)."""
+    """A new session, in the tenant's inbox (GSI1, by last activity) and the contact's sessions (GSI3, keys
+    only: the messages that rewrite the session do not rewrite its entry there)."""
     return {
         **keys.session(tenant_id, session_id), keys.GSI1_PK: keys.sessions_index(tenant_id),
-        keys.GSI1_SK: f"{now_iso}#{session_id}", keys.GSI2_PK: keys.contact_sessions_index(tenant_id, contact_id),
-        keys.GSI2_SK: f"{now_iso}#{session_id}", "session_id": session_id, "tenant_id": tenant_id,
+        keys.GSI1_SK: f"{now_iso}#{session_id}", keys.GSI3_PK: keys.contact_sessions_index(tenant_id, contact_id),
+        keys.GSI3_SK: f"{now_iso}#{session_id}", "session_id": session_id, "tenant_id": tenant_id,
         "channel_id": channel_id, "contact_id": contact_id, "address": address, "status": status,
         "created_at": now_iso, "last_activity_at": now_iso, "tags": [], "last_message": last, **fields,
     }

@@ -117,6 +117,35 @@ def business_message_update(tx: Transaction, tenant_id: str, session_id: str, la
               condition="attribute_exists(pk)")
 
 
+def contact_sessions(table: Table, tenant_id: str, contact_id: str, limit: int | None = None,
+                     before: str | None = None) -> list[dict[str, Any]]:
+    """A contact's sessions, newest first (by ``created_at#session_id``, older than ``before``; at most
+    ``limit``): their keys from GSI3, which projects keys only, then the sessions themselves (BatchGetItem,
+    a hundred keys a request). Sessions written before GSI3 are still in GSI2, under the same partition."""
+    partition = keys.contact_sessions_index(tenant_id, contact_id)
+    found: dict[str, tuple[str, dict[str, Any] | None, dict[str, str]]] = {}
+    for index, projects_all in ((keys.GSI3, False), (keys.GSI2, True)):
+        condition, values = f"{index}pk = :pk", {":pk": partition}
+        if before:
+            condition += f" AND {index}sk < :before"
+            values[":before"] = before
+        query: dict[str, Any] = {"IndexName": index, "KeyConditionExpression": condition,
+                                 "ExpressionAttributeValues": values, "ScanIndexForward": False}
+        if limit is not None:
+            query["Limit"] = limit
+        entries = table.query(**query)["Items"] if limit is not None else list(table.query_items(**query))
+        for entry in entries:
+            found.setdefault(entry["pk"], (entry[f"{index}sk"], entry if projects_all else None,
+                                           {"pk": entry["pk"], "sk": entry["sk"]}))
+    newest = sorted(found.values(), key=lambda e: e[0], reverse=True)[:limit]
+    wanted = [key for _, item, key in newest if item is None]
+    fetched = {}
+    for start in range(0, len(wanted), 100):
+        fetched.update({item["pk"]: item for item in table.get_many(wanted[start:start + 100])})
+    return [item if item is not None else fetched[key["pk"]] for _, item, key in newest
+            if item is not None or key["pk"] in fetched]
+
+
 class SessionRepository:
     def __init__(self, table: Table) -> None:
         self.table = table
@@ -288,9 +317,7 @@ class SessionColumns:
     def show_contact(self, tenant_id: str, contact_id: str, contact: dict[str, Any] | None) -> None:
         """Every session of the contact (and the thread pointers they were on) shows its current name and
         block. Idempotent: run it again after any change of the contact."""
-        sessions = list(self.table.query_items(
-            IndexName=keys.GSI2, KeyConditionExpression="gsi2pk = :pk",
-            ExpressionAttributeValues={":pk": keys.contact_sessions_index(tenant_id, contact_id)}))
+        sessions = contact_sessions(self.table, tenant_id, contact_id)
         name = (contact or {}).get("name")
         until = (contact or {}).get("blocked_until")
         threads: set[tuple[str, str]] = set()
