@@ -58,12 +58,34 @@ def per_million(breakdown: Mapping[str, float]) -> dict[str, float]:
     return {item: round(usd * 1e6, 2) for item, usd in breakdown.items()}
 
 
+def bus_consumers_usd(consumers: Mapping[str, Mapping[str, Any]]) -> dict[str, float]:
+    """What the bus's targets cost per inbound event (bench/resolution.py ``bus_consumers``): each
+    function's invocations (own time plus AWS's latency per call), their DynamoDB, logs and traces, and
+    the WebSocket messages the realtime fan-out pushes (prices.CONNECTED_OPERATORS_PER_TENANT)."""
+    items: dict[str, float] = {}
+    ddb = logs = xray = websocket = 0.0
+    for name, f in consumers.items():
+        invocations = f["invocations_per_event"]
+        ms = modelled_ms(f["own_ms_per_invocation"], f["calls_per_invocation"])
+        items[f"lambda_{name}"] = lambda_usd(f["memory_mb"], ms, invocations)
+        ddb += dynamodb_usd(f["read_units"], f["write_units"])
+        logs += logs_usd(f["log_bytes_per_event"] + invocations * p.LAMBDA_PLATFORM_LOG_BYTES_PER_INVOCATION)
+        xray += invocations * p.XRAY_SAMPLED_SHARE * p.XRAY_USD_PER_TRACE
+        if name == "realtime_fanout":
+            websocket += invocations * p.CONNECTED_OPERATORS_PER_TENANT * p.API_GATEWAY_WEBSOCKET_USD_PER_MESSAGE
+    if consumers:
+        items.update({"dynamodb_bus_consumers": ddb, "logs_and_traces_bus_consumers": logs + xray,
+                      "websocket_messages": websocket})
+    return items
+
+
 def inbound_event_usd(webhook: Mapping[str, Any], worker: Mapping[str, Any], units: Mapping[str, Any],
                       memory: Mapping[str, int], modelled: bool = True) -> dict[str, float]:
-    """One inbound event (a message or a status) from the webhook to the store, USD by line item.
+    """One inbound event (a message or a status) from the webhook to the store, and what the bus runs
+    for it, USD by line item.
 
     ``webhook``: the 1-update webhook figures; ``worker``: contact_resolution's timing for this kind of
-    event; ``units``: its DynamoDB and EventBridge figures per event."""
+    event; ``units``: its DynamoDB and EventBridge figures per event, with ``bus_consumers``."""
     receipt_ms = (modelled_ms(webhook["own_ms_p50"], webhook["calls_per_webhook"]) if modelled
                   else webhook["handler_ms_p50"])
     worker_ms = (modelled_ms(worker["own_ms_per_event"], worker["calls_per_event"]) if modelled
@@ -82,6 +104,7 @@ def inbound_event_usd(webhook: Mapping[str, Any], worker: Mapping[str, Any], uni
         "eventbridge": units["eventbridge_entries"] * p.EVENTBRIDGE_USD_PER_EVENT,
         "cloudwatch_logs": logs_usd(log_bytes),
         "xray": 2 * p.XRAY_SAMPLED_SHARE * p.XRAY_USD_PER_TRACE,
+        **bus_consumers_usd(units.get("bus_consumers") or {}),
     }
 
 

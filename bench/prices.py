@@ -12,6 +12,8 @@ Sources (AWS public pricing pages, as published in 2025; this machine has no net
   requests (first 100 billion); every 64 KB chunk of a request's payload is one request.
 - EventBridge, https://aws.amazon.com/eventbridge/pricing/ : custom events, $1.00 per million (64 KB each).
 - CloudWatch Logs, https://aws.amazon.com/cloudwatch/pricing/ : ingestion, Standard class, $0.50 per GB.
+- API Gateway WebSocket APIs, same page: $1.00 per million messages (first billion, metered in 32 KB
+  increments), $0.25 per million connection minutes (not per message: left out of the per-message figures).
 - X-Ray, https://aws.amazon.com/xray/pricing/ : $5.00 per million traces recorded.
 - Lambda SnapStart (Python), https://aws.amazon.com/lambda/pricing/ : cache, $0.0000015046 per GB-second
   of each published version with SnapStart (at least 3 hours a version); restore, $0.0001397998 per GB
@@ -28,6 +30,7 @@ LAMBDA_USD_PER_REQUEST = 0.20 / 1e6
 API_GATEWAY_REST_USD_PER_REQUEST = 3.50 / 1e6
 API_GATEWAY_HTTP_USD_PER_REQUEST = 1.00 / 1e6
 HTTP_API_METERING_BYTES = 512 * 1024
+API_GATEWAY_WEBSOCKET_USD_PER_MESSAGE = 1.00 / 1e6
 DYNAMODB_USD_PER_WRU = 0.625 / 1e6
 DYNAMODB_USD_PER_RRU = 0.125 / 1e6
 SQS_STANDARD_USD_PER_REQUEST = 0.40 / 1e6
@@ -60,6 +63,9 @@ AWS_LATENCY_MS = {
 AWS_LATENCY_DEFAULT_MS = 10.0
 # Inbound traffic arrives one message per webhook and, at ordinary volume, one record per invocation
 # of contact_resolution (the FIFO queue's batching helps only under load): the costly case.
+# Operators connected to a tenant's realtime WebSocket while its messages arrive: the fan-out pushes each
+# event to each of them (one WebSocket message each). An assumption for the per-message figure.
+CONNECTED_OPERATORS_PER_TENANT = 2
 # Every message we send comes back as three status webhooks: sent, delivered, read.
 STATUSES_PER_SEND = 3
 # Meta's Graph API answering a send (POST /<phone_number_id>/messages), p50: the send worker waits for it.

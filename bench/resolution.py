@@ -164,6 +164,56 @@ def _per(meter: Meter, n: int) -> dict[str, Any]:
     }
 
 
+class BusTap:
+    """The entries contact_resolution puts on the bus (botocore's provide-client-params hook), while on."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.entries: list[dict[str, Any]] = []
+
+    def __call__(self, params: dict[str, Any], **_: Any) -> None:
+        if self.on:
+            self.entries.extend(params.get("Entries", []))
+
+
+def bus_consumers(env: LocalAws, entries: list[dict[str, Any]], meter: Meter, n: int) -> dict[str, Any]:
+    """Each function whose EventBridge rule (infra/declaration.py ``events``) matches an entry, invoked
+    with it as EventBridge's Lambda target would, metered: per inbound event, its invocations, DynamoDB
+    figures, other calls, own CPU time and log bytes. EventBridge bills the entry once, whatever its targets."""
+    from infra.declaration import FUNCTIONS
+    from infra.local.lambdas import LambdaContext, handler_module
+
+    found: dict[str, Any] = {}
+    for spec in FUNCTIONS:
+        events = [entry for entry in entries for trigger in spec.events
+                  if trigger.bus == "switchboard" and entry.get("Source") == trigger.source
+                  and entry.get("DetailType") in trigger.detail_types]
+        if not events:
+            continue
+        handler = handler_module(spec.name).handler
+        meter.reset()
+        meter.active = True
+        logged, mark, cpu = env.log.bytes, own_cpu(env), 0.0
+        for number, entry in enumerate(events):
+            event = {"version": "0", "id": f"bench-{number}", "detail-type": entry["DetailType"],
+                     "source": entry["Source"], "account": "000000000000", "time": "2026-01-01T00:00:00Z",
+                     "region": "eu-west-1", "resources": [], "detail": json.loads(entry["Detail"])}
+            handler(event, LambdaContext(spec.name, spec.memory_mb, spec.timeout_s))
+        cpu = own_cpu_since(env, mark)
+        meter.active = False
+        figures = _per(meter, n)
+        figures.update({
+            "memory_mb": spec.memory_mb, "invocations_per_event": round(len(events) / n, 3),
+            "own_ms_per_invocation": round(cpu * 1000 / len(events), 3),
+            "calls_per_invocation": {k: round(v / len(events), 3) for k, v in sorted(Counter(
+                f"{c.service}:{c.operation}" for c in meter.calls).items())},
+            "log_bytes_per_event": round((env.log.bytes - logged) / n),
+            "detail_types": sorted({e["DetailType"] for e in events}),
+        })
+        found[spec.name] = figures
+    return found
+
+
 def _items(meter: Meter, n: int) -> dict[str, dict[str, float]]:
     """Per event, what each kind of item written cost: its write units, its indexes', its mean size."""
     found: dict[str, dict[str, float]] = {}
@@ -196,7 +246,11 @@ def _meter(env: LocalAws) -> Meter:
 
 
 def measure(env: LocalAws, senders: int = 30) -> dict[str, Any]:
+    from switchboard import aws
+
     meter = _meter(env)
+    tap = BusTap()
+    aws.client("events").meta.events.register("provide-client-params.events.PutEvents", tap)
     # warm the function: channel lookups (cached a minute), the secret, the first clients
     post_messages(env, ["15550000001"])
     drain(env)
@@ -205,12 +259,15 @@ def measure(env: LocalAws, senders: int = 30) -> dict[str, Any]:
     def metered(label: str, post: Any, n: int) -> None:
         post()
         meter.reset()
-        meter.active = True
+        meter.active = tap.on = True
+        tap.entries.clear()
         drained = drain(env)
-        meter.active = False
+        meter.active = tap.on = False
         if drained.messages != n:
             raise RuntimeError(f"{label}: {drained.messages} of {n} events processed")
         results[label] = _per(meter, n)
+        # what the bus then runs, per event: the realtime fan-out, campaign_dispatch, routing...
+        results[label]["bus_consumers"] = bus_consumers(env, list(tap.entries), meter, n)
 
     people = [f"4479{next(_numbers):08d}" for _ in range(senders)]
     metered("new_contact", lambda: post_messages(env, people), senders)

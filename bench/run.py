@@ -200,7 +200,9 @@ def cost_alone(quick: bool) -> int:
         if title.startswith("Cost"):
             say(f"\n{title}\n" + "\n".join(" | ".join(str(c) for c in line) for line in [header] + lines))
     say(json.dumps({"keys": {k: v for k, v in keys.items() if k.startswith(("usd_", "ddb_"))},
-                    "items": _get(details, "contact_resolution", "known_contact", "items")}, indent=2))
+                    "items": _get(details, "contact_resolution", "known_contact", "items"),
+                    "bus_consumers": _get(details, "contact_resolution", "known_contact", "bus_consumers")},
+                   indent=1))
     return 0 if not errors else 1
 
 

@@ -46,6 +46,17 @@ def test_an_inbound_message_adds_up_its_line_items() -> None:
     assert cost.per_million({"x": 0.0000035})["x"] == 3.5
 
 
+def test_what_the_bus_runs_for_an_inbound_message_is_counted_per_consumer() -> None:
+    fanout = {"invocations_per_event": 1.0, "own_ms_per_invocation": 4.0, "calls_per_invocation": {},
+              "memory_mb": 512, "read_units": 2.0, "write_units": 2.0, "log_bytes_per_event": 0}
+    items = cost.bus_consumers_usd({"realtime_fanout": fanout})
+
+    assert items["lambda_realtime_fanout"] == pytest.approx(cost.lambda_usd(512, 4.0))
+    assert items["dynamodb_bus_consumers"] == pytest.approx(cost.dynamodb_usd(2.0, 2.0))
+    assert items["websocket_messages"] == pytest.approx(
+        prices.CONNECTED_OPERATORS_PER_TENANT * prices.API_GATEWAY_WEBSOCKET_USD_PER_MESSAGE)
+
+
 def test_percentiles_medians_and_ratios() -> None:
     sample = list(range(1, 101))
     assert percentile(sample, 50) == 50
