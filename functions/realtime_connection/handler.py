@@ -7,14 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from switchboard.errors import Unauthorized
 from switchboard.observability import metrics
 from switchboard.realtime.connections import connect, disconnect
 from switchboard.services import services
 
 logger = Logger(service="realtime_connection")
-tracer = Tracer(service="realtime_connection")
 metrics.set_default_dimensions(service="realtime_connection")
 
 
@@ -44,7 +43,6 @@ ROUTES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict, context: object) -> dict:
     return ROUTES.get(event["requestContext"]["routeKey"], _default)(event)

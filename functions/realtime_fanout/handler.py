@@ -3,18 +3,16 @@ and webhook subscriptions (switchboard.realtime.fanout)."""
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from switchboard.observability import metrics
 from switchboard.realtime.fanout import fan_out
 from switchboard.services import services
 
 logger = Logger(service="realtime_fanout")
-tracer = Tracer(service="realtime_fanout")
 metrics.set_default_dimensions(service="realtime_fanout")
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict, context: object) -> dict:
     result = fan_out(event, services())

@@ -4,7 +4,7 @@ DLQ)."""
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from switchboard.observability import metrics
@@ -12,7 +12,6 @@ from switchboard.realtime.delivery import DeliveryJob, deliver
 from switchboard.services import services
 
 logger = Logger(service="webhook_delivery")
-tracer = Tracer(service="webhook_delivery")
 metrics.set_default_dimensions(service="webhook_delivery")
 
 
@@ -24,7 +23,6 @@ def record_handler(record: SQSRecord) -> None:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict, context: object) -> dict:
     processor = BatchProcessor(event_type=EventType.SQS)
