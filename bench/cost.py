@@ -60,21 +60,21 @@ def per_million(breakdown: Mapping[str, float]) -> dict[str, float]:
 
 def bus_consumers_usd(consumers: Mapping[str, Mapping[str, Any]]) -> dict[str, float]:
     """What the bus's targets cost per inbound event (bench/resolution.py ``bus_consumers``): each
-    function's invocations (own time plus AWS's latency per call), their DynamoDB, logs and traces, and
-    the WebSocket messages the realtime fan-out pushes (prices.CONNECTED_OPERATORS_PER_TENANT)."""
+    function's invocations (own time plus AWS's latency per call), their DynamoDB and logs, and the
+    WebSocket messages the realtime fan-out pushes (prices.CONNECTED_OPERATORS_PER_TENANT). Their traces
+    are the inbound event's (``inbound_event_usd``)."""
     items: dict[str, float] = {}
-    ddb = logs = xray = websocket = 0.0
+    ddb = logs = websocket = 0.0
     for name, f in consumers.items():
         invocations = f["invocations_per_event"]
         ms = modelled_ms(f["own_ms_per_invocation"], f["calls_per_invocation"])
         items[f"lambda_{name}"] = lambda_usd(f["memory_mb"], ms, invocations)
         ddb += dynamodb_usd(f["read_units"], f["write_units"])
         logs += logs_usd(f["log_bytes_per_event"] + invocations * p.LAMBDA_PLATFORM_LOG_BYTES_PER_INVOCATION)
-        xray += invocations * p.XRAY_SAMPLED_SHARE * p.XRAY_USD_PER_TRACE
         if name == "realtime_fanout":
             websocket += invocations * p.CONNECTED_OPERATORS_PER_TENANT * p.API_GATEWAY_WEBSOCKET_USD_PER_MESSAGE
     if consumers:
-        items.update({"dynamodb_bus_consumers": ddb, "logs_and_traces_bus_consumers": logs + xray,
+        items.update({"dynamodb_bus_consumers": ddb, "cloudwatch_logs_bus_consumers": logs,
                       "websocket_messages": websocket})
     return items
 
@@ -103,7 +103,9 @@ def inbound_event_usd(webhook: Mapping[str, Any], worker: Mapping[str, Any], uni
         "dynamodb": dynamodb_usd(units["read_units"], units["write_units"]),
         "eventbridge": units["eventbridge_entries"] * p.EVENTBRIDGE_USD_PER_EVENT,
         "cloudwatch_logs": logs_usd(log_bytes),
-        "xray": 2 * p.XRAY_SAMPLED_SHARE * p.XRAY_USD_PER_TRACE,
+        # one trace: the webhook's trace header follows the event through SQS (AWSTraceHeader) and
+        # EventBridge (to every target), and X-Ray bills traces recorded, whatever their segments
+        "xray": p.XRAY_SAMPLED_SHARE * p.XRAY_USD_PER_TRACE,
         **bus_consumers_usd(units.get("bus_consumers") or {}),
     }
 
@@ -125,6 +127,6 @@ def send_usd(send: Mapping[str, Any], status_usd: float, memory: Mapping[str, in
         "dynamodb": dynamodb_usd(send["read_units"], send["write_units"]),
         "eventbridge": send["eventbridge_entries"] * p.EVENTBRIDGE_USD_PER_EVENT,
         "cloudwatch_logs": logs_usd(log_bytes),
-        "xray": 2 * p.XRAY_SAMPLED_SHARE * p.XRAY_USD_PER_TRACE,
+        "xray": p.XRAY_SAMPLED_SHARE * p.XRAY_USD_PER_TRACE,  # one trace, API to worker (inbound_event_usd)
         "status_webhooks": p.STATUSES_PER_SEND * status_usd,
     }

@@ -14,7 +14,8 @@ Sources (AWS public pricing pages, as published in 2025; this machine has no net
 - CloudWatch Logs, https://aws.amazon.com/cloudwatch/pricing/ : ingestion, Standard class, $0.50 per GB.
 - API Gateway WebSocket APIs, same page: $1.00 per million messages (first billion, metered in 32 KB
   increments), $0.25 per million connection minutes (not per message: left out of the per-message figures).
-- X-Ray, https://aws.amazon.com/xray/pricing/ : $5.00 per million traces recorded.
+- X-Ray, https://aws.amazon.com/xray/pricing/ : $5.00 per million traces recorded (a trace: every segment
+  with one trace id; SQS and EventBridge pass the trace header on to the functions they invoke).
 - Lambda SnapStart (Python), https://aws.amazon.com/lambda/pricing/ : cache, $0.0000015046 per GB-second
   of each published version with SnapStart (at least 3 hours a version); restore, $0.0001397998 per GB
   restored.

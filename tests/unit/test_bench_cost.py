@@ -46,6 +46,20 @@ def test_an_inbound_message_adds_up_its_line_items() -> None:
     assert cost.per_million({"x": 0.0000035})["x"] == 3.5
 
 
+def test_an_inbound_message_is_one_trace_from_the_webhook_to_the_bus_targets() -> None:
+    webhook = {"own_ms_p50": 2.0, "calls_per_webhook": {}, "sqs_message_bytes_per_update": 600,
+               "log_bytes_per_webhook": 200}
+    worker = {"own_ms_per_event": 5.0, "calls_per_event": {}, "log_bytes_per_event": 100}
+    fanout = {"invocations_per_event": 1.0, "own_ms_per_invocation": 4.0, "calls_per_invocation": {},
+              "memory_mb": 512, "read_units": 2.0, "write_units": 2.0, "log_bytes_per_event": 0}
+    units = {"read_units": 2.0, "write_units": 10.0, "eventbridge_entries": 1.0,
+             "bus_consumers": {"realtime_fanout": fanout}}
+    items = cost.inbound_event_usd(webhook, worker, units, {"webhook_receipt": 1024, "contact_resolution": 1024})
+
+    assert sum(usd for item, usd in items.items() if "xray" in item) == pytest.approx(
+        prices.XRAY_SAMPLED_SHARE * prices.XRAY_USD_PER_TRACE)
+
+
 def test_what_the_bus_runs_for_an_inbound_message_is_counted_per_consumer() -> None:
     fanout = {"invocations_per_event": 1.0, "own_ms_per_invocation": 4.0, "calls_per_invocation": {},
               "memory_mb": 512, "read_units": 2.0, "write_units": 2.0, "log_bytes_per_event": 0}
