@@ -362,6 +362,9 @@ def summarize(d: dict[str, Any], errors: dict[str, str]) -> tuple[dict[str, Any]
         new = cost.inbound_event_usd(w1, cr["timing"]["new_contact"], cr["new_contact"], memory)
         status = cost.inbound_event_usd(w1, cr["timing"]["status"], cr["status"], memory)
         keys["usd_per_million_inbound"] = round(sum(inbound.values()) * 1e6, 2)
+        hot = cost.inbound_event_usd(w1, cr["timing"]["known_contact"],
+                                     {**cr["known_contact"], "bus_consumers": {}}, memory)
+        keys["usd_per_million_inbound_hot_path"] = round(sum(hot.values()) * 1e6, 2)  # webhook to store only
         keys["usd_per_million_inbound_new_contact"] = round(sum(new.values()) * 1e6, 2)
         keys["usd_per_million_inbound_moto_durations"] = round(sum(inbound_moto.values()) * 1e6, 2)
         keys["usd_per_million_statuses"] = round(sum(status.values()) * 1e6, 2)
@@ -376,7 +379,8 @@ def summarize(d: dict[str, Any], errors: dict[str, str]) -> tuple[dict[str, Any]
         top = "largest: " + ", ".join(f"{k} ${v}" for k, v in ranked)
     rows.append(Row("usd_per_million_inbound", "USD per million inbound messages, known contact (AWS list prices)",
                     keys["usd_per_million_inbound"], "< 12",
-                    f"{top}; a new contact's first message ${keys.get('usd_per_million_inbound_new_contact')}/M"
+                    f"{top}; webhook to store alone ${keys.get('usd_per_million_inbound_hot_path')}/M, what the bus "
+                    f"runs for it the rest; a new contact's first message ${keys.get('usd_per_million_inbound_new_contact')}/M"
                     if inbound else "", "" if inbound else missing("contact_resolution", "webhook_receipt, 1 update")))
 
     send_input = _get(d, "sends", "cost_input")
@@ -522,21 +526,31 @@ def explain(d: dict[str, Any], keys: dict[str, Any], rows: list[Row], errors: di
             f"(130429), {camp.get('duplicates')} duplicates; every recipient final: {camp.get('all_final')} "
             f"({camp.get('final_states')}, {camp.get('seconds')} s after the start, receipts included).")
     if keys.get("usd_per_million_inbound") is not None:
+        consumers = _get(d, "contact_resolution", "known_contact", "bus_consumers") or {}
         notes.append(
             f"Cost: us-east-1 list prices (bench/prices.py, with sources). Lambda durations are each "
             f"function's own measured time plus AWS's typical latency per call it makes (moto's are not "
             f"AWS's); with the durations as measured on moto the inbound figure would be "
             f"${keys['usd_per_million_inbound_moto_durations']}/M. One message per webhook and per "
-            f"contact_resolution invocation (the costly case), X-Ray at 5% sampling, 350 B of Lambda platform "
-            f"logs per invocation. A status webhook costs ${keys['usd_per_million_statuses']}/M; every send "
-            f"brings three back. Twilio would charge ${keys['twilio_usd_per_million_messages']:,.0f} per million "
-            f"messages on top of Meta's fees. API Gateway is priced per route by the API the declaration puts it "
-            f"on (`Route.api`: the webhooks' HTTP API at $1.00/M, the operators' REST API at $3.50/M). A known "
-            f"sender's message writes the provider-id alias, the message, the session and the thread pointer in "
-            f"one transaction (each under 1 KB: a payload that would push the message past it is stored "
-            f"compressed), and the contact only when its last activity is an hour old (a condition check "
-            f"otherwise); the rest of the DynamoDB figure is the session's two index entries (the inbox, whose "
-            f"sort key moves with every message: a delete and a put; the contact's sessions).")
+            f"contact_resolution invocation (the costly case), one X-Ray trace per message at 5% sampling (the "
+            f"trace header follows it through SQS and EventBridge), 350 B of Lambda platform logs per "
+            f"invocation. The figure counts what the bus runs for the message, measured by invoking each "
+            f"function whose rule matches what contact_resolution published ("
+            + ", ".join(f"{name} {f['invocations_per_event']:g}x, {f['ddb_requests']:g} DynamoDB requests"
+                        for name, f in consumers.items())
+            + f"), and the fan-out's WebSocket messages to {prices.CONNECTED_OPERATORS_PER_TENANT} connected "
+            f"operators (an assumption, bench/prices.py); from the webhook to the store alone it is "
+            f"${keys.get('usd_per_million_inbound_hot_path')}/M. A status webhook costs "
+            f"${keys['usd_per_million_statuses']}/M; every send brings three back. Twilio would charge "
+            f"${keys['twilio_usd_per_million_messages']:,.0f} per million messages on top of Meta's fees. API "
+            f"Gateway is priced per route by the API the declaration puts it on (`Route.api`: the webhooks' HTTP "
+            f"API at $1.00/M, the operators' REST API at $3.50/M). A known sender's message writes the "
+            f"provider-id alias, the message, the session and the thread pointer in one transaction (each under "
+            f"1 KB), checks the contact (rewritten once an hour), and moves the session's inbox entry (its sort "
+            f"key is the last activity: a delete and a put); the contact's sessions are indexed by their keys "
+            f"only (gsi3), so the message does not rewrite that entry. Request units follow DynamoDB's rules "
+            f"per item (bench/meter.py; a transaction doubles its items' writes, not the index writes they "
+            f"cause). Target < $12 not met: see cold-start-and-cost.md.")
     notes.append(snapstart_note())
     for name, reason in errors.items():
         notes.append(f"Not measured — {name}: {reason}")
