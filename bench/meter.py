@@ -168,9 +168,10 @@ def item_kind(key: Mapping[str, Any] | None) -> str:
     """A readable name for an item of the data table: its sort key up to the first ``#`` (``M`` for a
     message, ``SESSION``, ``PTR``, ``PID``, ``PROFILE``, ``ID``...)."""
     sort_key = ((key or {}).get("sk") or {}).get("S", "")
-    if sort_key.isdigit():  # a numbered item (the event log): its partition names it
+    kind = sort_key.split("#", 1)[0]
+    if not (kind.isalpha() and kind.isupper()):  # a number or an id (the event log, its claims): the partition's
         return ((key or {}).get("pk") or {}).get("S", "").rsplit("#", 1)[-1] or "?"
-    return sort_key.split("#", 1)[0] or "?"
+    return kind
 
 
 @dataclass(eq=False)  # compared by identity: botocore skips a hook equal to one already registered

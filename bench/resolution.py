@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -194,8 +195,8 @@ def bus_consumers(env: LocalAws, entries: list[dict[str, Any]], meter: Meter, n:
         meter.reset()
         meter.active = True
         logged, mark, cpu = env.log.bytes, own_cpu(env), 0.0
-        for number, entry in enumerate(events):
-            event = {"version": "0", "id": f"bench-{number}", "detail-type": entry["DetailType"],
+        for entry in events:
+            event = {"version": "0", "id": str(uuid.uuid4()), "detail-type": entry["DetailType"],
                      "source": entry["Source"], "account": "000000000000", "time": "2026-01-01T00:00:00Z",
                      "region": "eu-west-1", "resources": [], "detail": json.loads(entry["Detail"])}
             handler(event, LambdaContext(spec.name, spec.memory_mb, spec.timeout_s))
