@@ -177,6 +177,10 @@ ROUTING_EVENTS = ("session.created", "session.reopened", "session.resolved", "se
                   "session.transferred", "presence.changed", "operator.updated", "operator.enabled",
                   "group.updated")
 
+# The domain events conversation_index follows (docs/search.md); switchboard.sessions.search.ENTRIES.
+SEARCH_EVENTS = ("message.received", "message.sent", "session.note_added", "session.created",
+                 "contact.created", "contact.updated", "contact.merged", "contact.anonymized")
+
 
 # Environment variable each resource is handed to a function under (switchboard.config reads them).
 ENVIRONMENT_OF = {
@@ -201,6 +205,7 @@ def _routes(*pairs: str, auth: bool = True, api: Literal["rest", "http"] = "rest
 
 OPERATOR_API_ROUTES = (
     # the inbox, read side, and operators' actions on sessions
+    *_routes("GET /saved-filters", "POST /saved-filters", "DELETE /saved-filters/{filter_id}"),
     *_routes("GET /sessions", "GET /sessions/{session_id}", "GET /sessions/{session_id}/messages",
              "POST /sessions/{session_id}/assign", "POST /sessions/{session_id}/resolve",
              "POST /sessions/{session_id}/read", "POST /sessions/{session_id}/notes",
@@ -326,6 +331,15 @@ FUNCTIONS: tuple[Function, ...] = (
               "bucket:media": "read"},
         local_event_pollers=4,  # EventBridge invokes a function asynchronously, many at once
         timeout_s=60,
+    ),
+    Function(
+        name="conversation_index",
+        description="Keeps the conversation search index from message, note, session and contact events",
+        events=(EventTrigger(SEARCH_EVENTS),),
+        uses={"table:data": "readwrite"},
+        local_event_pollers=2,
+        memory_mb=256,
+        timeout_s=30,
     ),
     Function(
         name="campaign_dispatch",

@@ -17,8 +17,9 @@ SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
 # A moment is *_at; the end of a span that may also be "forever" is *_until; a range filter is *_from/*_to.
 TIME_WORDS = re.compile(r"^(at|time|timestamp|date|when|until_at)$|_(time|timestamp|date|on|when)$")
 ACTOR_NAMES = {"author_id", "actor_id", "user_id", "created_by", "updated_by", "author", "actor", "sender_id"}
-# operator_id names an operator (the entity's own id) or whom a session goes to, never who did something.
-ASSIGNMENT_SCHEMAS = {"SessionView", "AssignRequest", "TransferRequest", "OperatorView"}
+# operator_id names an operator (the entity's own id) or whom a session goes to, never who did something
+# (a saved filter's SessionFilterSet: the sessions assigned to that operator, as GET /sessions?operator_id=).
+ASSIGNMENT_SCHEMAS = {"SessionView", "AssignRequest", "TransferRequest", "OperatorView", "SessionFilterSet"}
 
 
 def properties(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:

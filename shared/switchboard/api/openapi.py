@@ -31,6 +31,7 @@ def operator_routers() -> list[Router]:
         history_imports,
         operators,
         reopen,
+        saved_filters,
         sending,
         session_actions,
         session_contact,
@@ -46,7 +47,7 @@ def operator_routers() -> list[Router]:
             contacts.router, templates.router, template_sync.router, campaigns.router, channels.router,
             webhook_errors.router, operators.router, groups.router, team_sessions.router,
             canned_responses.router, canned_responses.send_router, events.router, webhook_subscriptions.router,
-            history_imports.router]
+            history_imports.router, saved_filters.router]
 
 
 DESCRIPTIONS = {

@@ -19,6 +19,7 @@ from switchboard.domain import search
 from switchboard.contacts.directory import Edit, entry
 from switchboard.errors import ConcurrentUpdate, Conflict, NotFound
 from switchboard.services import Services
+from switchboard.storage.conversation_search import ConversationIndex
 from switchboard.storage.contact_moves import ContactMoves, delete_media, provider_aliases, search_entry_keys
 from switchboard.storage.dynamo import ConditionFailed
 from switchboard.storage.history import audit_item
@@ -57,7 +58,9 @@ def anonymize(services: Services, tenant_id: str, contact_id: str, by: str) -> d
     media: list[str] = []
     for pointer in store.pointers_of(tenant_id, contact):
         moves.delete_pointer(pointer, contact_id)
+    index = ConversationIndex(services.table)
     for session in store.sessions_of(tenant_id, contact_id):
+        index.remove_session(tenant_id, session["session_id"])  # its messages and names leave the search
         last = dict(session.get("last_message") or {})
         if last.get("text") and pattern:
             last["text"] = pattern.sub(REDACTED, last["text"])
@@ -97,7 +100,9 @@ def erase(services: Services, tenant_id: str, contact_id: str, by: str) -> None:
     except ConditionFailed as exc:
         raise Conflict("the contact is being merged", code="contact_busy", contact_id=contact_id) from exc
     media: list[str] = []
+    index = ConversationIndex(services.table)
     for session in store.sessions_of(tenant_id, contact_id):
+        index.remove_session(tenant_id, session["session_id"])  # before its word set goes with the partition
         items = store.session_partition_items(tenant_id, session["session_id"])
         aliases = provider_aliases(tenant_id, items)
         media += [k for i in items for k in _media_keys(i)]

@@ -332,7 +332,8 @@ class SendWorker:
         count("MessageSent")
         events = [DomainEvent("message.sent", message["tenant_id"], {
             "message_id": message["message_id"], "session_id": message.get("session_id"),
-            "channel_id": message["channel_id"], "provider_message_id": provider_id})]
+            "channel_id": message["channel_id"], "provider_message_id": provider_id,
+            "sent_at": message.get("sent_at")})]  # with message_id, the message's key (docs/search.md)
         if parked:
             events += apply_parked(message["tenant_id"], provider_id, self.services.statuses)
         self.store.session_last_status(message, "sent")

@@ -19,7 +19,7 @@ AUDIENCE: dict[str, str] = {
         "message.media_available", "message.complaint",
         "session.created", "session.routed", "session.assigned", "session.resolved", "session.reopened",
         "session.read", "session.queued", "session.unrouted", "session.taken", "session.transferred",
-        "session.away_message_sent", "presence.changed",
+        "session.away_message_sent", "session.note_added", "presence.changed",
         "contact.created", "contact.updated", "contact.merged", "contact.blocked", "contact.unblocked",
         "contact.erased", "contact.anonymized", "contact.email_bounced", "contact.marketing_preference",
     ), OPERATORS),

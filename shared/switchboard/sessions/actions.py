@@ -80,8 +80,13 @@ def resolve(services: Services, principal: Principal, session_id: str, outcome: 
 def add_note(services: Services, principal: Principal, session_id: str, text: str) -> dict[str, Any]:
     t = principal.tenant_id
     load(services, t, session_id)
-    return services.sessions.add_note(t, session_id, ids.new_id(), text, principal.operator_id,
+    note = services.sessions.add_note(t, session_id, ids.new_id(), text, principal.operator_id,
                                       clock.iso(clock.now()))
+    # the conversation search indexes it (docs/search.md); the text stays in the store
+    services.bus.publish([DomainEvent("session.note_added", t, {
+        "session_id": session_id, "note_id": note["note_id"], "created_at": note["created_at"],
+        "by": principal.operator_id})])
+    return note
 
 
 def notes(services: Services, tenant_id: str, session_id: str) -> list[dict[str, Any]]:

@@ -374,3 +374,28 @@ def history_slice(tenant_id: str, channel_id: str, phase: int, chunk_order: int,
 def history_declined(tenant_id: str, channel_id: str) -> dict[str, str]:
     """The business declined to share its chat history (Meta's history ``errors``)."""
     return {PK: history_imports_partition(tenant_id, channel_id), SK: "DECLINED"}
+
+
+# Conversation search (docs/search.md): one entry per distinct word of a session, sharded by the word's first
+# characters; the session's word set in its own partition. Saved filters of the session list.
+def session_word_partition(tenant_id: str, shard: str) -> str:
+    return f"T#{tenant_id}#SW#{shard}"
+
+
+def session_word(tenant_id: str, shard: str, word: str, session_id: str) -> dict[str, str]:
+    """``<word>#<session id>``: a term reads the entries whose sort key begins with it."""
+    return {PK: session_word_partition(tenant_id, shard), SK: f"{word}#{session_id}"}
+
+
+def session_words(tenant_id: str, session_id: str) -> dict[str, str]:
+    """The words a session is indexed under (``text_words``, ``contact_words``), in its own partition."""
+    return {PK: session_partition(tenant_id, session_id), SK: "WORDS"}
+
+
+def saved_filters_partition(tenant_id: str, owner_id: str | None) -> str:
+    """An operator's own saved filters, or (``owner_id`` None) those shared with the tenant."""
+    return f"T#{tenant_id}#SAVEDFILTERS#" + (f"OP#{owner_id}" if owner_id else "SHARED")
+
+
+def saved_filter(tenant_id: str, owner_id: str | None, filter_id: str) -> dict[str, str]:
+    return {PK: saved_filters_partition(tenant_id, owner_id), SK: filter_id}

@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 
 from switchboard.domain import sessions
 from switchboard.domain.channels import Channel
+from switchboard.domain.conversation_search import SessionFilters
 from switchboard.storage import keys
 from switchboard.storage.dynamo import Table, Transaction, is_conditional_failure
 from switchboard.storage.pagination import Page, query_page
@@ -146,6 +147,54 @@ def contact_sessions(table: Table, tenant_id: str, contact_id: str, limit: int |
             if item is not None or key["pk"] in fetched]
 
 
+def filter_expression(f: SessionFilters) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """The session list's filters (but the last-activity range, a key condition) as one FilterExpression:
+    the same meaning as ``conversation_search.session_matches``."""
+    parts: list[str] = []
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+
+    def name(attribute: str) -> str:
+        names[f"#{attribute}"] = attribute
+        return f"#{attribute}"
+
+    for attribute in ("status", "channel_id", "operator_id", "group_id", "contact_id"):
+        value = getattr(f, attribute)
+        if value is not None:
+            parts.append(f"{name(attribute)} = :{attribute}")
+            values[f":{attribute}"] = value
+    if f.unanswered is not None:
+        parts.append(f"{name('unanswered')} = :unanswered" if f.unanswered
+                     else f"(attribute_not_exists({name('unanswered')}) OR {name('unanswered')} = :unanswered)")
+        values[":unanswered"] = f.unanswered
+    if f.channel_kind is not None:
+        values[":kind"] = f.channel_kind
+        parts.append(f"{name('channel_kind')} = :kind" if f.channel_kind != "whatsapp"
+                     else f"(attribute_not_exists({name('channel_kind')}) OR {name('channel_kind')} = :kind)")
+    if f.tag is not None:
+        parts.append(f"contains({name('tags')}, :tag)")
+        values[":tag"] = f.tag
+    if f.rating is not None:
+        parts.append(f"{name('csat_rating')} = :rating")
+        values[":rating"] = f.rating
+    if f.created_from:
+        parts.append(f"{name('created_at')} >= :created_from")
+        values[":created_from"] = f.created_from
+    if f.created_to:
+        parts.append(f"{name('created_at')} <= :created_to")
+        values[":created_to"] = f.created_to
+    if f.sla_breached is not None:
+        values[":breached"] = True
+        parts.append(f"{name('sla_breached')} = :breached" if f.sla_breached
+                     else f"(attribute_not_exists({name('sla_breached')}) OR {name('sla_breached')} <> :breached)")
+    if f.waiting is not None:
+        values[":open_status"] = sessions.OPEN
+        parts.append(f"({name('status')} = :open_status AND attribute_not_exists({name('operator_id')}))"
+                     if f.waiting else
+                     f"({name('status')} <> :open_status OR attribute_exists({name('operator_id')}))")
+    return " AND ".join(parts), names, values
+
+
 class SessionRepository:
     def __init__(self, table: Table) -> None:
         self.table = table
@@ -160,6 +209,13 @@ class SessionRepository:
         return self.table.get(keys.thread(session["tenant_id"], session["channel_id"], session["address"]),
                               consistent=True)
 
+    def message_at(self, tenant_id: str, session_id: str, sent_at: str, message_id: str) -> dict[str, Any] | None:
+        """A message by its key (the time it was sent and its id): one GetItem."""
+        return self.table.get(keys.message(tenant_id, session_id, keys.message_sort_key(sent_at, message_id)))
+
+    def note(self, tenant_id: str, session_id: str, created_at: str, note_id: str) -> dict[str, Any] | None:
+        return self.table.get(keys.session_note(tenant_id, session_id, created_at, note_id))
+
     def message_by_id(self, tenant_id: str, session_id: str, message_id: str) -> dict[str, Any] | None:
         partition = keys.session_partition(tenant_id, session_id)
         query: dict[str, Any] = {"KeyConditionExpression": "pk = :pk AND begins_with(sk, :m)",
@@ -168,19 +224,22 @@ class SessionRepository:
         return next(iter(self.table.query_items(**query)), None)
 
     def list_recent(self, tenant_id: str, cursor: str | None, limit: int,
-                    filters: dict[str, Any] | None = None) -> Page:
-        """Sessions by latest activity first (GSI1). ``filters`` are attribute equalities."""
-        query: dict[str, Any] = {
-            "IndexName": keys.GSI1,
-            "KeyConditionExpression": "gsi1pk = :pk",
-            "ExpressionAttributeValues": {":pk": keys.sessions_index(tenant_id)},
-            "ScanIndexForward": False,
-        }
-        if filters:
-            names = {f"#a{i}": name for i, name in enumerate(filters)}
-            query["FilterExpression"] = " AND ".join(f"#a{i} = :a{i}" for i in range(len(filters)))
+                    filters: SessionFilters | None = None) -> Page:
+        """Sessions by latest activity first (GSI1): the last-activity range is the key condition, the
+        other filters a FilterExpression (a page may hold fewer than ``limit`` while ``next_cursor`` goes on)."""
+        f = filters or SessionFilters()
+        values: dict[str, Any] = {":pk": keys.sessions_index(tenant_id)}
+        key_condition = "gsi1pk = :pk"
+        if f.last_activity_from or f.last_activity_to:
+            key_condition += " AND gsi1sk BETWEEN :low AND :high"
+            values.update({":low": f.last_activity_from or "0", ":high": (f.last_activity_to or "~") + "~"})
+        query: dict[str, Any] = {"IndexName": keys.GSI1, "KeyConditionExpression": key_condition,
+                                 "ExpressionAttributeValues": values, "ScanIndexForward": False}
+        expression, names, filter_values = filter_expression(f)
+        if expression:
+            query["FilterExpression"] = expression
             query["ExpressionAttributeNames"] = names
-            query["ExpressionAttributeValues"].update({f":a{i}": v for i, v in enumerate(filters.values())})
+            values.update(filter_values)
         return query_page(self.table, "gsi1pk", keys.sessions_index(tenant_id), cursor, limit, **query)
 
     def messages(self, tenant_id: str, session_id: str, cursor: str | None, limit: int,

@@ -13,6 +13,7 @@ ROUTES: dict[str, tuple[str, ...]] = {
         "POST /sessions/{session_id}/read", "POST /sessions/{session_id}/no-reply-needed",
         "PUT /sessions/{session_id}/tags", "POST /sessions/{session_id}/notes",
         "POST /sessions/{session_id}/attachments"),
+    "saved_filters": ("GET /saved-filters", "POST /saved-filters", "DELETE /saved-filters/{filter_id}"),
     "session_contact": ("PUT /sessions/{session_id}/contact", "DELETE /sessions/{session_id}/contact"),
     "contacts": (
         "GET /contacts", "POST /contacts", "GET /contacts/{contact_id}", "PATCH /contacts/{contact_id}",
