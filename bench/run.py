@@ -99,12 +99,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="fewer rounds (a smoke run, not for the record)")
     parser.add_argument("--no-write", action="store_true", help="print only; keep latest.json and the doc")
-    parser.add_argument("--part", choices=["realtime", "cost"], help="run this part alone (prints it; writes nothing)")
+    parser.add_argument("--part", choices=["realtime", "cost", "conversation_search"],
+                        help="run this part alone (prints it; writes nothing)")
     args = parser.parse_args(argv)
     if args.part == "realtime":
         return realtime_alone(quick=args.quick)
     if args.part == "cost":
         return cost_alone(quick=args.quick)
+    if args.part == "conversation_search":
+        return conversation_search_alone()
     quick = args.quick
     started = time.perf_counter()
     results: dict[str, Any] = {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
@@ -142,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         env.stop()
     details["contact_search"] = attempt("contact search (finishing)", errors, lambda: collect(search, 300))
+    # conversation search counts reads and write units too, after the timed parts (its seed takes a core)
+    details["conversation_search"] = attempt("conversation search", errors, conversation_search)
 
     results["machine"]["load_after"] = round(os.getloadavg()[0], 1)
     results["seconds"] = time.perf_counter() - started
@@ -159,6 +164,22 @@ def main(argv: list[str] | None = None) -> int:
         DOC.write_text(markdown(rows, results, notes, extra_tables(details)))
         say(f"\nwritten: {RESULTS.relative_to(ROOT)}, {DOC.relative_to(ROOT)} ({results['seconds']:.0f} s)")
     return 0
+
+
+def conversation_search() -> dict[str, Any]:
+    """Reads per search page at 200 and 20,000 messages, and the index's cost per message
+    (bench/conversation_search.py), in its own interpreter."""
+    return collect(background("bench.conversation_search", "m.run()"), 300)
+
+
+def conversation_search_alone() -> int:
+    """`python -m bench --part conversation_search`: that part alone, printed (docs/search.md records it)."""
+    errors: dict[str, str] = {}
+    result = attempt("conversation search", errors, conversation_search)
+    _, rows, _ = summarize({"conversation_search": result}, errors)
+    say(text_table([r for r in rows if r.key.startswith("conversation_")]))
+    say(json.dumps(result, indent=2))
+    return 0 if result else 1
 
 
 def realtime_latency(messages: int) -> dict[str, Any]:
@@ -309,6 +330,25 @@ def summarize(d: dict[str, Any], errors: dict[str, str]) -> tuple[dict[str, Any]
                     keys["search_reads_ratio_50k_1k"], "<= 1.1",
                     f"{small} reads/page at 1k, {large} at 50k" if cs_search else "",
                     "" if cs_search else missing("contact search")))
+
+    # conversation search (bench/conversation_search.py)
+    conv = d.get("conversation_search")
+    small, large = _get(conv, "200", "reads_per_page"), _get(conv, "20000", "reads_per_page")
+    keys["conversation_search_reads_ratio_20k_200"] = round(large / small, 2) if small and large is not None else None
+    rows.append(Row("conversation_search_reads_ratio_20k_200",
+                    "DynamoDB reads per conversation search page at 20,000 over 200 messages",
+                    keys["conversation_search_reads_ratio_20k_200"], "<= 1.0",
+                    f"{small} read units/page (limit {_get(conv, '200', 'limit')}) at 200 messages in 20 sessions, "
+                    f"{large} at 20,000 in 2,000" if conv else "", "" if conv else missing("conversation search")))
+    write = _get(conv, "write") or {}
+    keys["conversation_index_wru_per_message"] = write.get("wru_per_message")
+    keys["conversation_index_usd_per_million"] = write.get("usd_per_million_messages")
+    rows.append(Row("conversation_index_usd_per_million", "indexing one message for search (conversation_index: "
+                    "DynamoDB + Lambda), $ per million messages", write.get("usd_per_million_messages"), "",
+                    f"{write.get('wru_per_message')} WRU + {write.get('rru_per_message')} RRU per message "
+                    f"(${write.get('dynamodb_usd_per_million')}/M DynamoDB, ${write.get('lambda_usd_per_million')}"
+                    f"/M Lambda), {write.get('per_session')} messages per session" if write else "",
+                    "" if write else missing("conversation search")))
 
     # realtime: webhook POST -> WebSocket frame (bench/realtime.py)
     rt = d.get("realtime") or {}
