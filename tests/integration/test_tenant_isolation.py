@@ -28,7 +28,17 @@ def demo_data(api, demo, process_inbound, operator_token) -> dict[str, str]:
     return {"session_id": session["session_id"], "contact_id": session["contact_id"],
             "campaign_id": "01CAMPAIGN0000000000000000", "kind": "phone", "value": "+420777555111",
             "channel_id": "wa-demo", "subscription_id": "01SUBSCRIPTION000000000000",
-            **_team_ids()}
+            **_team_ids(), **_saved_filter_ids()}
+
+
+def _saved_filter_ids() -> dict[str, str]:
+    """A filter the demo tenant shares (DELETE /saved-filters/{filter_id} walks it)."""
+    from switchboard.storage.saved_filters import SavedFilterRepository
+
+    SavedFilterRepository(services().table).create("demo", None, {
+        "filter_id": "FILTERDEMO", "name": "Dana Demo", "shared": True, "filters": {"q": "private demo text"},
+        "by": "demo-operator", "created_at": "2026-01-01T00:00:00.000Z"})
+    return {"filter_id": "FILTERDEMO"}
 
 
 def _team_ids() -> dict[str, str]:
@@ -87,7 +97,7 @@ def test_another_tenant_gets_nothing_from_any_route(api, demo_data, operator_tok
 def test_every_operator_route_needs_a_valid_token(api, demo, token) -> None:
     data = {"session_id": "S1", "contact_id": "C1", "campaign_id": "K1", "kind": "phone", "value": "1",
             "operator_id": "O1", "group_id": "G1", "response_id": "R1", "channel_id": "wa-demo",
-            "subscription_id": "W1"}
+            "subscription_id": "W1", "filter_id": "F1"}
     for method, template in OPERATOR_ROUTES:
         status, reply = api.call(method, _path(template, data), body={} if method != "GET" else None,
                                  token=token)
