@@ -28,6 +28,5 @@ def handler(event: dict[str, Any], context: object) -> dict:
     from switchboard.sessions.search import handle
 
     bus_event = EventBridgeEvent(event)
-    written = handle(services(), bus_event.detail_type, dict(bus_event.detail or {}))
-    logger.info("indexed", detail_type=bus_event.detail_type, entries=written)
-    return {"entries": written}
+    # no log line per event: CloudWatch bills its bytes on every message (docs/search.md)
+    return {"entries": handle(services(), bus_event.detail_type, dict(bus_event.detail or {}))}
