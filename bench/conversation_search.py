@@ -29,7 +29,7 @@ QUERY = "order"
 PAGE = 10
 _WORDS = ("hello please order parcel arrived late tomorrow refund invoice colour size blue green broken zipper "
           "thanks address delivery courier payment card number week money back return exchange shoes jacket "
-          "dress store online question answer soon today morning evening number tracking").split()
+          "dress store online question answer soon today morning evening number tracking").split()  # noqa: SIM905
 _NAMES = ["Jan Novák", "Eva Dvořák", "Petr Svoboda", "Jana Černá", "Tomáš Procházka", "Lucie Kučera"]
 
 
@@ -107,9 +107,9 @@ class _Environment:
         os.environ.update(_ENV)
         os.environ.pop("AWS_ENDPOINT_URL", None)
         from moto import mock_aws
+        from switchboard.services import reset_services
 
         from infra.local import resources
-        from switchboard.services import reset_services
 
         self.mock = mock_aws()
         self.mock.start()
@@ -120,7 +120,7 @@ class _Environment:
         reset_services()
         return created
 
-    def __exit__(self, *_: Any) -> None:
+    def __exit__(self, *_: object) -> None:
         from switchboard.services import reset_services
 
         reset_services()

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger
-
 from switchboard import snapstart
 from switchboard.observability import function_metrics
 
@@ -23,7 +22,6 @@ snapstart.prime("switchboard.sessions.search", "switchboard.services")
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: object) -> dict:
     from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent
-
     from switchboard.services import services
     from switchboard.sessions.search import handle
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from infra.declaration import function
-from infra.local import event_rules, tokens
 from switchboard.clients.eventbus import DomainEvent
 from switchboard.services import services
 from switchboard.storage import keys
 from switchboard.storage.messages import message_item, new_session_item
+
+from infra.declaration import function
+from infra.local import event_rules, tokens
 from tests.support.contacts import contact_of_sender, whatsapp_message
 from tests.support.email import mail, mailgun_post
 
@@ -30,11 +30,11 @@ class Index:
 
 
 @pytest.fixture
-def index(aws, demo) -> Index:  # noqa: ANN001
+def index(aws, demo) -> Index:
     return Index(aws)
 
 
-def found(api, token: str, query: str) -> list[str]:  # noqa: ANN001
+def found(api, token: str, query: str) -> list[str]:
     status, page = api.call("GET", f"/sessions?{query}", token=token)
     assert status == 200, page
     return [s["session_id"] for s in page["items"]]
@@ -45,7 +45,7 @@ def session_of(sender: str) -> str:
     return str(pointer["session_id"])
 
 
-def email_arrives(api, process_inbound, subject: str, text: str, sender: str) -> None:  # noqa: ANN001
+def email_arrives(api, process_inbound, subject: str, text: str, sender: str) -> None:
     body, headers = mailgun_post(mail(sender=sender, subject=subject, text=text))
     assert api.call("POST", "/webhooks/email/mail-demo", body, headers=headers)[0] == 200
     process_inbound()

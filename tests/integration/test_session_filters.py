@@ -5,16 +5,16 @@ tenant."""
 from __future__ import annotations
 
 import pytest
-
-from infra.local import tokens
 from switchboard import clock
 from switchboard.services import services
 from switchboard.storage import keys
+
+from infra.local import tokens
 from tests.support.contacts import whatsapp_message
 from tests.support.email import mail, mailgun_post
 
 
-def ids(api, token: str, query: str) -> set[str]:  # noqa: ANN001
+def ids(api, token: str, query: str) -> set[str]:
     status, page = api.call("GET", f"/sessions?{query}", token=token)
     assert status == 200, page
     return {s["session_id"] for s in page["items"]}
@@ -33,7 +33,7 @@ def set_on_session(session_id: str, **attributes: object) -> None:
 
 
 @pytest.fixture
-def inbox(api, demo, process_inbound, operator_token) -> dict[str, str]:  # noqa: ANN001
+def inbox(api, demo, process_inbound, operator_token) -> dict[str, str]:
     """Three WhatsApp sessions a day apart (first, second, third) and one email session."""
     made = {}
     for n, name in enumerate(("first", "second", "third")):
@@ -116,14 +116,14 @@ def test_filters_apply_to_a_search_too(api, inbox, operator_token) -> None:
 
 
 # -- saved filters ------------------------------------------------------------------------------------------
-def save(api, token: str, name: str, shared: bool, **filters: object) -> dict:  # noqa: ANN001
+def save(api, token: str, name: str, shared: bool, **filters: object) -> dict:
     status, body = api.call("POST", "/saved-filters", {"name": name, "shared": shared, "filters": filters},
                             token=token)
     assert status == 201, body
     return body
 
 
-def names(api, token: str) -> list[str]:  # noqa: ANN001
+def names(api, token: str) -> list[str]:
     status, page = api.call("GET", "/saved-filters", token=token)
     assert status == 200, page
     return [f["name"] for f in page["items"]]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from infra.declaration import SEARCH_EVENTS
 from switchboard.domain import conversation_search as rules
 from switchboard.domain.conversation_search import SessionFilters
+
+from infra.declaration import SEARCH_EVENTS
 
 
 def test_the_function_follows_exactly_the_events_the_index_handles() -> None:

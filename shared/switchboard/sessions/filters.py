@@ -11,9 +11,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from switchboard import clock, ids
 from switchboard.domain.conversation_search import SessionFilters
 from switchboard.domain.principal import Principal
+from switchboard.domain.search import fold
 from switchboard.errors import Forbidden, InvalidInput, NotFound
 from switchboard.services import Services
-from switchboard.domain.search import fold
 from switchboard.storage.pagination import Page, decode_position, encode_position
 from switchboard.storage.saved_filters import SavedFilterRepository
 

@@ -32,7 +32,7 @@ def list_saved_filters(
 @router.post("/saved-filters", summary="Save a filter of the session list", tags=["sessions"],
              responses={201: {"description": "the saved filter",
                               "content": {"application/json": {"model": SavedFilterView}}}})
-def create_saved_filter(body: SavedFilterIn):  # noqa: ANN201 - see responses
+def create_saved_filter(body: SavedFilterIn):
     principal = principal_of(router.current_event)
     saved = filters.save(services(), principal, body)
     return json_response(201, saved.model_dump(mode="json"))
@@ -41,7 +41,7 @@ def create_saved_filter(body: SavedFilterIn):  # noqa: ANN201 - see responses
 @router.delete("/saved-filters/<filter_id>", summary="Delete a saved filter (a shared one: who shared it, "
                                                      "or an admin)", tags=["sessions"],
                responses={204: {"description": "deleted"}})
-def delete_saved_filter(filter_id: FilterId):  # noqa: ANN201 - see responses
+def delete_saved_filter(filter_id: FilterId):
     principal = principal_of(router.current_event)
     filters.remove(services(), principal, filter_id)
     return json_response(204, {})
