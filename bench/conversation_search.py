@@ -27,9 +27,12 @@ from bench.contact_search import _ENV, ReadMeter, _item_size
 TENANT = "bench"
 QUERY = "order"
 PAGE = 10
-_WORDS = ("hello please order parcel arrived late tomorrow refund invoice colour size blue green broken zipper "
-          "thanks address delivery courier payment card number week money back return exchange shoes jacket "
-          "dress store online question answer soon today morning evening number tracking").split()  # noqa: SIM905
+_WORDS = [
+    "hello", "please", "order", "parcel", "arrived", "late", "tomorrow", "refund", "invoice", "colour",
+    "size", "blue", "green", "broken", "zipper", "thanks", "address", "delivery", "courier", "payment",
+    "card", "number", "week", "money", "back", "return", "exchange", "shoes", "jacket", "dress", "store",
+    "online", "question", "answer", "soon", "today", "morning", "evening", "number", "tracking",
+]
 _NAMES = ["Jan Novák", "Eva Dvořák", "Petr Svoboda", "Jana Černá", "Tomáš Procházka", "Lucie Kučera"]
 
 
