@@ -236,6 +236,8 @@ OPERATOR_API_ROUTES = (
              "PATCH /webhook-subscriptions/{subscription_id}", "DELETE /webhook-subscriptions/{subscription_id}",
              "POST /webhook-subscriptions/{subscription_id}/test",
              "GET /webhook-subscriptions/{subscription_id}/deliveries"),
+    # what WhatsApp messages cost (docs/pricing.md)
+    *_routes("GET /rate-card", "PUT /rate-card", "GET /reports/costs"),
     *_routes("GET /openapi.json", "GET /swagger", auth=False),
 )
 
@@ -334,6 +336,14 @@ FUNCTIONS: tuple[Function, ...] = (
         events=(EventTrigger(("message.received",)),),  # a recipient who replies is marked replied
         uses={"table:data": "readwrite", "queue:outbound": "send", "bus": "put"},
         timeout_s=900,
+    ),
+    Function(
+        name="cost_accounting",
+        description="Counts each delivered WhatsApp message once in its channel's monthly costs (docs/pricing.md)",
+        events=(EventTrigger(("message.status_changed",)),),
+        uses={"table:data": "readwrite"},
+        memory_mb=256,
+        timeout_s=30,
     ),
     # Realtime (docs/realtime.md): operators' WebSocket connections, the fan-out of every numbered domain event
     # to them and to webhook subscriptions, and the signed delivery of webhooks.

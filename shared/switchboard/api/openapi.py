@@ -26,6 +26,7 @@ def operator_routers() -> list[Router]:
         canned_responses,
         channels,
         contacts,
+        costs,
         events,
         groups,
         history_imports,
@@ -46,7 +47,7 @@ def operator_routers() -> list[Router]:
             contacts.router, templates.router, template_sync.router, campaigns.router, channels.router,
             webhook_errors.router, operators.router, groups.router, team_sessions.router,
             canned_responses.router, canned_responses.send_router, events.router, webhook_subscriptions.router,
-            history_imports.router]
+            history_imports.router, costs.router]
 
 
 DESCRIPTIONS = {

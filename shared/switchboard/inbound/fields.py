@@ -34,7 +34,18 @@ def apply_field(event: WhatsAppEvent, store: WebhookUpdateStore) -> list[DomainE
         return apply_template_event(event, store)
     if event.field == "user_preferences":
         return apply_user_preferences(event, store)
+    if event.field == "account_update":
+        return apply_account_update(event, store)
     return []
+
+
+def apply_account_update(event: WhatsAppEvent, store: WebhookUpdateStore) -> list[DomainEvent]:
+    """``account_update``: volume-based pricing tier updates are recorded (switchboard.pricing.tiers)."""
+    from switchboard.pricing.tiers import record_tier_update
+    from switchboard.storage.costs import CostStore
+
+    return record_tier_update(CostStore(store.table), event.tenant_id, event.channel_id, event.waba_id,
+                              event.payload)
 
 
 def _event_time(event: WhatsAppEvent) -> int:

@@ -334,7 +334,7 @@ class SendWorker:
             "message_id": message["message_id"], "session_id": message.get("session_id"),
             "channel_id": message["channel_id"], "provider_message_id": provider_id})]
         if parked:
-            events += apply_parked(message["tenant_id"], provider_id, self.services.statuses)
+            events += apply_parked(message["tenant_id"], provider_id, self.services.statuses, message["channel_id"])
         self.store.session_last_status(message, "sent")
         self.emit(events)
         return "sent"
