@@ -238,6 +238,7 @@ OPERATOR_API_ROUTES = (
              "GET /webhook-subscriptions/{subscription_id}/deliveries"),
     # what WhatsApp messages cost (docs/pricing.md)
     *_routes("GET /rate-card", "PUT /rate-card", "GET /reports/costs"),
+    *_routes("POST /sessions/{session_id}/typing"),
     *_routes("GET /openapi.json", "GET /swagger", auth=False),
 )
 
