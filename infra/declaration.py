@@ -303,7 +303,8 @@ FUNCTIONS: tuple[Function, ...] = (
         description="Pulls every template of each WhatsApp business account and upserts them",
         routes=_routes("POST /templates/sync"),
         schedules=(ScheduleTrigger(TEMPLATE_SYNC_RATE, "template sync of every WhatsApp channel"),),
-        events=(EventTrigger(("webhook.template",)),),
+        # webhook.throughput: after account_update / phone_number_quality_update the throughput level is read again
+        events=(EventTrigger(("webhook.template", "webhook.throughput")),),
         uses={"table:data": "readwrite", "secrets": "read", "bus": "put"},
         timeout_s=120,
     ),
