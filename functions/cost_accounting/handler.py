@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger
-
 from switchboard import snapstart
 from switchboard.observability import function_metrics
 
@@ -21,7 +20,6 @@ snapstart.prime("switchboard.pricing.accounting", "switchboard.services")
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: object) -> dict:
     from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent
-
     from switchboard.pricing.accounting import count_status
     from switchboard.services import services
 

@@ -9,12 +9,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
-from infra.declaration import function
-from infra.local import event_rules
 from switchboard.pricing.rates import DEMO_RATE_CARD
 from switchboard.services import services
 from switchboard.storage import keys
+
+from infra.declaration import function
+from infra.local import event_rules
 from tests.support.whatsapp import envelope, signed
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "whatsapp"
@@ -26,7 +26,7 @@ KINDS = [  # (category, type, billable)
 
 
 @pytest.fixture
-def rules(aws):  # noqa: ANN001, ANN201
+def rules(aws):
     return event_rules.create_rules(aws.environment["EVENT_BUS_NAME"])
 
 
@@ -44,12 +44,12 @@ def _status(wamid: str, state: str, recipient: str, at: int, kind: tuple[str, st
             "pricing": {"billable": billable, "pricing_model": "PMP", "type": pricing_type, "category": category}}
 
 
-def _post(api, statuses: list[dict]) -> None:  # noqa: ANN001
+def _post(api, statuses: list[dict]) -> None:
     raw, headers = signed(envelope(statuses=statuses))
     assert api.call("POST", "/webhooks/whatsapp", raw, headers=headers)[0] == 200
 
 
-def _account(rules: dict, process_inbound) -> None:  # noqa: ANN001
+def _account(rules: dict, process_inbound) -> None:
     process_inbound()
     while event_rules.drain(function("cost_accounting"), rules["cost_accounting"], log=lambda _l: None):
         pass

@@ -10,12 +10,12 @@ import random
 
 import boto3
 import pytest
-
 from switchboard import clock
 from switchboard.campaigns.dispatch import Dispatch, Pacer
 from switchboard.outbound import worker as send_worker
 from switchboard.outbound.ratelimit import ChannelThroughput
 from switchboard.services import services
+
 from tests.support.campaigns import TENANT, counts, create_campaign, phone_of, queued_sends, store_contacts
 from tests.support.outbound import run_send_worker
 
@@ -36,20 +36,20 @@ class FakeTime:
 
 
 @pytest.fixture
-def virtual_waits(monkeypatch):  # noqa: ANN001, ANN201
+def virtual_waits(monkeypatch):
     """The send worker's waits for a free second move the injected clock instead of sleeping."""
     monkeypatch.setattr(send_worker, "ChannelThroughput",
                         lambda store, sleep=None: ChannelThroughput(store, sleep=clock.advance))
 
 
-def _marketing_channel(api, admin_token) -> None:  # noqa: ANN001
+def _marketing_channel(api, admin_token) -> None:
     status, channel = api.call("PATCH", "/channels/wa-demo", {"marketing_messages": True, "throughput_mps": RATE},
                                token=admin_token)
     assert status == 200, channel
     assert channel["marketing_messages"] is True
 
 
-def _dispatch(api, admin_token, contact_ids: list[str]) -> tuple[str, FakeTime, int]:  # noqa: ANN001
+def _dispatch(api, admin_token, contact_ids: list[str]) -> tuple[str, FakeTime, int]:
     campaign = create_campaign(api, admin_token, contact_ids, rate=RATE)
     assert api.call("POST", f"/campaigns/{campaign['campaign_id']}/start", token=admin_token)[0] == 200
     fake = FakeTime()
@@ -58,7 +58,7 @@ def _dispatch(api, admin_token, contact_ids: list[str]) -> tuple[str, FakeTime, 
     return campaign["campaign_id"], fake, result.queued
 
 
-def _recipients(api, token: str, cid: str, status: str) -> list[dict]:  # noqa: ANN001
+def _recipients(api, token: str, cid: str, status: str) -> list[dict]:
     found, cursor = [], ""
     while True:
         _, page = api.call("GET", f"/campaigns/{cid}/recipients?status={status}&limit=100{cursor}", token=token)
@@ -134,7 +134,7 @@ def test_terms_not_accepted_stop_the_campaign_with_a_clear_error(api, campaigns,
 
 def test_without_the_channel_setting_campaigns_use_the_cloud_api(api, campaigns, graph, admin_token) -> None:
     ids = store_contacts(3)
-    cid, _, _ = _dispatch(api, admin_token, ids)
+    _dispatch(api, admin_token, ids)
     bodies = [json.dumps(s) for s in queued_sends(campaigns.queue_urls["outbound"])]
     run_send_worker(campaigns.queue_urls["outbound"], timeout_s=60, backlog=bodies)
     assert [s.endpoint for s in graph.sent] == ["messages"] * 3

@@ -11,12 +11,12 @@ from tests.support.whatsapp import DEMO_WABA_ID, signed
 
 
 @pytest.fixture
-def template_sync_events(aws):  # noqa: ANN001, ANN201
+def template_sync_events(aws):
     url = event_rules.create_rules(aws.environment["EVENT_BUS_NAME"])["template_sync"]
     return lambda: event_rules.drain(function("template_sync"), url, log=lambda _line: None)
 
 
-def _channel(api, token: str) -> dict:  # noqa: ANN001
+def _channel(api, token: str) -> dict:
     return next(c for c in api.call("GET", "/channels", token=token)[1]["items"] if c["channel_id"] == "wa-demo")
 
 

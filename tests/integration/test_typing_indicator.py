@@ -4,14 +4,15 @@ once per five seconds per session (429 with Retry-After), only inside the custom
 from __future__ import annotations
 
 from switchboard import clock
+
 from tests.support.conversations import customer_writes
 
 
-def _session_of(api, token: str) -> str:  # noqa: ANN001
+def _session_of(api, token: str) -> str:
     return api.call("GET", "/sessions", token=token)[1]["items"][0]["session_id"]
 
 
-def _typing(api, token: str, session_id: str):  # noqa: ANN001, ANN202
+def _typing(api, token: str, session_id: str):
     return api.gateway.handle("POST", f"/sessions/{session_id}/typing", {"Authorization": f"Bearer {token}"}, b"")
 
 
@@ -60,7 +61,7 @@ def test_a_refused_indicator_frees_the_slot(api, demo, graph, process_inbound, o
     session_id = _session_of(api, operator_token)
     real = GraphClient.typing
 
-    def refused(self, phone_number_id: str, wamid: str) -> None:  # noqa: ANN001
+    def refused(self, phone_number_id: str, wamid: str) -> None:
         raise GraphError(500, 131000, "Something went wrong")
 
     monkeypatch.setattr(GraphClient, "typing", refused)

@@ -74,9 +74,9 @@ DEMO_RATE_CARD = RateCard(
            "demo defaults, edit with PUT /rate-card",
     rates={
         "CZ": {"marketing": Decimal("0.0860"), "utility": Decimal("0.0212"), "authentication": Decimal("0.0212"),
-               "service": Decimal("0")},
+               "service": Decimal(0)},
         "US": {"marketing": Decimal("0.0250"), "utility": Decimal("0.0040"), "authentication": Decimal("0.0040"),
-               "service": Decimal("0")},
+               "service": Decimal(0)},
     })
 
 

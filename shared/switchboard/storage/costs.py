@@ -12,7 +12,13 @@ from typing import Any
 
 from switchboard import clock
 from switchboard.storage import keys
-from switchboard.storage.dynamo import ConditionFailed, Table, Transaction, committed_unless_refused, strip_keys
+from switchboard.storage.dynamo import (
+    ConditionFailed,
+    Table,
+    Transaction,
+    committed_unless_refused,
+    strip_keys,
+)
 
 COUNT_PREFIX = "n#"
 COSTED_FOR = timedelta(days=40)  # Meta's statuses of one message come within days; then the marker expires
