@@ -241,6 +241,9 @@ OPERATOR_API_ROUTES = (
              "PATCH /webhook-subscriptions/{subscription_id}", "DELETE /webhook-subscriptions/{subscription_id}",
              "POST /webhook-subscriptions/{subscription_id}/test",
              "GET /webhook-subscriptions/{subscription_id}/deliveries"),
+    # what WhatsApp messages cost (docs/pricing.md)
+    *_routes("GET /rate-card", "PUT /rate-card", "GET /reports/costs"),
+    *_routes("POST /sessions/{session_id}/typing"),
     *_routes("GET /openapi.json", "GET /swagger", auth=False),
 )
 
@@ -305,7 +308,8 @@ FUNCTIONS: tuple[Function, ...] = (
         description="Pulls every template of each WhatsApp business account and upserts them",
         routes=_routes("POST /templates/sync"),
         schedules=(ScheduleTrigger(TEMPLATE_SYNC_RATE, "template sync of every WhatsApp channel"),),
-        events=(EventTrigger(("webhook.template",)),),
+        # webhook.throughput: after account_update / phone_number_quality_update the throughput level is read again
+        events=(EventTrigger(("webhook.template", "webhook.throughput")),),
         uses={"table:data": "readwrite", "secrets": "read", "bus": "put"},
         timeout_s=120,
     ),
@@ -348,6 +352,14 @@ FUNCTIONS: tuple[Function, ...] = (
         events=(EventTrigger(("message.received",)),),  # a recipient who replies is marked replied
         uses={"table:data": "readwrite", "queue:outbound": "send", "bus": "put"},
         timeout_s=900,
+    ),
+    Function(
+        name="cost_accounting",
+        description="Counts each delivered WhatsApp message once in its channel's monthly costs (docs/pricing.md)",
+        events=(EventTrigger(("message.status_changed",)),),
+        uses={"table:data": "readwrite"},
+        memory_mb=256,
+        timeout_s=30,
     ),
     # Realtime (docs/realtime.md): operators' WebSocket connections, the fan-out of every numbered domain event
     # to them and to webhook subscriptions, and the signed delivery of webhooks.

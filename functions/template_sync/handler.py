@@ -24,6 +24,7 @@ snapstart.prime("switchboard.templates.sync")
 
 SCHEDULED = "Scheduled Event"
 TEMPLATE_WEBHOOK = "webhook.template"
+THROUGHPUT_WEBHOOK = "webhook.throughput"  # account_update, phone_number_quality_update: read the level again
 SOURCE = "switchboard"  # our bus events' source (clients/eventbus.py), named here without importing boto3
 
 
@@ -44,11 +45,25 @@ def _template_webhook(event: dict[str, Any], context: object) -> dict[str, Any]:
     return _summary([result] if result else [])
 
 
+def _account_webhook(event: dict[str, Any], context: object) -> dict[str, Any]:  # noqa: ARG001
+    """``webhook.throughput`` on our bus (an ``account_update`` or ``phone_number_quality_update`` arrived):
+    read the number's throughput level again."""
+    from switchboard.channels.throughput import on_account_webhook
+    from switchboard.services import services
+    from switchboard.templates.sync import default_graph
+
+    detail = event.get("detail") or {}
+    changed = on_account_webhook(services(), str(detail.get("tenant_id") or ""), str(detail.get("channel_id") or ""),
+                                 str(detail.get("field") or ""), default_graph(services()))
+    return {"throughput_mps": changed.throughput_mps if changed else None}
+
+
 def _summary(results: list[Any]) -> dict[str, Any]:
     return {"channels": len(results), "failed": sum(not r.ok for r in results)}
 
 
-ENTRIES = {API: app.resolve, ("aws.events", SCHEDULED): _scheduled, (SOURCE, TEMPLATE_WEBHOOK): _template_webhook}
+ENTRIES = {API: app.resolve, ("aws.events", SCHEDULED): _scheduled, (SOURCE, TEMPLATE_WEBHOOK): _template_webhook,
+           (SOURCE, THROUGHPUT_WEBHOOK): _account_webhook}
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -93,3 +93,19 @@ class PublishFailed(SwitchboardError):
     """Domain events could not be published; the unit of work is retried."""
 
     code = "publish_failed"
+
+
+class TooManyRequests(SwitchboardError):
+    """Asked again too soon (a typing indicator per session every few seconds); ``retry_after_s`` says when."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message, retry_after_s=retry_after_s)
+        self.retry_after_s = retry_after_s
+
+
+class ProviderUnavailable(SwitchboardError):
+    """The channel's provider (the Graph API) refused or did not answer; nothing was changed."""
+
+    code = "provider_unavailable"

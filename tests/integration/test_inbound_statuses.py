@@ -96,7 +96,7 @@ def test_status_fixtures_keep_pricing_conversation_and_errors(api, demo, process
         "code": 130472, "title": "User's number is part of an experiment",
         "details": "Failed to send message because this user's phone number is part of an experiment"}
     for case in ("sent", "delivered", "read", "played", "with_tracker"):
-        assert json.loads(messages[case]["pricing"])["category"] == "service"
+        assert messages[case]["pricing"]["category"] == "service"
         assert json.loads(messages[case]["conversation"])["id"] == "7270432eae37498234f4444b35ffc5"
     assert messages["with_tracker"]["callback_data"] == "some data"
 

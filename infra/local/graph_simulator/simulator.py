@@ -2,6 +2,9 @@
 
 Endpoints (under the mount, e.g. ``/_graph``; Graph paths carry a version such as ``/v25.0``):
   POST /{phone_number_id}/messages   send (validated like Meta: error 100) or mark read ({"status":"read"})
+  POST /{phone_number_id}/marketing_messages   a marketing template through the Marketing Messages API
+                                     (131055 while its terms are not accepted, 131049 per-user marketing limit)
+  GET  /{phone_number_id}?fields=throughput    {"throughput": {"level": "STANDARD" | "HIGH"}, "id"}
   POST /{phone_number_id}/media      upload (multipart) -> {"id"}
   GET  /{media_id}                   {"url", "mime_type", "sha256", "file_size", "id"}
   GET  /_media/{media_id}            the bytes (needs the bearer token, like lookaside.fbsbx.com)
@@ -59,6 +62,10 @@ ERRORS: dict[int, tuple[int, str, str]] = {
              "template name does not exist in the translation"),
     368: (403, "(#368) Temporarily blocked for policies violations", "The account is restricted."),
     bsuid_simulator.BSUID_NOT_SUPPORTED: bsuid_simulator.ERROR,
+    131049: (400, "(#131049) This message was not delivered to maintain healthy ecosystem engagement.",
+             "In order to maintain a healthy ecosystem engagement, the message failed to be delivered."),
+    131055: (400, "(#131055) Method not allowed", "The business has not accepted the Marketing Messages API "
+             "for WhatsApp terms of service."),
 }
 
 
@@ -71,6 +78,10 @@ class Faults:
     unavailable_rate: float = 0.0  # 131016, HTTP 503
     throttle_rate: float = 0.0  # 130429, on top of the real limit
     recipient_errors: dict[str, int] = field(default_factory=dict)
+    # the first send to a number fails with the code, the next ones pass (131056, the pair rate limit)
+    recipient_errors_once: dict[str, int] = field(default_factory=dict)
+    marketing_terms_accepted: bool = True  # False: /marketing_messages answers 131055
+    pricing_category: str = "utility"  # the pricing category of a template sent to /messages, in statuses
     latency_ms: int = 0
     throughput_mps: int = 80  # per phone number, per second (10% burst tolerance)
     pair_limit: int = 45  # messages to one recipient ...
@@ -89,6 +100,7 @@ class Sent:
     type: str
     payload: dict[str, Any]
     at: float
+    endpoint: str = "messages"
 
 
 def _error(code: int, details: str | None = None) -> Reply:
@@ -115,6 +127,8 @@ class GraphSimulator:
         self._lock = threading.Lock()
         self.sent: list[Sent] = []
         self.read_receipts: list[str] = []
+        self.typing_indicators: list[str] = []
+        self.attempts: Counter[str] = Counter()  # send requests per recipient, refused ones included
         self.rejected: Counter[int] = Counter()
         self.media: dict[str, tuple[bytes, str]] = {}
         self._per_second: dict[tuple[str, int], int] = defaultdict(int)
@@ -141,6 +155,8 @@ class GraphSimulator:
             self._random = random.Random()  # noqa: S311
             self.sent.clear()
             self.read_receipts.clear()
+            self.typing_indicators.clear()
+            self.attempts.clear()
             self.rejected.clear()
             self._per_second.clear()
             self._pairs.clear()
@@ -192,6 +208,10 @@ class GraphSimulator:
             time.sleep(self.faults.latency_ms / 1000)
         if method == "POST" and len(parts) == 2 and parts[1] == "messages":
             return self._messages(parts[0], body)
+        if method == "POST" and len(parts) == 2 and parts[1] == "marketing_messages":
+            return self._messages(parts[0], body, endpoint="marketing_messages")
+        if method == "GET" and len(parts) == 1 and "throughput" in ",".join(query.get("fields", [])):
+            return self._throughput(parts[0])
         if method == "POST" and len(parts) == 2 and parts[1] == "media":
             return self._upload(lower.get("content-type", ""), body)
         if method == "GET" and len(parts) == 1:
@@ -252,19 +272,28 @@ class GraphSimulator:
         return json_reply(404, {"code": "route_not_found", "message": "no such simulator endpoint"})
 
     # -- sends ----------------------------------------------------------------------------------------
-    def _messages(self, phone_number_id: str, raw: bytes) -> Reply:
+    def _messages(self, phone_number_id: str, raw: bytes, endpoint: str = "messages") -> Reply:
         try:
             body = json.loads(raw or b"{}")
         except ValueError:
             return self._reject(100, "the body is not JSON")
         if not isinstance(body, dict):
             return self._reject(100, "the body is not a JSON object")
-        if body.get("status") == "read":
+        if body.get("status") == "read" and endpoint == "messages":
             if body.get("messaging_product") != "whatsapp" or not body.get("message_id"):
                 return self._reject(100, "mark as read needs messaging_product and message_id")
+            typing = body.get("typing_indicator")
+            if typing is not None and typing != {"type": "text"}:
+                return self._reject(100, "typing_indicator.type must be text")
             with self._lock:
                 self.read_receipts.append(str(body["message_id"]))
+                if typing is not None:
+                    self.typing_indicators.append(str(body["message_id"]))
             return json_reply(200, {"success": True})
+        if endpoint == "marketing_messages":
+            refused = self._marketing_refusal(body)
+            if refused is not None:
+                return refused
         try:
             with self._lock:
                 known_media = set(self.media)
@@ -276,16 +305,19 @@ class GraphSimulator:
         if refused is not None:
             return self._reject(refused, bsuid_simulator.ERROR[2])
         with self._lock:
+            self.attempts[to] += 1
             code = self._fault_or_limit(phone_number_id, to)
             if code is not None:
                 self.rejected[code] += 1
                 return _error(code)
             wamid = "wamid." + secrets.token_urlsafe(24)
-            self.sent.append(Sent(wamid, phone_number_id, to, str(body.get("type", "text")), body, time.time()))
+            self.sent.append(Sent(wamid, phone_number_id, to, str(body.get("type", "text")), body, time.time(),
+                                  endpoint))
         if self.faults.status_callbacks:
+            pricing = self.pricing_of(body, endpoint)
             for status, delay in zip(("sent", "delivered", "read"), self.faults.callback_delays_s, strict=False):
                 self.callbacks.schedule(delay, {"phone_number_id": phone_number_id, "wamid": wamid, "to": to,
-                                                "status": status,
+                                                "status": status, "pricing": pricing,
                                                 "biz_opaque_callback_data": body.get("biz_opaque_callback_data")})
         return json_reply(200, {"messaging_product": "whatsapp",
                                 "contacts": [bsuid_simulator.send_contact(body, to)],
@@ -298,6 +330,28 @@ class GraphSimulator:
         except (LookupError, KeyError):
             return None
 
+    def _marketing_refusal(self, body: dict[str, Any]) -> Reply | None:
+        """What the Marketing Messages API refuses before sending: anything but a template, and every send
+        while the business has not accepted its terms (131055)."""
+        if body.get("type") != "template":
+            return self._reject(100, "the Marketing Messages API sends marketing templates only")
+        if not self.faults.marketing_terms_accepted:
+            return self._reject(131055, ERRORS[131055][2])
+        return None
+
+    def pricing_of(self, body: dict[str, Any], endpoint: str) -> dict[str, Any]:
+        """Meta's per-message pricing object of a send, as its statuses carry it: templates are billed in
+        their category (marketing through the Marketing Messages API); other messages answer inside the
+        customer service window, free."""
+        if body.get("type") == "template":
+            category = "marketing" if endpoint == "marketing_messages" else self.faults.pricing_category
+            return {"billable": True, "pricing_model": "PMP", "type": "regular", "category": category}
+        return {"billable": False, "pricing_model": "PMP", "type": "free_customer_service", "category": "service"}
+
+    def _throughput(self, phone_number_id: str) -> Reply:
+        level = "HIGH" if self.faults.throughput_mps >= 1000 else "STANDARD"
+        return json_reply(200, {"throughput": {"level": level}, "id": phone_number_id})
+
     def _reject(self, code: int, details: str) -> Reply:
         with self._lock:
             self.rejected[code] += 1
@@ -308,6 +362,8 @@ class GraphSimulator:
         faults = self.faults
         if to in faults.recipient_errors:
             return int(faults.recipient_errors[to])
+        if to in faults.recipient_errors_once:
+            return int(faults.recipient_errors_once.pop(to))
         roll = self._random.random()
         if roll < faults.error_5xx_rate:
             return 131000
@@ -395,6 +451,8 @@ class GraphSimulator:
                                     **bsuid_simulator.recipient_fields(status["to"])}
             if status.get("biz_opaque_callback_data"):
                 item["biz_opaque_callback_data"] = status["biz_opaque_callback_data"]
+            if status.get("pricing"):
+                item["pricing"] = status["pricing"]
             items.append(item)
         body = {"object": "whatsapp_business_account", "entry": [{"id": number["waba_id"], "changes": [{
             "field": "messages", "value": {"messaging_product": "whatsapp", "metadata": {

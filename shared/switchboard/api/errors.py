@@ -27,6 +27,8 @@ STATUS_BY_ERROR: list[tuple[type[errors.SwitchboardError], int]] = [
     (errors.NotAcceptable, 406),
     (errors.QueueUnavailable, 503),
     (errors.ConcurrentUpdate, 503),
+    (errors.TooManyRequests, 429),
+    (errors.ProviderUnavailable, 502),
 ]
 
 
@@ -56,7 +58,8 @@ def domain_error_response(error: errors.SwitchboardError) -> Response:
     if isinstance(error, errors.InvalidInput):
         # One shape for invalid input, whichever check refused it: the same as a failed validation's.
         details["errors"] = [{"field": field or "body", "message": error.message}]
-    return json_response(status_of(error), error_body(error.code, error.message, field, **details))
+    headers = {"Retry-After": str(error.retry_after_s)} if isinstance(error, errors.TooManyRequests) else None
+    return json_response(status_of(error), error_body(error.code, error.message, field, **details), headers)
 
 
 def _field_of(location: Any) -> str:

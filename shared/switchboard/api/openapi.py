@@ -26,7 +26,9 @@ def operator_routers() -> list[Router]:
         canned_responses,
         channels,
         contacts,
+        costs,
         events,
+        typing_indicator,
         groups,
         history_imports,
         operators,
@@ -47,7 +49,8 @@ def operator_routers() -> list[Router]:
             contacts.router, templates.router, template_sync.router, campaigns.router, channels.router,
             webhook_errors.router, operators.router, groups.router, team_sessions.router,
             canned_responses.router, canned_responses.send_router, events.router, webhook_subscriptions.router,
-            history_imports.router, saved_filters.router]
+            history_imports.router, saved_filters.router, costs.router,
+            typing_indicator.router]
 
 
 DESCRIPTIONS = {

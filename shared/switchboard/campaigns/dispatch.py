@@ -57,6 +57,7 @@ from switchboard.templates.rendering import prepare_template_send
 
 logger = Logger(child=True)
 
+MARKETING_MESSAGES = "marketing_messages"
 LEASE_SECONDS = 120
 TIME_MARGIN_MS = 60_000  # stop starting pages when less than this is left of the function's time
 RETRY_SECONDS = 30
@@ -84,6 +85,15 @@ def message_id_for(campaign_id: str, contact_id: str) -> str:
         digest, rem = divmod(digest, 32)
         chars.append(_ALPHABET[rem])
     return "".join(chars)
+
+
+def marketing_endpoint(channel: Channel, template: dict[str, Any]) -> str | None:
+    """Where a campaign's sends go: a MARKETING template (its latest category, as synced or updated by webhook)
+    through the Marketing Messages API when the channel says so (docs/pricing.md); None: the Cloud API's
+    /messages."""
+    if channel.marketing_messages and str(template.get("category", "")).upper() == "MARKETING":
+        return MARKETING_MESSAGES
+    return None
 
 
 def whatsapp_id(contact: dict[str, Any], channel_id: str) -> str | None:
@@ -330,12 +340,14 @@ class Dispatch:
                     skips.append(Skip(contact_id, states.SKIP_BAD_PARAMETERS, f"{exc.field}: {exc.message}"))
                     continue
                 sends.append(self._send(campaign, channel, contact_id, wa_id, graph_template, text, now_iso,
-                                        recipient.get("added_at")))
+                                        recipient.get("added_at"), marketing_endpoint(channel, template)))
         return sends, skips
 
     def _send(self, campaign: dict[str, Any], channel: Channel, contact_id: str, wa_id: str,
-              graph_template: dict[str, Any], text: str, now_iso: str, added_at: str | None) -> QueuedSend:
+              graph_template: dict[str, Any], text: str, now_iso: str, added_at: str | None,
+              endpoint: str | None = None) -> QueuedSend:
         t = self.tenant_id
+        routed = {"graph_endpoint": endpoint} if endpoint else {}
         message_id = message_id_for(self.campaign_id, contact_id)
         recipient_key = recipient_key_of(t, self.campaign_id, contact_id)
         message = messages.message_item(
@@ -343,7 +355,7 @@ class Dispatch:
             session_id=None, contact_id=contact_id, campaign_id=self.campaign_id, **messages.queued_fields(now_iso),
             graph_payload=json.dumps({"to": f"+{wa_id}", "type": "template", "template": graph_template},
                                      separators=(",", ":")),
-            status_mirrors=[recipient_key])
+            status_mirrors=[recipient_key], **routed)
         reply_index = reply_index_item(t, channel.channel_id, contact_id, self.campaign_id, recipient_key, now_iso)
         return QueuedSend(contact_id, message, reply_index, added_at)
 

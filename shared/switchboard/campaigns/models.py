@@ -160,6 +160,7 @@ class CampaignView(BaseModel):
     rate: int
     status: CampaignStatus
     status_reason: str | None = None
+    status_detail: str | None = None
     total: int = 0
     counts: Counts | None = None
     created_at: str

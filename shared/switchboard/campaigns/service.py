@@ -126,7 +126,7 @@ def resume(services: Services, tenant_id: str, campaign_id: str) -> dict[str, An
     when that has passed."""
     now = clock.now()
     campaign = services.campaigns.transition(tenant_id, campaign_id, [states.PAUSED], states.SCHEDULED,
-                                             clock.iso(now), remove=["status_reason"])
+                                             clock.iso(now), remove=["status_reason", "status_detail"])
     if campaign is None:
         _refuse(services, tenant_id, campaign_id, "resume", "only a paused campaign can be resumed")
     assert campaign is not None

@@ -20,7 +20,7 @@ from switchboard.storage.secrets import SecretStore
 
 _TAKEN = {"wa": "phone_number_id", "waba": "waba_id", "email": "address", "verify": "verify_token",
           "channel": "channel_id"}
-WHATSAPP_ONLY = ("display_phone_number", "throughput_mps", "access_token", "app_secret", "verify_token")
+WHATSAPP_ONLY = ("display_phone_number", "throughput_mps", "marketing_messages", "access_token", "app_secret", "verify_token")
 EMAIL_ONLY = ("mailgun_signing_key",)
 
 
@@ -35,7 +35,7 @@ def create(services: Services, tenant_id: str, request: ChannelIn,
                           waba_id=request.waba_id, display_phone_number=request.display_phone_number,
                           may_write_first=request.may_write_first,
                           reopen_period_hours=request.reopen_period_hours,
-                          throughput_mps=request.throughput_mps)
+                          throughput_mps=request.throughput_mps, marketing_messages=request.marketing_messages)
         secret: dict[str, Any] = {"access_token": request.access_token, "app_secret": request.app_secret,
                                   "verify_token": request.verify_token}
         verify_token: str | None = request.verify_token

@@ -32,6 +32,8 @@ class WhatsAppChannelIn(_Body):
     may_write_first: bool = False
     reopen_period_hours: int = Field(72, ge=0, le=24 * 365)
     throughput_mps: int = Field(80, ge=1, le=1000)
+    marketing_messages: bool = Field(False, description="send campaigns of MARKETING templates through Meta's "
+                                     "Marketing Messages API (/<PHONE_NUMBER_ID>/marketing_messages)")
 
 
 class MailboxChannelIn(_Body):
@@ -56,6 +58,7 @@ class ChannelPatch(_Body):
     may_write_first: bool | None = None
     reopen_period_hours: int | None = Field(None, ge=0, le=24 * 365)
     throughput_mps: int | None = Field(None, ge=1, le=1000)
+    marketing_messages: bool | None = None
     access_token: str | None = Field(None, min_length=1, max_length=1024)
     app_secret: str | None = Field(None, min_length=1, max_length=1024)
     verify_token: str | None = Field(None, min_length=1, max_length=1024)
@@ -82,10 +85,12 @@ class ChannelView(BaseModel):
     may_write_first: bool
     reopen_period_hours: int
     throughput_mps: int | None = None
+    throughput_level: str | None = Field(None, description="Meta's throughput level of the number (STANDARD, HIGH)")
+    marketing_messages: bool | None = None
 
     @classmethod
     def of(cls, channel: Channel) -> ChannelView:
         data = channel.model_dump(include=set(cls.model_fields))
         if channel.kind != "whatsapp":
-            data["throughput_mps"] = None
+            data["throughput_mps"] = data["marketing_messages"] = None
         return cls.model_validate({**data, "status": "disabled" if channel.disabled else "active"})

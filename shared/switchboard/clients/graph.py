@@ -23,6 +23,7 @@ TIMEOUT = (3.05, 15)
 MAX_MEDIA_BYTES = 100 * 1024 * 1024
 
 # Throttling, pair rate, temporary failures, maintenance, app/WABA call limits.
+SEND_ENDPOINTS = ("messages", "marketing_messages")
 RETRYABLE_CODES = frozenset({130429, 131056, 131000, 131016, 2, 133004, 131057, 4, 80007})
 
 
@@ -126,10 +127,23 @@ class GraphClient:
     def post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
         return self._call("POST", f"{self.base_url}/{path.lstrip('/')}", json=payload).json()
 
-    def send_message(self, phone_number_id: str, payload: dict[str, Any]) -> str:
-        """POST /{phone_number_id}/messages; returns the wamid."""
+    def send_message(self, phone_number_id: str, payload: dict[str, Any], endpoint: str = "messages") -> str:
+        """POST /{phone_number_id}/messages (or ``marketing_messages``, the Marketing Messages API, which takes
+        the same body for a marketing template); returns the wamid."""
+        if endpoint not in SEND_ENDPOINTS:
+            raise ValueError(f"not a send endpoint: {endpoint}")
         body = {"messaging_product": "whatsapp", "recipient_type": "individual", **payload}
-        return self.post(f"{phone_number_id}/messages", body)["messages"][0]["id"]
+        return self.post(f"{phone_number_id}/{endpoint}", body)["messages"][0]["id"]
+
+    def typing(self, phone_number_id: str, wamid: str) -> None:
+        """Mark ``wamid`` read and show the typing indicator (dismissed by our reply or after 25 seconds)."""
+        self.post(f"{phone_number_id}/messages", {"messaging_product": "whatsapp", "status": "read",
+                                                  "message_id": wamid, "typing_indicator": {"type": "text"}})
+
+    def throughput_level(self, phone_number_id: str) -> str | None:
+        """The number's throughput level (``STANDARD``: 80 mps, ``HIGH``: 1,000 mps)."""
+        level = (self.get(phone_number_id, {"fields": "throughput"}).get("throughput") or {}).get("level")
+        return str(level) if level else None
 
     def mark_read(self, phone_number_id: str, wamid: str) -> None:
         self.post(f"{phone_number_id}/messages", {"messaging_product": "whatsapp", "status": "read",

@@ -23,6 +23,10 @@ class Channel(BaseModel):
     display_phone_number: str | None = None
     waba_id: str | None = None
     throughput_mps: int = Field(80, ge=1, le=1000)
+    # Meta's throughput level of the number (STANDARD 80 mps, HIGH 1,000 mps; docs/pricing.md), as last read
+    throughput_level: str | None = None
+    # Campaigns of MARKETING templates go through the Marketing Messages API (/<PHONE_NUMBER_ID>/marketing_messages)
+    marketing_messages: bool = False
     # Email
     address: str | None = None
     # Other addresses that deliver to this mailbox (a forwarding alias): a Mailgun post must be addressed to

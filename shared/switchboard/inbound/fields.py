@@ -34,7 +34,27 @@ def apply_field(event: WhatsAppEvent, store: WebhookUpdateStore) -> list[DomainE
         return apply_template_event(event, store)
     if event.field == "user_preferences":
         return apply_user_preferences(event, store)
+    if event.field == "account_update":
+        return apply_account_update(event, store) + [_throughput_check(event)]
+    if event.field == "phone_number_quality_update":
+        return [_throughput_check(event)]
     return []
+
+
+def _throughput_check(event: WhatsAppEvent) -> DomainEvent:
+    """Meta may have changed the number's throughput level: template_sync reads it again
+    (switchboard.channels.throughput)."""
+    return DomainEvent("webhook.throughput", event.tenant_id, {"channel_id": event.channel_id,
+                                                               "waba_id": event.waba_id, "field": event.field})
+
+
+def apply_account_update(event: WhatsAppEvent, store: WebhookUpdateStore) -> list[DomainEvent]:
+    """``account_update``: volume-based pricing tier updates are recorded (switchboard.pricing.tiers)."""
+    from switchboard.pricing.tiers import record_tier_update
+    from switchboard.storage.costs import CostStore
+
+    return record_tier_update(CostStore(store.table), event.tenant_id, event.channel_id, event.waba_id,
+                              event.payload)
 
 
 def _event_time(event: WhatsAppEvent) -> int:

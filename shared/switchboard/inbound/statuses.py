@@ -21,8 +21,8 @@ def _status_fields(payload: dict[str, Any]) -> dict[str, Any]:
             "code": error.get("code"), "title": error.get("title") or error.get("message"),
             "details": (error.get("error_data") or {}).get("details"),
         }
-    if payload.get("pricing"):
-        extra["pricing"] = json.dumps(payload["pricing"])
+    if isinstance(payload.get("pricing"), dict):
+        extra["pricing"] = compact_pricing(payload["pricing"])
     if payload.get("conversation"):
         extra["conversation"] = json.dumps(payload["conversation"])
     if payload.get("biz_opaque_callback_data"):
@@ -32,8 +32,20 @@ def _status_fields(payload: dict[str, Any]) -> dict[str, Any]:
     return extra
 
 
+def compact_pricing(pricing: dict[str, Any]) -> dict[str, Any]:
+    """Meta's ``pricing`` object, kept small on the message (issue 16 watches item sizes): whether Meta bills
+    it, the model (``PMP``), the type (``regular``, ``free_customer_service``, ``free_entry_point``) and the
+    category (``marketing``, ``utility``, ``authentication``, ``authentication_international``, ``service``...).
+    ``billable`` is deprecated by Meta under per-message pricing; when it is missing, ``regular`` means billed."""
+    kind = str(pricing.get("type") or "regular")
+    billable = pricing.get("billable")
+    return {"billable": bool(billable) if billable is not None else kind == "regular",
+            "model": str(pricing.get("pricing_model") or ""), "type": kind,
+            "category": str(pricing.get("category") or "")}
+
+
 def apply_status(tenant_id: str, payload: dict[str, Any], store: StatusStore,
-                 channel_id: str | None = None) -> list[DomainEvent]:
+                 channel_id: str | None = None, channel_of_message: str | None = None) -> list[DomainEvent]:
     """Apply one status webhook; park it when its message is not stored yet. Records listed in the
     alias's ``status_mirrors`` (campaign recipients) move forward the same way, one update each. The
     session's last message follows the ticks: one more update, only while the message is the last one
@@ -70,6 +82,9 @@ def apply_status(tenant_id: str, payload: dict[str, Any], store: StatusStore,
               "status": status, "at": at}
     if "error" in fields:
         detail["error"] = fields["error"]
+    if "pricing" in fields:  # what cost accounting (switchboard.pricing.accounting) counts, once per message
+        detail.update({"pricing": fields["pricing"], "channel_id": channel_id or channel_of_message,
+                       "recipient": recipient, "message_id": location.get("message_id")})
     return [DomainEvent("message.status_changed", tenant_id, detail)]
 
 
@@ -84,12 +99,14 @@ def _maybe_last(location: dict[str, Any], pointer: dict[str, Any] | None) -> boo
             and pointer.get("last_message_id") == location["message_id"])
 
 
-def apply_parked(tenant_id: str, provider_message_id: str, store: StatusStore) -> list[DomainEvent]:
-    """Apply the statuses that arrived before their message was stored (call after storing it)."""
+def apply_parked(tenant_id: str, provider_message_id: str, store: StatusStore,
+                 channel_id: str | None = None) -> list[DomainEvent]:
+    """Apply the statuses that arrived before their message was stored (call after storing it; ``channel_id``,
+    the message's, goes into the events for cost accounting)."""
     events: list[DomainEvent] = []
     parked = store.parked(tenant_id, provider_message_id)
     for payload in parked:
-        events.extend(apply_status(tenant_id, payload, store))
+        events.extend(apply_status(tenant_id, payload, store, channel_of_message=channel_id))
     if parked:
         store.unpark(tenant_id, provider_message_id)
     return events

@@ -49,6 +49,9 @@ logger = Logger(service="message_send", child=True)
 MAX_RECEIVES = 5  # the outbound queue's maxReceiveCount (infra/declaration.py); a test keeps them equal
 CLAIM_LEASE_SECONDS = 300  # longer than any Graph call (timeouts 3 s + 15 s) plus a throughput wait
 PAIR_RATE_LIMIT = 131056
+PER_USER_MARKETING_LIMIT = 131049  # Meta's per-user marketing limit: the recipient is skipped, never retried
+MARKETING_TERMS_NOT_ACCEPTED = 131055  # Marketing Messages API terms not accepted: the campaign stops
+SKIP_MARKETING_LIMIT = "marketing_limit"
 CLAIM_RECHECK_SECONDS = 10
 MAX_BACKOFF_SECONDS = 900
 CONCURRENCY = 10
@@ -299,12 +302,15 @@ class SendWorker:
                 self.store.media_uploaded(message, media_id)
             payload[kind] = {**payload.get(kind, {}), "id": media_id}
         payload.setdefault("biz_opaque_callback_data", message["message_id"])
-        return graph.send_message(channel.phone_number_id or "", payload)
+        return graph.send_message(channel.phone_number_id or "", payload, message.get("graph_endpoint") or "messages")
 
     def _graph_failure(self, message: dict[str, Any], token: str, error: GraphError, receive_count: int) -> str:
         if not error.retryable:
             count("SendFailed")
-            return self._fail(message, token, error_of(error))
+            if error.error_code == MARKETING_TERMS_NOT_ACCEPTED and message.get("campaign_id"):
+                self._stop_campaign(message, error)
+            skip = (SKIP_MARKETING_LIMIT, error.message) if error.error_code == PER_USER_MARKETING_LIMIT else None
+            return self._fail(message, token, error_of(error), mirror_skip=skip)
         if receive_count >= MAX_RECEIVES:
             count("SendRetriesExhausted")
             self._fail(message, token, error_of(error, exhausted=True))
@@ -313,8 +319,27 @@ class SendWorker:
         count("SendRetried")
         raise RetryLater(f"retryable Graph error {error.error_code}", backoff_seconds(error, receive_count))
 
-    def _fail(self, message: dict[str, Any], token: str | None, error: dict[str, Any]) -> str:
-        if self.store.record_failed(message, token, error, clock.iso(clock.now())):
+    def _stop_campaign(self, message: dict[str, Any], error: GraphError) -> None:
+        """131055: the business has not accepted the Marketing Messages API's terms. No marketing message of
+        the campaign can go out: it is paused with the reason (an admin resumes it after accepting them, or
+        turns the channel's ``marketing_messages`` off); recipients still pending stay pending, and those
+        already queued are refused by Meta the same way, each failed with the reason (docs/pricing.md)."""
+        stopped = self.services.campaigns.transition(
+            # completed too: a campaign is completed once all of it is queued, before the worker sends it
+            message["tenant_id"], message["campaign_id"], ["running", "scheduled", "completed"], "paused",
+            clock.iso(clock.now()),
+            {"status_reason": "marketing_terms_not_accepted",
+             "status_detail": f"Meta refused the Marketing Messages API send ({error.error_code}): {error.message}. "
+                              "Accept the Marketing Messages API terms in WhatsApp Manager, then resume."})
+        if stopped is not None:
+            logger.warning("campaign paused: marketing messages terms not accepted", campaign_id=message["campaign_id"])
+            self.emit([DomainEvent("campaign.dispatched", message["tenant_id"], {
+                "campaign_id": message["campaign_id"], "outcome": "stopped",
+                "reason": "marketing_terms_not_accepted"})])
+
+    def _fail(self, message: dict[str, Any], token: str | None, error: dict[str, Any],
+              mirror_skip: tuple[str, str] | None = None) -> str:
+        if self.store.record_failed(message, token, error, clock.iso(clock.now()), mirror_skip):
             self.store.session_last_status(message, "failed")
             self.emit([_failed_event(message, error)])
         return "failed"
@@ -335,7 +360,7 @@ class SendWorker:
             "channel_id": message["channel_id"], "provider_message_id": provider_id,
             "sent_at": message.get("sent_at")})]  # with message_id, the message's key (docs/search.md)
         if parked:
-            events += apply_parked(message["tenant_id"], provider_id, self.services.statuses)
+            events += apply_parked(message["tenant_id"], provider_id, self.services.statuses, message["channel_id"])
         self.store.session_last_status(message, "sent")
         self.emit(events)
         return "sent"

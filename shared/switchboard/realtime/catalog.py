@@ -29,6 +29,7 @@ AUDIENCE: dict[str, str] = {
         "operator.invited", "operator.updated", "operator.disabled", "operator.enabled", "operator.deleted",
         "group.created", "group.updated", "group.deleted", "routing_rules.updated", "canned_response.created",
         "history.imported", "history.declined",  # coexistence: the shared chat history (docs/coexistence.md)
+        "pricing.tier_updated",
     ), ADMINS),
 }
 

@@ -23,6 +23,11 @@ Layout (pk / sk):
   WebSocket connection  T#t#WSCONN / <connection_id>          TTL ``expires_at``
   webhook subscription  T#t#WHSUB / <subscription_id>
   webhook delivery      T#t#WHDLV#<subscription_id> / <seq, 15 digits>   TTL ``expires_at``
+  rate card             T#t / RATECARD                        the tenant's prices per market and category
+  monthly cost counts   T#t#COSTS / <YYYY-MM>#<channel_id>    ``n#<market>#<category>#<type>#<billable>`` (ADD)
+  costed message        T#t#COSTED#<provider message id> / COSTED   counted once; TTL ``expires_at``
+  pricing tier update   T#t#TIERS / <YYYY-MM>#<category>#<region>#<waba_id>   VOLUME_BASED_PRICING_TIER_UPDATE
+  typing indicator      T#t#TYPING#<session_id> / TYPING           the last one sent (rate limit per session)
 """
 
 from __future__ import annotations
@@ -399,3 +404,32 @@ def saved_filters_partition(tenant_id: str, owner_id: str | None) -> str:
 
 def saved_filter(tenant_id: str, owner_id: str | None, filter_id: str) -> dict[str, str]:
     return {PK: saved_filters_partition(tenant_id, owner_id), SK: filter_id}
+
+
+def rate_card(tenant_id: str) -> dict[str, str]:
+    return {PK: tenant(tenant_id), SK: "RATECARD"}
+
+
+def costs_partition(tenant_id: str) -> str:
+    return f"T#{tenant_id}#COSTS"
+
+
+def cost_month(tenant_id: str, month: str, channel_id: str) -> dict[str, str]:
+    """A channel's counts of priced messages in one month (``YYYY-MM``): months sort, a range is one query."""
+    return {PK: costs_partition(tenant_id), SK: f"{month}#{channel_id}"}
+
+
+def costed_message(tenant_id: str, provider_message_id: str) -> dict[str, str]:
+    return {PK: f"T#{tenant_id}#COSTED#{provider_message_id}", SK: "COSTED"}
+
+
+def pricing_tiers_partition(tenant_id: str) -> str:
+    return f"T#{tenant_id}#TIERS"
+
+
+def pricing_tier(tenant_id: str, month: str, category: str, region: str, waba_id: str) -> dict[str, str]:
+    return {PK: pricing_tiers_partition(tenant_id), SK: f"{month}#{category}#{region}#{waba_id}"}
+
+
+def typing_indicator(tenant_id: str, session_id: str) -> dict[str, str]:
+    return {PK: f"T#{tenant_id}#TYPING#{session_id}", SK: "TYPING"}

@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 
 from switchboard import clock
 from switchboard.domain.messages import status_rank
+from switchboard.domain.campaign_states import RANK_SKIPPED
 from switchboard.storage import keys
 from switchboard.storage.dynamo import (
     Table,
@@ -171,9 +172,11 @@ class OutboundStore:
             tx.check(keys.parked_statuses(t, provider_message_id), "attribute_not_exists(pk)")
 
     def record_failed(self, message: dict[str, Any], token: str | None, error: dict[str, Any],
-                      at_iso: str) -> bool:
+                      at_iso: str, mirror_skip: tuple[str, str] | None = None) -> bool:
         """``failed`` with Meta's code, title and details. With ``token``, only while the claim is ours;
-        without, only while the message is still queued and unclaimed (or its claim is ``token``-less)."""
+        without, only while the message is still queued and unclaimed (or its claim is ``token``-less).
+        ``mirror_skip`` (reason, detail): the records mirroring the message (campaign recipients) are
+        ``skipped`` with that reason instead of ``failed`` (Meta's per-user marketing limit)."""
         values: dict[str, Any] = {":s": "failed", ":r": status_rank("failed"), ":at": at_iso, ":e": error,
                                   ":queued": "queued"}
         if token is not None:
@@ -190,6 +193,9 @@ class OutboundStore:
                 return False
             raise
         for mirror in message.get("status_mirrors") or []:  # campaign recipients: forward only, as webhooks do
+            if mirror_skip is not None:
+                self._skip_mirror(mirror, mirror_skip, error, at_iso)
+                continue
             try:
                 self.table.update({"pk": mirror["pk"], "sk": mirror["sk"]}, "SET #status = :s, status_rank = :r, "
                                   "statuses.#failed = :at, #error = :e", {k: values[k] for k in (":s", ":r", ":at", ":e")},
@@ -199,6 +205,19 @@ class OutboundStore:
                 if not is_conditional_failure(exc):
                     raise
         return True
+
+    def _skip_mirror(self, mirror: dict[str, str], skip: tuple[str, str], error: dict[str, Any], at_iso: str) -> None:
+        try:
+            self.table.update({"pk": mirror["pk"], "sk": mirror["sk"]},
+                              "SET #status = :s, status_rank = :r, statuses.#s = :at, reason = :reason, "
+                              "detail = :detail, #error = :e",
+                              {":s": "skipped", ":r": RANK_SKIPPED, ":at": at_iso, ":reason": skip[0],
+                               ":detail": skip[1], ":e": error},
+                              {"#status": "status", "#s": "skipped", "#error": "error"},
+                              condition="attribute_exists(pk) AND status_rank < :r")
+        except ClientError as exc:
+            if not is_conditional_failure(exc):
+                raise
 
     def session_last_status(self, message: dict[str, Any], status: str) -> None:
         """The session's last message shows the send's outcome, if it still is the last message."""

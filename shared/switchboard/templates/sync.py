@@ -213,6 +213,10 @@ def sync_channel(
         )
         count("TemplateSyncFailed")
         return result
+    if name is None:  # a full sync reads the number's throughput level too (switchboard.channels.throughput)
+        from switchboard.channels.throughput import refresh_throughput
+
+        refresh_throughput(services, channel, (graph or default_graph(services))(channel))
     records = [r for r in (record_of(t) for t in templates) if r is not None]
     written: SyncWrite = services.templates.replace_set(
         channel.tenant_id, channel.channel_id, records, clock.iso(clock.now()), name
