@@ -23,6 +23,8 @@ Layout (pk / sk):
   WebSocket connection  T#t#WSCONN / <connection_id>          TTL ``expires_at``
   webhook subscription  T#t#WHSUB / <subscription_id>
   webhook delivery      T#t#WHDLV#<subscription_id> / <seq, 15 digits>   TTL ``expires_at``
+  SLA policy            T#t#SLAPOL#<policy_id> / SLA_POLICY  (GSI1: T#t#SLAPOLICIES / <created>#<id>)
+  SLA policy scope      T#t#SLASCOPE#<group|channel>#<id> / SLASCOPE  -> the policy and its targets (one per scope)
 """
 
 from __future__ import annotations
@@ -399,3 +401,17 @@ def saved_filters_partition(tenant_id: str, owner_id: str | None) -> str:
 
 def saved_filter(tenant_id: str, owner_id: str | None, filter_id: str) -> dict[str, str]:
     return {PK: saved_filters_partition(tenant_id, owner_id), SK: filter_id}
+
+
+def sla_policy(tenant_id: str, policy_id: str) -> dict[str, str]:
+    return {PK: f"T#{tenant_id}#SLAPOL#{policy_id}", SK: "SLA_POLICY"}
+
+
+def sla_policies_index(tenant_id: str) -> str:
+    """GSI1 partition of a tenant's SLA policies (sort key: created_at#policy_id)."""
+    return f"T#{tenant_id}#SLAPOLICIES"
+
+
+def sla_scope(tenant_id: str, kind: str, scope_id: str) -> dict[str, str]:
+    """The one policy of a group or a channel (kind ``group`` / ``channel``), with a copy of its targets."""
+    return {PK: f"T#{tenant_id}#SLASCOPE#{kind}#{scope_id}", SK: "SLASCOPE"}
