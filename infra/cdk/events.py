@@ -137,13 +137,14 @@ class Triggers(Construct):
             assumed_by=iam.ServicePrincipal(
                 "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}),
         )
+        self.group = scheduler.ScheduleGroup(self, "Campaigns", schedule_group_name=SCHEDULE_GROUP_NAME)
+        for spec in scheduled:
+            self._scheduler_target(spec, functions, stack)
+        # After the grants: the suppressions go on the role's default policy, which the first grant creates.
         nag.suppress(self.role, nag.suppression(
             "IAM5", "Function.grant_invoke also covers the function's versions and aliases (<arn>:*); the "
                     "scheduler role can invoke the scheduler targets only.",
             applies_to=[nag.regex(r"^Resource::<.*\.Arn>:\*$")]), KMS_WILDCARDS)
-        self.group = scheduler.ScheduleGroup(self, "Campaigns", schedule_group_name=SCHEDULE_GROUP_NAME)
-        for spec in scheduled:
-            self._scheduler_target(spec, functions, stack)
 
     def _scheduler_target(self, spec: Function, functions: Mapping[str, lambda_.Function], stack: Stack) -> None:
         """The scheduler role may invoke ``spec``; the functions that make its schedules get its ARN, the
