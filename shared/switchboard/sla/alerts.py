@@ -38,6 +38,8 @@ def follow(services: Services, scheduler: Scheduler, detail_type: str, detail: d
     t, session_id = str(session["tenant_id"]), str(session["session_id"])
     store = services.session_sla
     if detail_type in _ENDS:
+        if (session.get("unanswered_alert") or {}).get("state") not in ("scheduled", "sent"):
+            return []  # no period open (as read): nothing to close, no request
         if store.close_alert(t, session_id, clock.iso(at)):
             schedules.delete(scheduler, schedules.name(ALERT, t, session_id))
         return []
