@@ -181,6 +181,10 @@ ROUTING_EVENTS = ("session.created", "session.reopened", "session.resolved", "se
 SEARCH_EVENTS = ("message.received", "message.sent", "session.note_added", "session.created",
                  "contact.created", "contact.updated", "contact.merged", "contact.anonymized")
 
+# The domain events sla_timers follows (docs/sla.md): they move a session's SLA timers and unanswered alert.
+SLA_EVENTS = ("message.received", "message.sent", "session.resolved", "session.reopened", "session.no_reply_needed",
+              "session.routed", "session.queued", "session.assigned", "session.transferred")
+
 
 # Environment variable each resource is handed to a function under (switchboard.config reads them).
 ENVIRONMENT_OF = {
@@ -236,6 +240,9 @@ OPERATOR_API_ROUTES = (
              "POST /sessions/{session_id}/take", "POST /sessions/{session_id}/transfer",
              "GET /canned-responses", "POST /canned-responses", "PATCH /canned-responses/{response_id}",
              "DELETE /canned-responses/{response_id}"),
+    # SLA policies (docs/sla.md)
+    *_routes("GET /sla-policies", "POST /sla-policies", "PATCH /sla-policies/{policy_id}",
+             "DELETE /sla-policies/{policy_id}"),
     # realtime: catching up on events, and outgoing webhook subscriptions (docs/realtime.md)
     *_routes("GET /events", "GET /webhook-subscriptions", "POST /webhook-subscriptions",
              "PATCH /webhook-subscriptions/{subscription_id}", "DELETE /webhook-subscriptions/{subscription_id}",
@@ -359,6 +366,17 @@ FUNCTIONS: tuple[Function, ...] = (
         events=(EventTrigger(("message.status_changed",)),),
         uses={"table:data": "readwrite"},
         memory_mb=256,
+        timeout_s=30,
+    ),
+    # SLA timers and unanswered alerts (docs/sla.md): domain events move each session's timers; each running
+    # timer (and each waiting period's alert) is a one-time Scheduler schedule fired back into this function.
+    Function(
+        name="sla_timers",
+        description="Moves sessions' SLA timers on domain events; marks breaches and sends unanswered alerts",
+        events=(EventTrigger(SLA_EVENTS),),
+        scheduler_target=True,
+        uses={"table:data": "readwrite", "bus": "put", "ses": "send"},
+        local_event_pollers=2,
         timeout_s=30,
     ),
     # Realtime (docs/realtime.md): operators' WebSocket connections, the fan-out of every numbered domain event

@@ -4,10 +4,10 @@
   SES sending events, S3's EventBridge notifications) on the account's default bus. S3 events are narrowed
   to the media bucket, whose EventBridge notifications are switched on.
 - ``schedules``: a scheduled rule (on the default bus, where schedules live).
-- ``scheduler_target`` functions are invoked by EventBridge Scheduler schedules that the campaign endpoints
-  create at run time: one role Scheduler assumes to invoke them, a schedule group to create them in, and
-  both handed to the functions that manage campaign schedules (the dispatcher among them: it schedules the
-  continuation of a long campaign).
+- ``scheduler_target`` functions are invoked by EventBridge Scheduler schedules made at run time (a
+  campaign's start, an SLA timer's due time): one role Scheduler assumes to invoke them, a schedule group to
+  create them in, and both handed to the functions that manage each target's schedules (SCHEDULE_MANAGERS:
+  the dispatcher schedules the continuation of a long campaign, sla_timers its own timers).
 
 Nothing an event carries is dropped without a trace: every rule target and every campaign schedule retries
 (declaration.EVENT_TARGET_RETRY) and then puts the event in the function's dead-letter queue
@@ -39,9 +39,14 @@ from infra.cdk.naming import pascal
 from infra.cdk.queues import DLQ_RETENTION
 from infra.declaration import ASYNC_RETRY_ATTEMPTS, EVENT_TARGET_RETRY, EventTrigger, Function
 
-# operator_api's campaign endpoints create and delete a campaign's schedules; campaign_dispatch schedules its
-# own continuation. The declaration has no access level for EventBridge Scheduler yet, so they are named here.
-SCHEDULE_MANAGERS = ("operator_api", "campaign_dispatch")
+# Each scheduler target, and the functions that make its schedules (SCHEDULER_TARGET_ARN names the one target
+# a manager schedules): operator_api's campaign endpoints create and delete a campaign's schedules and
+# campaign_dispatch schedules its own continuation; sla_timers schedules its own timers and alerts. The
+# declaration has no access level for EventBridge Scheduler yet, so they are named here.
+SCHEDULE_MANAGERS: dict[str, tuple[str, ...]] = {
+    "campaign_dispatch": ("operator_api", "campaign_dispatch"),
+    "sla_timers": ("sla_timers",),
+}
 SCHEDULE_GROUP_NAME = "switchboard"  # switchboard.clients.scheduler.GROUP
 
 
@@ -121,36 +126,45 @@ class Triggers(Construct):
                                    detail={"bucket": {"name": [self.media.bucket_name]}})
 
     def _scheduler(self, scheduled: list[Function], functions: Mapping[str, lambda_.Function]) -> None:
-        if len(scheduled) != 1:
-            raise ValueError("SCHEDULER_TARGET_ARN names one function: declare one scheduler_target")
+        unknown = [spec.name for spec in scheduled if spec.name not in SCHEDULE_MANAGERS]
+        if unknown:
+            raise ValueError(f"SCHEDULE_MANAGERS names no schedule managers of {unknown}")
         stack = Stack.of(self)
-        target = functions[scheduled[0].name]
-        target_arn = stack.format_arn(service="lambda", resource="function",
-                                      resource_name=f"{fixed_name(scheduled[0], stack.stack_name)}:{ALIAS}",
-                                      arn_format=ArnFormat.COLON_RESOURCE_NAME)
         self.role = iam.Role(
             self, "SchedulerRole",
-            description="EventBridge Scheduler invokes the campaign dispatcher with this role",
+            description="EventBridge Scheduler invokes the scheduler targets (campaign dispatch, SLA timers) "
+                        "with this role",
             assumed_by=iam.ServicePrincipal(
                 "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}),
         )
-        live(target).grant_invoke(self.role)
-        # Scheduler sends an event it could not deliver to the schedule's dead-letter queue with this role.
-        dlq = self.dead_letter_queues[scheduled[0].name]
-        dlq.grant_send_messages(self.role)
+        self.group = scheduler.ScheduleGroup(self, "Campaigns", schedule_group_name=SCHEDULE_GROUP_NAME)
+        for spec in scheduled:
+            self._scheduler_target(spec, functions, stack)
+        # After the grants: the suppressions go on the role's default policy, which the first grant creates.
         nag.suppress(self.role, nag.suppression(
             "IAM5", "Function.grant_invoke also covers the function's versions and aliases (<arn>:*); the "
-                    "scheduler role can invoke this one function only.",
+                    "scheduler role can invoke the scheduler targets only.",
             applies_to=[nag.regex(r"^Resource::<.*\.Arn>:\*$")]), KMS_WILDCARDS)
-        self.group = scheduler.ScheduleGroup(self, "Campaigns", schedule_group_name=SCHEDULE_GROUP_NAME)
-        for name in SCHEDULE_MANAGERS:
+
+    def _scheduler_target(self, spec: Function, functions: Mapping[str, lambda_.Function], stack: Stack) -> None:
+        """The scheduler role may invoke ``spec``; the functions that make its schedules get its ARN, the
+        role to pass, the group, and the dead-letter queue and retry policy of its schedules."""
+        target = functions[spec.name]
+        target_arn = stack.format_arn(service="lambda", resource="function",
+                                      resource_name=f"{fixed_name(spec, stack.stack_name)}:{ALIAS}",
+                                      arn_format=ArnFormat.COLON_RESOURCE_NAME)
+        live(target).grant_invoke(self.role)
+        # Scheduler sends an event it could not deliver to the schedule's dead-letter queue with this role.
+        dlq = self.dead_letter_queues[spec.name]
+        dlq.grant_send_messages(self.role)
+        for name in SCHEDULE_MANAGERS[spec.name]:
             fn = functions.get(name)
             if fn is None:
                 continue
             fn.add_environment("SCHEDULER_ROLE_ARN", self.role.role_arn)
             fn.add_environment("SCHEDULER_TARGET_ARN", target_arn)
             fn.add_environment("SCHEDULER_GROUP_NAME", self.group.schedule_group_name)
-            # The campaign schedules they make carry the same dead-letter queue and retry policy as the rules.
+            # The schedules they make carry the same dead-letter queue and retry policy as the rules.
             fn.add_environment("SCHEDULER_DLQ_ARN", dlq.queue_arn)
             fn.add_environment("SCHEDULER_RETRY_ATTEMPTS", str(EVENT_TARGET_RETRY.maximum_retry_attempts))
             fn.add_environment("SCHEDULER_MAX_EVENT_AGE_S", str(EVENT_TARGET_RETRY.maximum_event_age_s))
@@ -159,7 +173,8 @@ class Triggers(Construct):
             self.group.grant_write_schedules(fn)
             self.group.grant_delete_schedules(fn)
             nag.suppress(fn.role, nag.suppression(  # type: ignore[arg-type]
-                "IAM5", "Campaign schedules are created at run time, one per campaign, so the grant covers "
-                        f"the schedules of the {SCHEDULE_GROUP_NAME} group (schedule/<group>/*) only.",
+                "IAM5", "Schedules are created at run time (one per campaign, one per running SLA timer or "
+                        "alert), so the grant covers the schedules of the "
+                        f"{SCHEDULE_GROUP_NAME} group (schedule/<group>/*) only.",
                 applies_to=[nag.regex(r"^Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:"
                                       r"<AWS::AccountId>:schedule/.*/\*$")]))

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from switchboard.storage.history_imports import HistoryImportStore
     from switchboard.storage.media import MediaStore
     from switchboard.storage.sessions import SessionRepository
+    from switchboard.storage.sla import SessionSlaStore, SlaPolicyRepository
     from switchboard.storage.statuses import StatusStore
     from switchboard.storage.team import (
         CannedResponseRepository,
@@ -94,6 +95,16 @@ class Services:
         return SessionRepository(self.table)
 
     @cached_property
+    def sla_policies(self) -> SlaPolicyRepository:
+        from switchboard.storage.sla import SlaPolicyRepository
+        return SlaPolicyRepository(self.table)
+
+    @cached_property
+    def session_sla(self) -> SessionSlaStore:
+        from switchboard.storage.sla import SessionSlaStore
+        return SessionSlaStore(self.table)
+
+    @cached_property
     def templates(self) -> TemplateRepository:
         from switchboard.storage.templates import TemplateRepository
         return TemplateRepository(self.table)
@@ -110,6 +121,14 @@ class Services:
         delivery = DeliveryPolicy(need("scheduler_dlq_arn"), int(need("scheduler_retry_attempts")),
                                   int(need("scheduler_max_event_age_s")))
         return Scheduler(need("scheduler_target_arn"), need("scheduler_role_arn"), delivery)
+
+    def scheduler_for(self, target_arn: str) -> Scheduler:
+        """Schedules into ``target_arn``: a function that schedules itself (sla_timers) names the ARN it was
+        invoked by (its live alias; locally, the runtime's name for it), with the role and dead-letter
+        queue its environment gives it."""
+        from switchboard.clients.scheduler import Scheduler
+        scheduler = self.scheduler
+        return Scheduler(target_arn, scheduler.role_arn, scheduler.delivery, scheduler.group)
 
     @cached_property
     def contacts(self) -> ContactStore:

@@ -103,11 +103,11 @@ def test_s3_publishes_the_media_buckets_events_when_a_function_listens_to_them(s
     assert enabled.get("EventBridgeEnabled", False) is listens
 
 
-def test_eventbridge_scheduler_can_invoke_the_campaign_dispatcher_and_schedule_managers_know_how(
-        stack: StackView) -> None:
-    (target,) = [spec.name for spec in FUNCTIONS if spec.scheduler_target]
+@pytest.mark.parametrize("target", [spec.name for spec in FUNCTIONS if spec.scheduler_target])
+def test_eventbridge_scheduler_can_invoke_each_target_and_its_schedule_managers_know_how(
+        stack: StackView, target: str) -> None:
     target_name = stack.function(target)["FunctionName"]
-    managers = [name for name in SCHEDULE_MANAGERS if name in stack.functions()]
+    managers = [name for name in SCHEDULE_MANAGERS[target] if name in stack.functions()]
     assert managers
     for name in managers:
         environment = stack.environment(name)

@@ -92,11 +92,11 @@ def test_eventbridge_may_use_the_key_of_the_dead_letter_queues(stack: StackView)
                and "kms:GenerateDataKey" in s["Action"] for s in statements)
 
 
-def test_campaign_schedules_get_the_dispatchers_dead_letter_queue_and_the_declared_retry_policy(
-        stack: StackView) -> None:
-    (target,) = [spec.name for spec in FUNCTIONS if spec.scheduler_target]
+@pytest.mark.parametrize("target", [spec.name for spec in FUNCTIONS if spec.scheduler_target])
+def test_run_time_schedules_get_their_targets_dead_letter_queue_and_the_declared_retry_policy(
+        stack: StackView, target: str) -> None:
     dlq = _failed_events(stack, target)
-    for name in SCHEDULE_MANAGERS:
+    for name in SCHEDULE_MANAGERS[target]:
         environment = stack.environment(name)
         (role,) = referenced_ids(environment["SCHEDULER_ROLE_ARN"])
 

@@ -79,7 +79,7 @@ def test_function_role_reaches_only_what_the_function_declares(stack: StackView,
     allowed |= {stack.declared_resource(resource) for resource in spec.uses if resource != "secrets"}
     if spec.queue:
         allowed.add(stack.declared_resource(f"queue:{spec.queue.queue}"))
-    if spec.name in SCHEDULE_MANAGERS:
+    if any(spec.name in managers for managers in SCHEDULE_MANAGERS.values()):
         allowed |= referenced_ids(stack.environment(spec.name)["SCHEDULER_ROLE_ARN"])
     if spec.events or spec.schedules or spec.scheduler_target:  # its failed asynchronous invocations
         allowed |= referenced_ids(stack.on_failure_destination(spec.name)["DestinationConfig"])

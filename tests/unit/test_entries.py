@@ -15,7 +15,7 @@ def _entries(name: str) -> dict:
     return importlib.import_module(f"functions.{name}.handler").ENTRIES
 
 
-@pytest.mark.parametrize("spec", [f for f in FUNCTIONS if f.name in ("webhook_receipt", "template_sync", "campaign_dispatch")],
+@pytest.mark.parametrize("spec", [f for f in FUNCTIONS if f.name in ("webhook_receipt", "template_sync", "campaign_dispatch", "sla_timers")],
                          ids=lambda f: f.name)
 def test_every_declared_event_shape_has_its_own_entry(spec) -> None:
     declared = {(t.source if t.source != "switchboard" else SOURCE, d) for t in spec.events for d in t.detail_types}

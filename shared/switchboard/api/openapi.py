@@ -38,6 +38,7 @@ def operator_routers() -> list[Router]:
         session_actions,
         session_contact,
         sessions,
+        sla_policies,
         team_sessions,
         template_sync,
         templates,
@@ -50,7 +51,7 @@ def operator_routers() -> list[Router]:
             webhook_errors.router, operators.router, groups.router, team_sessions.router,
             canned_responses.router, canned_responses.send_router, events.router, webhook_subscriptions.router,
             history_imports.router, saved_filters.router, costs.router,
-            typing_indicator.router]
+            typing_indicator.router, sla_policies.router]
 
 
 DESCRIPTIONS = {
@@ -122,6 +123,9 @@ REFUSALS: dict[str, tuple[int, ...]] = {
     "POST /canned-responses": (403, 409),
     "PATCH /canned-responses/{response_id}": (403, 409),
     "DELETE /canned-responses/{response_id}": (403,),
+    "POST /sla-policies": (403, 409),
+    "PATCH /sla-policies/{policy_id}": (403, 404),
+    "DELETE /sla-policies/{policy_id}": (403, 404),
     "POST /canned-responses/{response_id}/send": (403, 409),
 }
 

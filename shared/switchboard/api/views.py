@@ -29,6 +29,45 @@ class LastMessage(BaseModel):
     status: str | None = None
 
 
+class SlaTimerView(BaseModel):
+    """One SLA target of a session (docs/sla.md): ``active`` (counting, ``due_at`` set), ``paused``
+    (awaiting the customer), ``met``, ``breached``, or ``stopped`` (resolved, or no reply needed, first)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    status: str
+    target_seconds: int
+    started_at: str | None = None
+    due_at: str | None = None
+    met_at: str | None = None
+    breached_at: str | None = None
+    paused_at: str | None = None
+    stopped_at: str | None = None
+    elapsed_seconds: int | None = None  # counted time (business hours when the group has them), when met
+
+    @classmethod
+    def of(cls, item: dict[str, Any] | None) -> SlaTimerView | None:
+        return cls.model_validate({**item, "status": item.get("state")}) if item else None
+
+
+class SlaView(BaseModel):
+    """A session's SLA timers under its policy."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    policy_id: str
+    first_response: SlaTimerView | None = None
+    next_response: SlaTimerView | None = None
+    resolution: SlaTimerView | None = None
+
+    @classmethod
+    def of(cls, item: dict[str, Any] | None) -> SlaView | None:
+        if not item or not item.get("policy_id"):
+            return None
+        return cls(policy_id=item["policy_id"], **{target: SlaTimerView.of(item.get(target)) for target in
+                                                  ("first_response", "next_response", "resolution")})
+
+
 class SessionView(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -62,6 +101,8 @@ class SessionView(BaseModel):
     # business started from the app (``started_by: "business_app"``)
     imported: bool = False
     started_by: str | None = None
+    sla: SlaView | None = None  # docs/sla.md
+    sla_breached: bool = False  # any SLA target of the session breached
 
     @classmethod
     def of(cls, item: dict[str, Any]) -> SessionView:
@@ -72,6 +113,7 @@ class SessionView(BaseModel):
         if data.get("last_inbound_at"):
             expires = sessions.window_expires_at(clock.parse_iso(data["last_inbound_at"]))
             data["window_expires_at"] = clock.iso(expires or clock.now() - timedelta(0))
+        data["sla"] = SlaView.of(data.get("sla"))
         return cls.model_validate(data)
 
 

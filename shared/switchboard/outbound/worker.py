@@ -358,7 +358,9 @@ class SendWorker:
         events = [DomainEvent("message.sent", message["tenant_id"], {
             "message_id": message["message_id"], "session_id": message.get("session_id"),
             "channel_id": message["channel_id"], "provider_message_id": provider_id,
-            "sent_at": message.get("sent_at")})]  # with message_id, the message's key (docs/search.md)
+            "sent_at": message.get("sent_at"),  # with message_id, the message's key (docs/search.md)
+            # who wrote it and when (an operator's reply meets SLA response targets: docs/sla.md)
+            "operator_id": message.get("operator_id"), "created_at": message.get("created_at")})]
         if parked:
             events += apply_parked(message["tenant_id"], provider_id, self.services.statuses, message["channel_id"])
         self.store.session_last_status(message, "sent")

@@ -20,6 +20,8 @@ AUDIENCE: dict[str, str] = {
         "session.created", "session.routed", "session.assigned", "session.resolved", "session.reopened",
         "session.read", "session.queued", "session.unrouted", "session.taken", "session.transferred",
         "session.away_message_sent", "session.note_added", "presence.changed",
+        # SLA timers and unanswered alerts (docs/sla.md)
+        "session.sla_breached", "session.sla_met", "session.unanswered_alert", "session.no_reply_needed",
         "contact.created", "contact.updated", "contact.merged", "contact.blocked", "contact.unblocked",
         "contact.erased", "contact.anonymized", "contact.email_bounced", "contact.marketing_preference",
     ), OPERATORS),
@@ -30,6 +32,7 @@ AUDIENCE: dict[str, str] = {
         "group.created", "group.updated", "group.deleted", "routing_rules.updated", "canned_response.created",
         "history.imported", "history.declined",  # coexistence: the shared chat history (docs/coexistence.md)
         "pricing.tier_updated",
+        "sla_policy.created", "sla_policy.updated", "sla_policy.deleted",
     ), ADMINS),
 }
 

@@ -101,8 +101,13 @@ def set_tags(services: Services, principal: Principal, session_id: str, tags: li
 
 
 def no_reply_needed(services: Services, principal: Principal, session_id: str) -> dict[str, Any]:
-    return _change(services, principal.tenant_id, session_id,
-                   {"unanswered": False, "no_reply_by": principal.operator_id})
+    """The customer's last message needs no reply: the session is no longer unanswered, its response timer
+    stops and no unanswered alert goes out for it (docs/sla.md)."""
+    session = _change(services, principal.tenant_id, session_id,
+                      {"unanswered": False, "no_reply_by": principal.operator_id})
+    services.bus.publish([DomainEvent("session.no_reply_needed", principal.tenant_id, {
+        "session_id": session_id, "by": principal.operator_id})])
+    return session
 
 
 def mark_read(services: Services, principal: Principal, session_id: str) -> dict[str, Any]:

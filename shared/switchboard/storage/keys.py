@@ -28,6 +28,8 @@ Layout (pk / sk):
   costed message        T#t#COSTED#<provider message id> / COSTED   counted once; TTL ``expires_at``
   pricing tier update   T#t#TIERS / <YYYY-MM>#<category>#<region>#<waba_id>   VOLUME_BASED_PRICING_TIER_UPDATE
   typing indicator      T#t#TYPING#<session_id> / TYPING           the last one sent (rate limit per session)
+  SLA policy            T#t#SLAPOL#<policy_id> / SLA_POLICY  (GSI1: T#t#SLAPOLICIES / <created>#<id>)
+  SLA policy scope      T#t#SLASCOPE#<group|channel>#<id> / SLASCOPE  -> the policy and its targets (one per scope)
 """
 
 from __future__ import annotations
@@ -433,3 +435,17 @@ def pricing_tier(tenant_id: str, month: str, category: str, region: str, waba_id
 
 def typing_indicator(tenant_id: str, session_id: str) -> dict[str, str]:
     return {PK: f"T#{tenant_id}#TYPING#{session_id}", SK: "TYPING"}
+
+
+def sla_policy(tenant_id: str, policy_id: str) -> dict[str, str]:
+    return {PK: f"T#{tenant_id}#SLAPOL#{policy_id}", SK: "SLA_POLICY"}
+
+
+def sla_policies_index(tenant_id: str) -> str:
+    """GSI1 partition of a tenant's SLA policies (sort key: created_at#policy_id)."""
+    return f"T#{tenant_id}#SLAPOLICIES"
+
+
+def sla_scope(tenant_id: str, kind: str, scope_id: str) -> dict[str, str]:
+    """The one policy of a group or a channel (kind ``group`` / ``channel``), with a copy of its targets."""
+    return {PK: f"T#{tenant_id}#SLASCOPE#{kind}#{scope_id}", SK: "SLASCOPE"}

@@ -72,6 +72,8 @@ class GroupCreate(_Body):
     members: list[Id] = Field(default_factory=list, max_length=99)
     routing_mode: RoutingMode = "round_robin"
     business_hours: BusinessHours | None = None
+    # A customer's message unanswered this long alerts the assignee (or the members) by email: docs/sla.md
+    unanswered_alert_seconds: int | None = Field(None, ge=60, le=30 * 86400)
 
 
 class GroupPatch(_Body):
@@ -79,6 +81,7 @@ class GroupPatch(_Body):
     members: list[Id] | None = Field(None, max_length=99)
     routing_mode: RoutingMode | None = None
     business_hours: BusinessHours | None = None
+    unanswered_alert_seconds: int | None = Field(None, ge=60, le=30 * 86400)
 
 
 class GroupView(BaseModel):
@@ -89,6 +92,7 @@ class GroupView(BaseModel):
     members: list[str] = []
     routing_mode: RoutingMode
     business_hours: dict[str, Any] | None = None
+    unanswered_alert_seconds: int | None = None
     created_at: str
     updated_at: str
 

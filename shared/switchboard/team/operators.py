@@ -222,6 +222,7 @@ def create_group(services: Services, principal: Principal, request: GroupCreate)
         "name": request.name,
         "routing_mode": request.routing_mode,
         "business_hours": request.business_hours.stored() if request.business_hours else None,
+        "unanswered_alert_seconds": request.unanswered_alert_seconds,
     }
     try:
         item = services.groups.create(t, fields, list(dict.fromkeys(request.members)), clock.iso(clock.now()))
@@ -247,6 +248,8 @@ def update_group(
     fields: dict[str, Any] = {k: v for k, v in given.items() if k != "business_hours" and v is not None}
     if "business_hours" in given:
         fields["business_hours"] = request.business_hours.stored() if request.business_hours else None
+    if "unanswered_alert_seconds" in given:  # null switches the group's alerts off
+        fields["unanswered_alert_seconds"] = request.unanswered_alert_seconds
     try:
         item = services.groups.update(t, group_id, fields, add, remove, clock.iso(clock.now()))
     except Missing as missing:

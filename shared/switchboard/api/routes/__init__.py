@@ -48,6 +48,9 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "canned_responses": (
         "GET /canned-responses", "POST /canned-responses", "PATCH /canned-responses/{response_id}",
         "DELETE /canned-responses/{response_id}"),
+    "sla_policies": (
+        "GET /sla-policies", "POST /sla-policies", "PATCH /sla-policies/{policy_id}",
+        "DELETE /sla-policies/{policy_id}"),
     # A module with a second router names it after a colon (message_send serves this one).
     "canned_responses:send_router": ("POST /canned-responses/{response_id}/send",),
     "typing_indicator": ("POST /sessions/{session_id}/typing",),

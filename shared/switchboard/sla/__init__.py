@@ -1,0 +1,1 @@
+"""SLA policies and timers, and unanswered alerts (issue 19; docs/sla.md)."""
