@@ -23,6 +23,9 @@ Layout (pk / sk):
   WebSocket connection  T#t#WSCONN / <connection_id>          TTL ``expires_at``
   webhook subscription  T#t#WHSUB / <subscription_id>
   webhook delivery      T#t#WHDLV#<subscription_id> / <seq, 15 digits>   TTL ``expires_at``
+  report day bucket     T#t#RPT#<dimension> / <day>#<value>   counters and durations (docs/reports.md)
+  report marker         T#t#RPTMARK#<fact> / MARK             an event counted once; TTL ``expires_at``
+  open-sessions gauge   T#t / RPTGAUGE
 """
 
 from __future__ import annotations
@@ -399,3 +402,23 @@ def saved_filters_partition(tenant_id: str, owner_id: str | None) -> str:
 
 def saved_filter(tenant_id: str, owner_id: str | None, filter_id: str) -> dict[str, str]:
     return {PK: saved_filters_partition(tenant_id, owner_id), SK: filter_id}
+
+
+# Reports and CSAT (docs/reports.md): day buckets per dimension, per-event markers, the open-sessions gauge.
+def report_partition(tenant_id: str, dimension: str) -> str:
+    """One dimension's day buckets (``operator``, ``group``, ``channel``): a range of days is one Query."""
+    return f"T#{tenant_id}#RPT#{dimension}"
+
+
+def report_bucket(tenant_id: str, dimension: str, day: str, value: str) -> dict[str, str]:
+    return {PK: report_partition(tenant_id, dimension), SK: f"{day}#{value}"}
+
+
+def report_marker(tenant_id: str, fact: str) -> dict[str, str]:
+    """An event already counted (written in the counting transaction; TTL ``expires_at``)."""
+    return {PK: f"T#{tenant_id}#RPTMARK#{fact}", SK: "MARK"}
+
+
+def report_gauge(tenant_id: str) -> dict[str, str]:
+    """The tenant's open sessions now (``ADD open``), kept with the day buckets."""
+    return {PK: tenant(tenant_id), SK: "RPTGAUGE"}
