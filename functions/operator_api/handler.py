@@ -14,7 +14,7 @@ logger = Logger(service="operator_api")
 metrics = function_metrics("operator_api")
 app = LazyResolver(["sessions", "session_actions", "session_contact", "contacts", "templates", "campaigns",
                     "channels", "webhook_errors", "history_imports", "events", "webhook_subscriptions", "operators", "groups",
-                    "team_sessions", "canned_responses", "saved_filters", "docs"])
+                    "team_sessions", "canned_responses", "saved_filters", "reports_summary", "csat", "docs"])
 snapstart.register_before_snapshot(app.prime)
 
 

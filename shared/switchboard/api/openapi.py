@@ -25,12 +25,14 @@ def operator_routers() -> list[Router]:
         campaigns,
         canned_responses,
         channels,
+        csat,
         contacts,
         events,
         groups,
         history_imports,
         operators,
         reopen,
+        reports_summary,
         saved_filters,
         sending,
         session_actions,
@@ -47,7 +49,7 @@ def operator_routers() -> list[Router]:
             contacts.router, templates.router, template_sync.router, campaigns.router, channels.router,
             webhook_errors.router, operators.router, groups.router, team_sessions.router,
             canned_responses.router, canned_responses.send_router, events.router, webhook_subscriptions.router,
-            history_imports.router, saved_filters.router]
+            history_imports.router, saved_filters.router, reports_summary.router, csat.router]
 
 
 DESCRIPTIONS = {

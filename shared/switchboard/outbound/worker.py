@@ -333,7 +333,8 @@ class SendWorker:
         events = [DomainEvent("message.sent", message["tenant_id"], {
             "message_id": message["message_id"], "session_id": message.get("session_id"),
             "channel_id": message["channel_id"], "provider_message_id": provider_id,
-            "sent_at": message.get("sent_at")})]  # with message_id, the message's key (docs/search.md)
+            "sent_at": message.get("sent_at"),  # with message_id, the message's key (docs/search.md)
+            "operator_id": message.get("operator_id")})]  # who wrote it (the reports' first response)
         if parked:
             events += apply_parked(message["tenant_id"], provider_id, self.services.statuses)
         self.store.session_last_status(message, "sent")

@@ -20,6 +20,7 @@ AUDIENCE: dict[str, str] = {
         "session.created", "session.routed", "session.assigned", "session.resolved", "session.reopened",
         "session.read", "session.queued", "session.unrouted", "session.taken", "session.transferred",
         "session.away_message_sent", "session.note_added", "presence.changed",
+        "session.csat_requested", "session.csat_received",
         "contact.created", "contact.updated", "contact.merged", "contact.blocked", "contact.unblocked",
         "contact.erased", "contact.anonymized", "contact.email_bounced", "contact.marketing_preference",
     ), OPERATORS),

@@ -50,6 +50,8 @@ ROUTES: dict[str, tuple[str, ...]] = {
         "DELETE /canned-responses/{response_id}"),
     # A module with a second router names it after a colon (message_send serves this one).
     "canned_responses:send_router": ("POST /canned-responses/{response_id}/send",),
+    "reports_summary": ("GET /reports/summary", "GET /reports/summary.csv", "GET /reports/now"),
+    "csat": ("GET /csat/{token}",),
     "docs": ("GET /openapi.json", "GET /swagger"),
     "sending": ("POST /sessions", "POST /sessions/{session_id}/messages"),
     "reopen": ("POST /sessions/{session_id}/reopen",),
