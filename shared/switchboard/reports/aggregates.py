@@ -15,7 +15,7 @@ DIMENSIONS = ("operator", "group", "channel")
 NONE = "none"  # the bucket of sessions without an operator (or group)
 COUNTERS = ("opened", "resolved", "reopened", "messages_in", "messages_out", "sla_met", "sla_breached",
             "csat_count", "csat_sum")
-DURATIONS = ("first_response_seconds", "resolution_seconds")
+DURATIONS = ("first_response_ms", "resolution_ms")  # kept in whole milliseconds, as timestamps are
 # Outbound messages no operator wrote: they are counted as messages out but answer nobody.
 AUTOMATED_SENDERS = frozenset({"away_message", "csat_survey"})
 
@@ -30,8 +30,8 @@ def day_of(at_iso: str) -> str:
     return at_iso[:10]
 
 
-def seconds_between(start_iso: str, end_iso: str) -> int:
-    return max(0, round((clock.parse_iso(end_iso) - clock.parse_iso(start_iso)).total_seconds()))
+def ms_between(start_iso: str, end_iso: str) -> int:
+    return max(0, round((clock.parse_iso(end_iso) - clock.parse_iso(start_iso)).total_seconds() * 1000))
 
 
 def dimensions_of(session: Session, detail: dict[str, Any]) -> dict[str, str]:
@@ -62,7 +62,7 @@ def _reopened(d: dict[str, Any], session: Session, event_id: str) -> CountedFact
 def _resolved(d: dict[str, Any], session: Session, event_id: str) -> CountedFact | None:
     resolved_at = str(d.get("resolved_at") or d["at"])
     opened_at = d.get("opened_at") or session.get("reopened_at") or session.get("created_at")
-    durations = {"resolution_seconds": seconds_between(str(opened_at), resolved_at)} if opened_at else {}
+    durations = {"resolution_ms": ms_between(str(opened_at), resolved_at)} if opened_at else {}
     return CountedFact(f"resolved#{d['session_id']}#{d.get('resolved_at') or event_id}",
                        changes(day_of(resolved_at), dimensions_of(session, d), {"resolved": 1}, durations),
                        open_delta=-1)
@@ -78,6 +78,7 @@ def _received(d: dict[str, Any], session: Session, event_id: str) -> CountedFact
 def _sent(d: dict[str, Any], session: Session, event_id: str) -> CountedFact | None:
     if not d.get("session_id"):
         return None  # a campaign's message belongs to no session
+    at = str(d.get("sent_status_at") or d["at"])  # the moment the sent status was recorded
     by_operator = bool(d.get("operator_id")) and d["operator_id"] not in AUTOMATED_SENDERS
     # an operator's message counts for that operator; an automated one for the session's
     dims = dimensions_of(session, d if by_operator else {k: v for k, v in d.items() if k != "operator_id"})
@@ -85,10 +86,10 @@ def _sent(d: dict[str, Any], session: Session, event_id: str) -> CountedFact | N
     first_of = None
     if by_operator and not session.get("first_response_at") and not session.get("started_by") \
             and session.get("created_at"):
-        durations["first_response_seconds"] = seconds_between(str(session["created_at"]), d["at"])
+        durations["first_response_ms"] = ms_between(str(session["created_at"]), at)
         first_of = str(d["session_id"])
-    return CountedFact(f"out#{d['message_id']}", changes(day_of(d["at"]), dims, {"messages_out": 1}, durations),
-                       first_response_of=first_of, first_response_at=d["at"] if first_of else None)
+    return CountedFact(f"out#{d['message_id']}", changes(day_of(at), dims, {"messages_out": 1}, durations),
+                       first_response_of=first_of, first_response_at=at if first_of else None)
 
 
 def without_first_response(fact: CountedFact) -> CountedFact:

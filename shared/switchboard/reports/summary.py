@@ -54,15 +54,16 @@ CSV_COLUMNS = tuple(SummaryRow.model_fields)
 
 
 def median(values: list[int]) -> float | None:
-    return float(statistics.median(values)) if values else None
+    """Of durations in milliseconds, in seconds."""
+    return statistics.median(values) / 1000 if values else None
 
 
 def p90(values: list[int]) -> float | None:
-    """Nearest rank: the smallest value with at least 90% of the values at or below it."""
+    """Nearest rank: the smallest value with at least 90% of the values at or below it (ms in, seconds out)."""
     if not values:
         return None
     ordered = sorted(values)
-    return float(ordered[math.ceil(0.9 * len(ordered)) - 1])
+    return ordered[math.ceil(len(ordered) * 9 / 10) - 1] / 1000
 
 
 def days_range(from_day: str, to_day: str) -> tuple[str, str]:
@@ -89,11 +90,11 @@ def _row(key: str, buckets: list[dict[str, Any]]) -> SummaryRow:
         key=key, sessions_opened=totals["opened"], sessions_resolved=totals["resolved"],
         sessions_reopened=totals["reopened"], messages_in=totals["messages_in"],
         messages_out=totals["messages_out"],
-        first_response_seconds_median=median(spans["first_response_seconds"]),
-        first_response_seconds_p90=p90(spans["first_response_seconds"]),
-        first_responses=len(spans["first_response_seconds"]),
-        resolution_seconds_median=median(spans["resolution_seconds"]),
-        resolution_seconds_p90=p90(spans["resolution_seconds"]),
+        first_response_seconds_median=median(spans["first_response_ms"]),
+        first_response_seconds_p90=p90(spans["first_response_ms"]),
+        first_responses=len(spans["first_response_ms"]),
+        resolution_seconds_median=median(spans["resolution_ms"]),
+        resolution_seconds_p90=p90(spans["resolution_ms"]),
         sla_met_percent=round(100 * totals["sla_met"] / ended, 2) if ended else None,
         sla_met=totals["sla_met"], sla_breached=totals["sla_breached"],
         csat_average=round(totals["csat_sum"] / totals["csat_count"], 2) if totals["csat_count"] else None,
@@ -152,6 +153,6 @@ def now_report(services: Services, tenant_id: str) -> NowReport:
             operator=operator["operator_id"], name=operator.get("name"),
             open_sessions=int(operator.get("open_count", 0)), sessions_resolved=int(bucket.get("resolved", 0)),
             messages_out=int(bucket.get("messages_out", 0)),
-            first_responses=len(bucket.get("first_response_seconds", []))))
+            first_responses=len(bucket.get("first_response_ms", []))))
     return NowReport(day=today, open_sessions=store.open_sessions(tenant_id), waiting_sessions=sum(waiting.values()),
                      waiting_by_group=waiting, operators=operators)

@@ -22,7 +22,7 @@ class BucketChange:
     day: str
     value: str
     counters: dict[str, int] = field(default_factory=dict)
-    durations: dict[str, int] = field(default_factory=dict)  # name -> one duration in seconds, appended
+    durations: dict[str, int] = field(default_factory=dict)  # name -> one duration in ms, appended
 
 
 @dataclass(frozen=True)
