@@ -130,8 +130,10 @@ class ChannelRepository:
             new_verify_token = None  # the same token: its routing item is rewritten below, not replaced
         record = {**after.model_dump(mode="json", exclude_none=True), "revision": revision + 1}
         tx = Transaction()
+        # a channel stored without a revision (save(): the seed, older items) is revision 0
         tx.put({**keys.channel(after.tenant_id, after.channel_id), **record},
-               condition="revision = :revision", values={":revision": revision})
+               condition="revision = :revision" if revision else "attribute_not_exists(revision)",
+               values={":revision": revision} if revision else None)
         inbound = not after.disabled
         for kind, value in self._routes(after):
             if inbound or kind == "channel":
