@@ -186,6 +186,12 @@ SLA_EVENTS = ("message.received", "message.sent", "session.resolved", "session.r
               "session.routed", "session.queued", "session.assigned", "session.transferred")
 
 
+# The domain events the reports count (docs/reports.md), and those the CSAT survey follows.
+REPORT_EVENTS = ("session.created", "session.reopened", "session.resolved", "message.received", "message.sent",
+                 "session.sla_met", "session.sla_breached", "session.csat_received")
+CSAT_EVENTS = ("session.resolved", "message.received")
+
+
 # Environment variable each resource is handed to a function under (switchboard.config reads them).
 ENVIRONMENT_OF = {
     "table:data": "DATA_TABLE_NAME",
@@ -251,6 +257,9 @@ OPERATOR_API_ROUTES = (
     # what WhatsApp messages cost (docs/pricing.md)
     *_routes("GET /rate-card", "PUT /rate-card", "GET /reports/costs"),
     *_routes("POST /sessions/{session_id}/typing"),
+    # reports (docs/reports.md), read from the day buckets; the CSAT survey's public link
+    *_routes("GET /reports/summary", "GET /reports/summary.csv", "GET /reports/now"),
+    *_routes("GET /csat/{token}", auth=False),
     *_routes("GET /openapi.json", "GET /swagger", auth=False),
 )
 
@@ -342,6 +351,27 @@ FUNCTIONS: tuple[Function, ...] = (
               "bucket:media": "read"},
         local_event_pollers=4,  # EventBridge invokes a function asynchronously, many at once
         timeout_s=60,
+    ),
+    # Reports and CSAT (docs/reports.md): aggregates kept on the write path by a consumer of the domain events
+    # (each event counted once: a marker in the counting transaction), and the survey after resolve.
+    Function(
+        name="report_aggregation",
+        description="Counts domain events into the reports' day buckets, each event once",
+        events=(EventTrigger(REPORT_EVENTS),),
+        uses={"table:data": "readwrite"},
+        local_event_pollers=2,
+        memory_mb=256,
+        timeout_s=30,
+    ),
+    Function(
+        name="csat_survey",
+        description="Sends the CSAT survey after resolve and records WhatsApp replies to it",
+        events=(EventTrigger(CSAT_EVENTS),),
+        # queue:outbound and secrets: the survey goes out like any send; secrets readwrite: the tenant's
+        # link-signing key is made on first use
+        uses={"table:data": "readwrite", "bus": "put", "queue:outbound": "send", "secrets": "readwrite",
+              "bucket:media": "read"},
+        timeout_s=30,
     ),
     Function(
         name="conversation_index",

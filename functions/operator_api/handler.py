@@ -14,7 +14,8 @@ logger = Logger(service="operator_api")
 metrics = function_metrics("operator_api")
 app = LazyResolver(["sessions", "session_actions", "session_contact", "contacts", "templates", "campaigns",
                     "channels", "webhook_errors", "history_imports", "events", "webhook_subscriptions", "operators", "groups",
-                    "team_sessions", "canned_responses", "saved_filters", "costs", "typing_indicator", "sla_policies", "docs"])
+                    "team_sessions", "canned_responses", "saved_filters", "costs", "typing_indicator", "sla_policies",
+                    "reports_summary", "csat", "docs"])
 snapstart.register_before_snapshot(app.prime)
 
 

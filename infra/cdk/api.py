@@ -70,6 +70,8 @@ OPEN_ROUTE_REASONS = {
                   "subscription handshake) before anything else.",
     "/openapi.json": "The API's public OpenAPI description: no data, no tenant.",
     "/swagger": "The public Swagger UI of the API description: no data, no tenant.",
+    "/csat/": "The CSAT survey's link in a customer's email: customers have no Cognito token; the function "
+              "verifies the link's HMAC signature (tenant, session, expiry) before recording anything.",
 }
 
 

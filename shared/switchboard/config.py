@@ -54,6 +54,8 @@ class Settings(BaseModel):
     # The WebSocket API's authorizer: the Cognito user pool's issuer and app client (set by the CDK stack).
     cognito_issuer: str | None = Field(None, alias="COGNITO_ISSUER")
     cognito_client_id: str | None = Field(None, alias="COGNITO_CLIENT_ID")
+    # Where customers reach the public routes (the CSAT survey's links, GET /csat/{token}): the REST API's URL.
+    public_api_url: str = Field("http://localhost:8000", alias="SWITCHBOARD_PUBLIC_API_URL")
     # Seconds of clock shift, for the local runtime's "25 hours later" demos and tests only.
     clock_offset_seconds: float = Field(0.0, alias="SWITCHBOARD_CLOCK_OFFSET_SECONDS")
 

@@ -18,7 +18,7 @@ LAYERS: dict[str, int] = {
     # the areas: each owns the rules of one part of the product and calls storage and clients
     "campaigns": 3, "contacts": 3, "email": 3, "inbound": 3, "outbound": 3, "sessions": 3, "templates": 3,
     "whatsapp": 3, "team": 3, "channels": 3, "realtime": 3, "sla": 3, "services": 3,
-    "pricing": 3,
+    "pricing": 3, "reports": 3,
     # storage and clients: the only I/O; storage turns the areas' intents into items and transactions
     "storage": 2, "clients": 2, "aws": 2,
     # the pure rules and the primitives every layer uses

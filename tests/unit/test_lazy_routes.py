@@ -23,7 +23,8 @@ NOT_YET_SERVED: set[str] = set()
 SERVED_BY = {"operator_api": ["sessions", "session_actions", "session_contact", "contacts", "templates",
                               "campaigns", "channels", "webhook_errors", "history_imports", "events", "webhook_subscriptions",
                               "operators", "groups", "team_sessions",
-                              "canned_responses", "saved_filters", "costs", "typing_indicator", "sla_policies", "docs"],
+                              "canned_responses", "saved_filters", "costs", "typing_indicator", "sla_policies",
+                              "reports_summary", "csat", "docs"],
              "message_send": ["sending", "canned_responses:send_router"], "session_reopen": ["reopen"], "template_sync": ["template_sync"],
              "webhook_receipt": ["webhooks", "email_webhooks"]}
 

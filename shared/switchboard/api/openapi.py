@@ -25,6 +25,7 @@ def operator_routers() -> list[Router]:
         campaigns,
         canned_responses,
         channels,
+        csat,
         contacts,
         costs,
         events,
@@ -33,6 +34,7 @@ def operator_routers() -> list[Router]:
         history_imports,
         operators,
         reopen,
+        reports_summary,
         saved_filters,
         sending,
         session_actions,
@@ -51,7 +53,8 @@ def operator_routers() -> list[Router]:
             webhook_errors.router, operators.router, groups.router, team_sessions.router,
             canned_responses.router, canned_responses.send_router, events.router, webhook_subscriptions.router,
             history_imports.router, saved_filters.router, costs.router,
-            typing_indicator.router, sla_policies.router]
+            typing_indicator.router, sla_policies.router,
+            reports_summary.router, csat.router]
 
 
 DESCRIPTIONS = {

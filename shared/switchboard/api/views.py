@@ -68,6 +68,14 @@ class SlaView(BaseModel):
                                                   ("first_response", "next_response", "resolution")})
 
 
+class CsatView(BaseModel):
+    """The customer's answer to the satisfaction survey (docs/reports.md)."""
+
+    rating: int
+    comment: str | None = None
+    answered_at: str | None = None
+
+
 class SessionView(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -103,6 +111,7 @@ class SessionView(BaseModel):
     started_by: str | None = None
     sla: SlaView | None = None  # docs/sla.md
     sla_breached: bool = False  # any SLA target of the session breached
+    csat: CsatView | None = None  # the CSAT answer, if the customer gave one
 
     @classmethod
     def of(cls, item: dict[str, Any]) -> SessionView:
@@ -110,6 +119,9 @@ class SessionView(BaseModel):
         last = data.get("last_message")
         if isinstance(last, dict) and "at" in last:  # stored as "at"
             data["last_message"] = {**{k: v for k, v in last.items() if k != "at"}, "sent_at": last["at"]}
+        if data.get("csat_rating") is not None:
+            data["csat"] = {"rating": data["csat_rating"], "comment": data.get("csat_comment"),
+                            "answered_at": data.get("csat_answered_at")}
         if data.get("last_inbound_at"):
             expires = sessions.window_expires_at(clock.parse_iso(data["last_inbound_at"]))
             data["window_expires_at"] = clock.iso(expires or clock.now() - timedelta(0))

@@ -35,6 +35,7 @@ def create(services: Services, tenant_id: str, request: ChannelIn,
                           waba_id=request.waba_id, display_phone_number=request.display_phone_number,
                           may_write_first=request.may_write_first,
                           reopen_period_hours=request.reopen_period_hours,
+                          csat_enabled=request.csat_enabled or None,
                           throughput_mps=request.throughput_mps, marketing_messages=request.marketing_messages)
         secret: dict[str, Any] = {"access_token": request.access_token, "app_secret": request.app_secret,
                                   "verify_token": request.verify_token}
@@ -43,7 +44,8 @@ def create(services: Services, tenant_id: str, request: ChannelIn,
         channel = Channel(tenant_id=tenant_id, channel_id=channel_id, kind="email", name=request.name,
                           secret_name=secret_name, address=str(request.address).lower(),
                           may_write_first=request.may_write_first,
-                          reopen_period_hours=request.reopen_period_hours)
+                          reopen_period_hours=request.reopen_period_hours,
+                          csat_enabled=request.csat_enabled or None)
         secret = {"mailgun_signing_key": request.mailgun_signing_key} if request.mailgun_signing_key else {}
         verify_token = None
     secrets.create(secret_name, secret)
@@ -69,6 +71,8 @@ def update(services: Services, tenant_id: str, channel_id: str, patch: ChannelPa
     if before.disabled:
         raise Conflict("the channel is disabled", code="channel_disabled")
     changes = patch.settings()
+    if "csat_enabled" in changes:  # off is not stored (the items the inbound path reads stay small)
+        changes["csat_enabled"] = changes["csat_enabled"] or None
     new_secrets = patch.secrets()
     wrong = [f for f in (*changes, *new_secrets)
              if f in (WHATSAPP_ONLY if before.kind == "email" else EMAIL_ONLY)]

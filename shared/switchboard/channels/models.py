@@ -31,6 +31,7 @@ class WhatsAppChannelIn(_Body):
     verify_token: str = _SECRET
     may_write_first: bool = False
     reopen_period_hours: int = Field(72, ge=0, le=24 * 365)
+    csat_enabled: bool = False
     throughput_mps: int = Field(80, ge=1, le=1000)
     marketing_messages: bool = Field(False, description="send campaigns of MARKETING templates through Meta's "
                                      "Marketing Messages API (/<PHONE_NUMBER_ID>/marketing_messages)")
@@ -45,6 +46,7 @@ class MailboxChannelIn(_Body):
     mailgun_signing_key: str | None = Field(None, min_length=1, max_length=1024)
     may_write_first: bool = True
     reopen_period_hours: int = Field(72, ge=0, le=24 * 365)
+    csat_enabled: bool = False
 
 
 ChannelIn = Annotated[WhatsAppChannelIn | MailboxChannelIn, Field(discriminator="kind")]
@@ -57,6 +59,7 @@ class ChannelPatch(_Body):
     display_phone_number: str | None = Field(None, min_length=5, max_length=32, pattern=r"^\+?[0-9 ()-]+$")
     may_write_first: bool | None = None
     reopen_period_hours: int | None = Field(None, ge=0, le=24 * 365)
+    csat_enabled: bool | None = None
     throughput_mps: int | None = Field(None, ge=1, le=1000)
     marketing_messages: bool | None = None
     access_token: str | None = Field(None, min_length=1, max_length=1024)
@@ -84,6 +87,7 @@ class ChannelView(BaseModel):
     address: str | None = None
     may_write_first: bool
     reopen_period_hours: int
+    csat_enabled: bool = False
     throughput_mps: int | None = None
     throughput_level: str | None = Field(None, description="Meta's throughput level of the number (STANDARD, HIGH)")
     marketing_messages: bool | None = None
@@ -91,6 +95,7 @@ class ChannelView(BaseModel):
     @classmethod
     def of(cls, channel: Channel) -> ChannelView:
         data = channel.model_dump(include=set(cls.model_fields))
+        data["csat_enabled"] = bool(channel.csat_enabled)
         if channel.kind != "whatsapp":
             data["throughput_mps"] = data["marketing_messages"] = None
         return cls.model_validate({**data, "status": "disabled" if channel.disabled else "active"})

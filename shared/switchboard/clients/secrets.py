@@ -3,6 +3,8 @@ through Powertools Parameters, cached."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aws_lambda_powertools.utilities import parameters
 from botocore.exceptions import ClientError
 
@@ -26,3 +28,28 @@ def delete_secret(name: str) -> None:
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "ResourceNotFoundException":
             raise
+
+
+def read_or_create_secret(name: str, make: Callable[[], str], description: str) -> str:
+    """A secret we own, made on first use: of two processes creating it at once, one creates it and both
+    read the one that exists."""
+    client = aws.client("secretsmanager")
+    try:
+        return str(client.get_secret_value(SecretId=name)["SecretString"])
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise
+    try:
+        client.create_secret(Name=name, SecretString=make(), Description=description)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ResourceExistsException":
+            raise
+    return str(client.get_secret_value(SecretId=name)["SecretString"])
+
+
+def read_secret_if_any(name: str) -> str | None:
+    """A secret's text (cached like read_secret), or None when there is no such secret."""
+    try:
+        return read_secret(name)
+    except parameters.exceptions.GetParameterError:
+        return None

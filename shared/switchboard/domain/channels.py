@@ -35,6 +35,9 @@ class Channel(BaseModel):
     # Behaviour
     may_write_first: bool = False
     reopen_period_hours: int = Field(72, ge=0)
+    # The satisfaction survey after resolve (docs/reports.md), switched on by an admin (None: off, and not
+    # stored, so the items the inbound path reads stay as small as before).
+    csat_enabled: bool | None = None
     # Administration: a disabled channel receives nothing (its routes are gone) and sends nothing; a PATCH of
     # its credentials raises secrets_version, so every process fetches them again at once.
     disabled: bool = False

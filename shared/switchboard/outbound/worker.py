@@ -244,11 +244,12 @@ class SendWorker:
 
     def record_all(self, delivered: list[Delivered]) -> bool:
         """Step 4 for several sends in one transaction; False when refused (record each on its own)."""
+        sent_at = clock.iso(clock.now())
         if not self.store.record_all_sent([(d.claimed.message, d.claimed.token, d.provider_id) for d in delivered],
-                                          clock.iso(clock.now())):
+                                          sent_at):
             return False
         for d in delivered:
-            self.sent_recorded(d.claimed.message, d.provider_id, parked=False)
+            self.sent_recorded(d.claimed.message, d.provider_id, parked=False, sent_at=sent_at)
         return True
 
     def channel_of(self, message: dict[str, Any]) -> Channel | None:
@@ -345,22 +346,26 @@ class SendWorker:
         return "failed"
 
     def _sent(self, message: dict[str, Any], token: str, provider_id: str) -> str:
+        sent_at = clock.iso(clock.now())
         try:
-            parked = self.store.record_sent(message, token, provider_id, clock.iso(clock.now()))
+            parked = self.store.record_sent(message, token, provider_id, sent_at)
         except ClaimLost:
             logger.error("send recorded after the claim was lost", message_id=message["message_id"])
             return "done"
-        return self.sent_recorded(message, provider_id, parked)
+        return self.sent_recorded(message, provider_id, parked, sent_at)
 
-    def sent_recorded(self, message: dict[str, Any], provider_id: str, parked: bool) -> str:
+    def sent_recorded(self, message: dict[str, Any], provider_id: str, parked: bool,
+                      sent_at: str | None = None) -> str:
         """After the record: parked statuses, the session's last message, the events."""
         count("MessageSent")
         events = [DomainEvent("message.sent", message["tenant_id"], {
             "message_id": message["message_id"], "session_id": message.get("session_id"),
             "channel_id": message["channel_id"], "provider_message_id": provider_id,
             "sent_at": message.get("sent_at"),  # with message_id, the message's key (docs/search.md)
-            # who wrote it and when (an operator's reply meets SLA response targets: docs/sla.md)
-            "operator_id": message.get("operator_id"), "created_at": message.get("created_at")})]
+            # who wrote it and when (an operator's reply meets SLA response targets: docs/sla.md), and when the
+            # sent status was recorded (the reports' first response: docs/reports.md)
+            "operator_id": message.get("operator_id"), "created_at": message.get("created_at"),
+            "sent_status_at": sent_at})]
         if parked:
             events += apply_parked(message["tenant_id"], provider_id, self.services.statuses, message["channel_id"])
         self.store.session_last_status(message, "sent")

@@ -22,6 +22,7 @@ AUDIENCE: dict[str, str] = {
         "session.away_message_sent", "session.note_added", "presence.changed",
         # SLA timers and unanswered alerts (docs/sla.md)
         "session.sla_breached", "session.sla_met", "session.unanswered_alert", "session.no_reply_needed",
+        "session.csat_requested", "session.csat_received",
         "contact.created", "contact.updated", "contact.merged", "contact.blocked", "contact.unblocked",
         "contact.erased", "contact.anonymized", "contact.email_bounced", "contact.marketing_preference",
     ), OPERATORS),

@@ -67,13 +67,18 @@ def resolve(services: Services, principal: Principal, session_id: str, outcome: 
         raise Conflict("the session is already resolved", code="session_resolved")
     if not principal.is_admin and session.get("operator_id") != principal.operator_id:
         raise Forbidden("only the assigned operator or an admin may resolve this session")
+    resolved_at = clock.iso(clock.now())
     try:
-        services.sessions.resolve(t, session_id, session, outcome, note, principal.operator_id, clock.iso(clock.now()),
+        services.sessions.resolve(t, session_id, session, outcome, note, principal.operator_id, resolved_at,
                                   only_if_assigned_to=None if principal.is_admin else principal.operator_id)
     except TransactionConflict as conflict:
         raise Conflict("the session changed meanwhile; try again", code="session_changed") from conflict
+    # what the reports count it under (docs/reports.md): the resolution, the opening it ends, whose it was
     services.bus.publish([DomainEvent("session.resolved", t, {
-        "session_id": session_id, "outcome": outcome, "by": principal.operator_id})])
+        "session_id": session_id, "outcome": outcome, "by": principal.operator_id, "resolved_at": resolved_at,
+        "opened_at": session.get("reopened_at") or session.get("created_at"),
+        "operator_id": session.get("operator_id"), "group_id": session.get("group_id"),
+        "channel_id": session.get("channel_id")})])
     return load(services, t, session_id)
 
 

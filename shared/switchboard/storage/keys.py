@@ -30,6 +30,9 @@ Layout (pk / sk):
   typing indicator      T#t#TYPING#<session_id> / TYPING           the last one sent (rate limit per session)
   SLA policy            T#t#SLAPOL#<policy_id> / SLA_POLICY  (GSI1: T#t#SLAPOLICIES / <created>#<id>)
   SLA policy scope      T#t#SLASCOPE#<group|channel>#<id> / SLASCOPE  -> the policy and its targets (one per scope)
+  report day bucket     T#t#RPT#<dimension> / <day>#<value>   counters and durations (docs/reports.md)
+  report marker         T#t#RPTMARK#<fact> / MARK             an event counted once; TTL ``expires_at``
+  open-sessions gauge   T#t / RPTGAUGE
 """
 
 from __future__ import annotations
@@ -449,3 +452,23 @@ def sla_policies_index(tenant_id: str) -> str:
 def sla_scope(tenant_id: str, kind: str, scope_id: str) -> dict[str, str]:
     """The one policy of a group or a channel (kind ``group`` / ``channel``), with a copy of its targets."""
     return {PK: f"T#{tenant_id}#SLASCOPE#{kind}#{scope_id}", SK: "SLASCOPE"}
+
+
+# Reports and CSAT (docs/reports.md): day buckets per dimension, per-event markers, the open-sessions gauge.
+def report_partition(tenant_id: str, dimension: str) -> str:
+    """One dimension's day buckets (``operator``, ``group``, ``channel``): a range of days is one Query."""
+    return f"T#{tenant_id}#RPT#{dimension}"
+
+
+def report_bucket(tenant_id: str, dimension: str, day: str, value: str) -> dict[str, str]:
+    return {PK: report_partition(tenant_id, dimension), SK: f"{day}#{value}"}
+
+
+def report_marker(tenant_id: str, fact: str) -> dict[str, str]:
+    """An event already counted (written in the counting transaction; TTL ``expires_at``)."""
+    return {PK: f"T#{tenant_id}#RPTMARK#{fact}", SK: "MARK"}
+
+
+def report_gauge(tenant_id: str) -> dict[str, str]:
+    """The tenant's open sessions now (``ADD open``), kept with the day buckets."""
+    return {PK: tenant(tenant_id), SK: "RPTGAUGE"}

@@ -289,7 +289,8 @@ class SessionRepository:
             values[":me"] = only_if_assigned_to
             condition += " AND operator_id = :me"
         tx.update(keys.session(t, session_id), expression, values, {"#status": "status"}, condition=condition)
-        if session.get("address"):
+        # an email session has no thread pointer (its thread is found by Message-ID, docs/email.md)
+        if session.get("address") and session.get("channel_kind") != "email":
             tx.update(keys.thread(t, session["channel_id"], session["address"]),
                       "SET session_status = :resolved, resolved_at = :now",
                       {":resolved": sessions.RESOLVED, ":now": now_iso, ":sid": session_id},

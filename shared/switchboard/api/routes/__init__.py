@@ -55,6 +55,8 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "canned_responses:send_router": ("POST /canned-responses/{response_id}/send",),
     "typing_indicator": ("POST /sessions/{session_id}/typing",),
     "costs": ("GET /rate-card", "PUT /rate-card", "GET /reports/costs"),
+    "reports_summary": ("GET /reports/summary", "GET /reports/summary.csv", "GET /reports/now"),
+    "csat": ("GET /csat/{token}",),
     "docs": ("GET /openapi.json", "GET /swagger"),
     "sending": ("POST /sessions", "POST /sessions/{session_id}/messages"),
     "reopen": ("POST /sessions/{session_id}/reopen",),
