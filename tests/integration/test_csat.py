@@ -125,6 +125,31 @@ def test_the_customers_reply_lands_on_the_session(api, pipeline: Pipeline, admin
     assert shown["csat"]["rating"] == 4
 
 
+def test_the_answer_does_not_reopen_the_session_it_rates(api, pipeline: Pipeline, admin: str) -> None:
+    session = _whatsapp_resolved(api, pipeline, admin)
+    _list_reply(api, f"csat:{session['session_id']}:4")
+    pipeline.settle()
+    shown = api.call("GET", f"/sessions/{session['session_id']}", token=admin)[1]
+    assert shown["status"] == "resolved"
+
+
+def test_the_answer_is_on_the_rated_sessions_timeline(api, pipeline: Pipeline, admin: str) -> None:
+    session = _whatsapp_resolved(api, pipeline, admin)
+    _list_reply(api, f"csat:{session['session_id']}:4")
+    pipeline.settle()
+    assert [m["kind"] for m in _messages(api, admin, session["session_id"]) if m["direction"] == "in"] == [
+        "text", "interactive"]
+
+
+def test_the_answer_counts_no_reopened_session(api, pipeline: Pipeline, admin: str) -> None:
+    session = _whatsapp_resolved(api, pipeline, admin)
+    _list_reply(api, f"csat:{session['session_id']}:4")
+    pipeline.settle()
+    day = pipeline.base.date().isoformat()
+    rows = api.call("GET", f"/reports/summary?from={day}&to={day}&group_by=channel", token=admin)[1]["rows"]
+    assert [(r["key"], r["sessions_reopened"]) for r in rows] == [("wa-demo", 0)]
+
+
 def test_a_second_answer_replaces_the_first_and_counts_once(api, pipeline: Pipeline, admin: str) -> None:
     session = _whatsapp_resolved(api, pipeline, admin)
     _list_reply(api, f"csat:{session['session_id']}:4")

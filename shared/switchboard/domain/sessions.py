@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 SessionStatus = Literal["open", "awaiting_customer", "resolved"]
 OPEN: SessionStatus = "open"
@@ -11,6 +11,19 @@ AWAITING_CUSTOMER: SessionStatus = "awaiting_customer"
 RESOLVED: SessionStatus = "resolved"
 
 CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)
+
+# The satisfaction survey's rows are answered with ``csat:<session_id>:<rating>`` (docs/reports.md).
+SURVEY_REPLY_PREFIX = "csat:"
+
+
+def answers_survey(payload: dict[str, Any], session_id: str | None) -> bool:
+    """Whether a customer's WhatsApp message is their pick from the satisfaction survey of ``session_id``:
+    such an answer stays on its resolved session instead of reopening it (docs/reports.md)."""
+    if not session_id or payload.get("type") != "interactive":
+        return False
+    interactive = payload.get("interactive") or {}
+    reply = interactive.get(str(interactive.get("type") or "")) or {}
+    return isinstance(reply, dict) and str(reply.get("id") or "").startswith(f"{SURVEY_REPLY_PREFIX}{session_id}:")
 
 
 def window_expires_at(last_inbound_at: datetime | None) -> datetime | None:

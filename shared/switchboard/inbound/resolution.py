@@ -219,6 +219,8 @@ def plan_inbound(event: WhatsAppEvent, channel: Channel, sender: Sender, view: T
         session_id = None
     elif session_id is None:
         mode = "new"
+    elif status == sessions.RESOLVED and sessions.answers_survey(event.payload, session_id):
+        mode = "answer"  # the rating stays on the resolved session it rates, which it does not reopen
     elif status == sessions.RESOLVED:
         resolved_at = clock.parse_iso(pointer["resolved_at"]) if pointer and pointer.get("resolved_at") else now
         mode = "reopen" if sessions.may_reopen(resolved_at, now, channel.reopen_period_hours) else "new"
@@ -267,7 +269,7 @@ def plan_inbound(event: WhatsAppEvent, channel: Channel, sender: Sender, view: T
         pointer_fields["contact_activity_at"] = now_iso
     if not blocked:
         # a call the business placed leaves an existing session's state as it was (it is not the customer's turn)
-        keeps_state = message["direction"] == "out" and mode == "existing" and status
+        keeps_state = (message["direction"] == "out" and mode == "existing" and status) or mode == "answer"
         pointer_fields.update(session_id=session_id, session_status=status if keeps_state else sessions.OPEN,
                               last_inbound_at=inbound_at, last_message_id=message["message_id"])
     if pointer is None:

@@ -38,7 +38,7 @@ from switchboard.storage.reports import CsatStore
 
 logger = Logger(service="csat_survey", child=True)
 SENDER = "csat_survey"
-REPLY_PREFIX = "csat:"
+REPLY_PREFIX = sessions.SURVEY_REPLY_PREFIX
 LINK_VALIDITY = timedelta(days=14)
 RATINGS = {5: "5 - Excellent", 4: "4 - Good", 3: "3 - Okay", 2: "2 - Poor", 1: "1 - Very poor"}
 MAX_COMMENT = 1000

@@ -18,9 +18,14 @@ from typing import Any, Literal
 from switchboard.storage import keys
 from switchboard.storage.contacts import claim_identifier, put_new_contact, touch_contact
 from switchboard.storage.dynamo import Table, Transaction, TransactionConflict
-from switchboard.storage.sessions import business_message_update, customer_message_update, outbound_summary
+from switchboard.storage.sessions import (
+    business_message_update,
+    customer_message_update,
+    outbound_summary,
+    survey_answer_update,
+)
 
-SessionMode = Literal["existing", "reopen", "new", "none"]
+SessionMode = Literal["existing", "reopen", "new", "none", "answer"]  # answer: to the survey, stays resolved
 # What an inbound decision depends on; a change to any of them since the read cancels the write.
 GUARDED_POINTER_FIELDS = ("contact_id", "session_id", "session_status", "blocked_until")
 
@@ -220,6 +225,10 @@ class ConversationStore:
         if record.business_echo:
             business_message_update(tx, record.tenant_id, record.session_id or "", summary["last_message"],
                                     summary["last_activity_at"])
+            return
+        if record.session_mode == "answer":
+            survey_answer_update(tx, record.tenant_id, record.session_id or "", summary["last_message"],
+                                 summary["last_activity_at"], summary["last_inbound_at"])
             return
         if record.message["direction"] == "out" and record.session_mode == "existing":
             # a call the business placed: shown last, leaves unread and the window as they were

@@ -107,6 +107,16 @@ def customer_message_update(tx: Transaction, tenant_id: str, session_id: str, re
                   condition="attribute_exists(pk) AND #status <> :resolved")
 
 
+def survey_answer_update(tx: Transaction, tenant_id: str, session_id: str, last: dict[str, Any], now_iso: str,
+                         inbound_at: str) -> None:
+    """The customer's pick from the satisfaction survey, on the resolved session it rates: shown last and the
+    window moved (the customer wrote), while the session stays resolved, read and answered."""
+    tx.update(keys.session(tenant_id, session_id),
+              "SET last_message = :last, last_activity_at = :now, gsi1sk = :gsk, last_inbound_at = :inbound",
+              {":last": last, ":now": now_iso, ":gsk": f"{now_iso}#{session_id}", ":inbound": inbound_at,
+               ":resolved": sessions.RESOLVED}, {"#status": "status"}, condition="#status = :resolved")
+
+
 def business_message_update(tx: Transaction, tenant_id: str, session_id: str, last: dict[str, Any],
                             now_iso: str) -> None:
     """A message the business typed in the WhatsApp Business app (an echo) on an existing session: its summary
