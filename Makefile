@@ -65,9 +65,9 @@ node_modules/.bin/cdk: $(NODE_STAMP)
 
 synth: layer node_modules/.bin/cdk $(CHECKOV)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" node_modules/.bin/cdk synth --quiet
-	$(VENV)/bin/cfn-lint cdk.out/Switchboard.template.json
-	$(CHECKOV) --config-file .checkov.yaml -f cdk.out/Switchboard.template.json
-	@echo "template: cdk.out/Switchboard.template.json (cdk-nag AwsSolutions: no unsuppressed error, cfn-lint: clean, checkov: no failed check but the skips of .checkov.yaml)"
+	$(VENV)/bin/cfn-lint cdk.out/Switchboard.template.json cdk.out/*.nested.template.json
+	$(CHECKOV) --config-file .checkov.yaml $(foreach t,cdk.out/Switchboard.template.json $(wildcard cdk.out/*.nested.template.json),-f $(t))
+	@echo "template: cdk.out/Switchboard.template.json and its nested stack (alarms; cdk-nag AwsSolutions: no unsuppressed error, cfn-lint: clean, checkov: no failed check but the skips of .checkov.yaml)"
 
 deploy: layer node_modules/.bin/cdk
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" node_modules/.bin/cdk deploy

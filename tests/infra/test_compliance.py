@@ -50,8 +50,12 @@ def test_only_the_declared_open_routes_skip_the_authorizer_rules(stack: StackVie
     assert suppressed == open_methods
 
 
-def test_cfn_lint_is_clean(template_json: dict[str, Any]) -> None:
+def test_cfn_lint_is_clean(synthesized: dict[str, Any]) -> None:
     from cfnlint.api import lint
 
-    matches = lint(json.dumps(template_json))
+    matches = [m for deployed in synthesized["deployed_templates"] for m in lint(json.dumps(deployed))]
     assert [f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})" for m in matches] == []
+
+
+def test_every_template_stays_under_cloudformations_500_resources(synthesized: dict[str, Any]) -> None:
+    assert max(len(t["Resources"]) for t in synthesized["deployed_templates"]) < 500
