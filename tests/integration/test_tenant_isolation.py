@@ -28,7 +28,16 @@ def demo_data(api, demo, process_inbound, operator_token) -> dict[str, str]:
     return {"session_id": session["session_id"], "contact_id": session["contact_id"],
             "campaign_id": "01CAMPAIGN0000000000000000", "kind": "phone", "value": "+420777555111",
             "channel_id": "wa-demo", "subscription_id": "01SUBSCRIPTION000000000000",
-            **_team_ids(), **_saved_filter_ids()}
+            **_team_ids(), **_saved_filter_ids(), **_sla_policy_ids(api)}
+
+
+def _sla_policy_ids(api) -> dict[str, str]:  # noqa: ANN001
+    """The demo tenant's SLA policy (the /sla-policies/{policy_id} routes walk it), named after the contact."""
+    status, created = api.call("POST", "/sla-policies", {"name": "Dana Demo", "channel_id": "wa-demo",
+                                                         "first_response_seconds": 600},
+                               token=tokens.issue("demo", "admin"))
+    assert status == 201, created
+    return {"policy_id": created["policy_id"]}
 
 
 def _saved_filter_ids() -> dict[str, str]:
@@ -97,7 +106,7 @@ def test_another_tenant_gets_nothing_from_any_route(api, demo_data, operator_tok
 def test_every_operator_route_needs_a_valid_token(api, demo, token) -> None:
     data = {"session_id": "S1", "contact_id": "C1", "campaign_id": "K1", "kind": "phone", "value": "1",
             "operator_id": "O1", "group_id": "G1", "response_id": "R1", "channel_id": "wa-demo",
-            "subscription_id": "W1", "filter_id": "F1"}
+            "subscription_id": "W1", "filter_id": "F1", "policy_id": "P1"}
     for method, template in OPERATOR_ROUTES:
         status, reply = api.call(method, _path(template, data), body={} if method != "GET" else None,
                                  token=token)
