@@ -177,3 +177,9 @@ def test_a_bad_saved_filter_is_refused_naming_the_field(api, demo, operator_toke
 
     assert status == 422, body
     assert field in str(body.get("field")), body
+
+
+def test_an_empty_operator_id_is_a_422_naming_it(api, inbox, operator_token) -> None:
+    status, body = api.call("GET", "/sessions?operator_id=", token=operator_token)
+
+    assert (status, body["field"]) == (422, "operator_id")
