@@ -122,11 +122,12 @@ def start() -> LocalAws:
     threading.Thread(target=server.serve_forever, name="bench-api", daemon=True).start()
     os.environ["GRAPH_API_BASE_URL"] = f"{url}/_graph/v25.0"
 
-    from infra.local import resources, seed
+    from infra.local import resources, scheduler, seed
     from switchboard.services import reset_services
 
     created = resources.create_all(local=True)
     os.environ.update(created.environment)
+    os.environ.update(scheduler.prepare())  # the SLA timers' and campaigns' schedules, as the local runtime
     reset_services()
     parameters.clear_caches()
     demo = seed.DemoSettings.from_env()
