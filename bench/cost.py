@@ -30,6 +30,13 @@ def snapstart_usd_per_month(memory_mb: int, restores: float) -> dict[str, float]
             "restores": gb * restores * p.SNAPSTART_RESTORE_USD_PER_GB}
 
 
+def platform_log_bytes() -> int:
+    """Lambda's own log lines per invocation at the system log level every function is declared with."""
+    from infra.declaration import SYSTEM_LOG_LEVEL
+
+    return p.LAMBDA_PLATFORM_LOG_BYTES_AT_INFO if SYSTEM_LOG_LEVEL in ("DEBUG", "INFO") else 0
+
+
 def lambda_usd(memory_mb: int, duration_ms: float, invocations: float = 1.0) -> float:
     """One invocation's request and compute charge (billed per started millisecond), times ``invocations``."""
     billed_seconds = math.ceil(max(duration_ms, 0.0)) / 1000
@@ -70,13 +77,19 @@ def bus_consumers_usd(consumers: Mapping[str, Mapping[str, Any]]) -> dict[str, f
         ms = modelled_ms(f["own_ms_per_invocation"], f["calls_per_invocation"])
         items[f"lambda_{name}"] = lambda_usd(f["memory_mb"], ms, invocations)
         ddb += dynamodb_usd(f["read_units"], f["write_units"])
-        logs += logs_usd(f["log_bytes_per_event"] + invocations * p.LAMBDA_PLATFORM_LOG_BYTES_PER_INVOCATION)
+        logs += logs_usd(f["log_bytes_per_event"] + invocations * platform_log_bytes())
         if name == "realtime_fanout":
             websocket += invocations * p.CONNECTED_OPERATORS_PER_TENANT * p.API_GATEWAY_WEBSOCKET_USD_PER_MESSAGE
     if consumers:
         items.update({"dynamodb_bus_consumers": ddb, "cloudwatch_logs_bus_consumers": logs,
                       "websocket_messages": websocket})
     return items
+
+
+# inbound_event_usd's own line items: the event from the webhook to the store and onto the bus (issue 16's
+# figure); the rest of its lines are what the bus's consumers run for it.
+INBOUND_OWN_ITEMS = ("api_gateway", "lambda_webhook_receipt", "sqs_fifo", "lambda_contact_resolution", "dynamodb",
+                     "eventbridge", "cloudwatch_logs", "xray")
 
 
 def inbound_event_usd(webhook: Mapping[str, Any], worker: Mapping[str, Any], units: Mapping[str, Any],
@@ -93,7 +106,7 @@ def inbound_event_usd(webhook: Mapping[str, Any], worker: Mapping[str, Any], uni
     # one record per invocation at ordinary volume (prices.py): send, receive, delete on the FIFO queue
     fifo_requests = sqs_requests(webhook["sqs_message_bytes_per_update"]) * 3
     log_bytes = (webhook["log_bytes_per_webhook"] + worker["log_bytes_per_event"]
-                 + 2 * p.LAMBDA_PLATFORM_LOG_BYTES_PER_INVOCATION)
+                 + 2 * platform_log_bytes())
     return {
         "api_gateway": route_usd("webhook_receipt", "POST", "/webhooks/whatsapp",
                                  webhook.get("request_bytes", 0)),
@@ -118,7 +131,7 @@ def send_usd(send: Mapping[str, Any], status_usd: float, memory: Mapping[str, in
     worker_ms = (modelled_ms(send["worker_own_ms"], send["worker_calls"]) + p.GRAPH_API_LATENCY_MS if modelled
                  else send["worker_ms"])
     standard_requests = sqs_requests(send.get("queue_message_bytes", 300)) * 3
-    log_bytes = send["log_bytes"] + 2 * p.LAMBDA_PLATFORM_LOG_BYTES_PER_INVOCATION
+    log_bytes = send["log_bytes"] + 2 * platform_log_bytes()
     return {
         "api_gateway": route_usd("message_send", "POST", "/sessions/{session_id}/messages"),
         "lambda_message_send_api": lambda_usd(memory["message_send"], api_ms),

@@ -45,8 +45,11 @@ SNAPSTART_CACHE_USD_PER_GB_SECOND = 0.0000015046
 SNAPSTART_RESTORE_USD_PER_GB = 0.0001397998
 
 # --- assumptions (not measurable here) ---------------------------------------------------------------
-# Lambda writes START, END and REPORT lines per invocation (REPORT with the X-Ray trace id): about 350 B.
-LAMBDA_PLATFORM_LOG_BYTES_PER_INVOCATION = 350
+# At system log level INFO (Lambda's default) Lambda writes START, END and REPORT lines per invocation (REPORT
+# with the X-Ray trace id): about 350 B. At WARN, which the declaration sets (infra/declaration.py
+# SYSTEM_LOG_LEVEL), a successful invocation writes none: "with this setting [INFO], Lambda automatically
+# sends start and report log messages" (Lambda developer guide, "Log-level filtering").
+LAMBDA_PLATFORM_LOG_BYTES_AT_INFO = 350
 # X-Ray's default sampling rule: the first request each second, then 5%; at volume, 5% of invocations.
 XRAY_SAMPLED_SHARE = 0.05
 # Same-region service latency as a Lambda sees it (p50, milliseconds): what the functions wait for in AWS

@@ -168,6 +168,16 @@ EVENT_TARGET_RETRY = RetryPolicy(maximum_retry_attempts=10, maximum_event_age_s=
 # failed in the function, before the event goes to the function's on-failure destination (0 to 2).
 ASYNC_RETRY_ATTEMPTS = 2
 
+# Lambda's logging of every function (advanced logging controls): JSON, the application's lines from INFO
+# (Powertools' Logger writes JSON with a "level"), and Lambda's own platform lines from WARN. At INFO Lambda
+# writes START and REPORT lines for every invocation, about 350 bytes, which CloudWatch Logs bills on ingestion:
+# more than our own lines on the hot path. Duration, errors, throttles and concurrency stay CloudWatch metrics
+# (the alarms read those, docs/deploy.md); what WARN loses is the REPORT line's memory used and init
+# duration, which Lambda Insights or a temporary switch to INFO gives back (docs/cold-start-and-cost.md).
+LOG_FORMAT = "JSON"
+APPLICATION_LOG_LEVEL = "INFO"
+SYSTEM_LOG_LEVEL = "WARN"
+
 # How often expired presence (no heartbeat) is swept to offline; GET /operators evaluates expiry on read, so
 # the sweep only makes the change an event (and frees nothing: an offline operator keeps their sessions).
 PRESENCE_SWEEP_RATE = "rate(1 minute)"

@@ -22,13 +22,20 @@ from infra.cdk.bindings import Binding
 from infra.cdk.layer import ROOT
 from infra.cdk.naming import pascal
 from infra.cdk.queues import QueuePair
-from infra.declaration import ENVIRONMENT_OF, VISIBILITY_PER_TIMEOUT, Function
+from infra.declaration import (
+    APPLICATION_LOG_LEVEL,
+    ENVIRONMENT_OF,
+    LOG_FORMAT,
+    SYSTEM_LOG_LEVEL,
+    VISIBILITY_PER_TIMEOUT,
+    Function,
+)
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 ARCHITECTURE = lambda_.Architecture.ARM_64
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 METRICS_NAMESPACE = "Switchboard"
-LOG_LEVEL = "INFO"
+LOG_LEVEL = APPLICATION_LOG_LEVEL
 ALIAS = "live"
 
 TRACING_WILDCARD = nag.suppression(
@@ -89,6 +96,10 @@ class Functions(Construct):
             timeout=Duration.seconds(spec.timeout_s),
             role=role,
             log_group=log_group,
+            # Lambda's START and REPORT lines cost more than our own (infra/declaration.py SYSTEM_LOG_LEVEL)
+            logging_format=lambda_.LoggingFormat[LOG_FORMAT],
+            application_log_level_v2=lambda_.ApplicationLogLevel[APPLICATION_LOG_LEVEL],
+            system_log_level_v2=lambda_.SystemLogLevel[SYSTEM_LOG_LEVEL],
             # The function segment of every invocation, without an SDK in the function (switchboard/tracing.py).
             tracing=lambda_.Tracing.ACTIVE,
             snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if spec.snapstart else None,

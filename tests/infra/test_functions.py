@@ -35,6 +35,15 @@ def test_function_runs_python_312_on_arm64_with_the_shared_layer(stack: StackVie
 
 
 @pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda spec: spec.name)
+def test_function_logs_json_without_lambdas_start_and_report_lines(stack: StackView, spec: Function) -> None:
+    logging = stack.function(spec.name)["LoggingConfig"]
+
+    assert logging["LogFormat"] == "JSON"
+    assert logging["ApplicationLogLevel"] == "INFO"
+    assert logging["SystemLogLevel"] == "WARN"
+
+
+@pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda spec: spec.name)
 def test_function_gets_the_environment_of_what_it_uses_and_nothing_else(
         stack: StackView, spec: Function) -> None:
     environment = stack.environment(spec.name)
