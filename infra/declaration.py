@@ -71,6 +71,9 @@ class Function:
     # a version is published, instead of importing everything again. Worth it where someone waits for the
     # first answer (an operator, Meta's webhook timeout); each restore is billed (docs/performance.md).
     snapstart: bool = False
+    # What it sends links to routes of the operators' REST API (the e-mail CSAT survey's signed links): the
+    # stack gives it the API's public URL in SWITCHBOARD_PUBLIC_API_URL.
+    links_to_api: bool = False
 
     @property
     def handler_path(self) -> str:
@@ -382,6 +385,7 @@ FUNCTIONS: tuple[Function, ...] = (
         uses={"table:data": "readwrite", "bus": "put", "queue:outbound": "send", "secrets": "readwrite",
               "bucket:media": "read"},
         timeout_s=30,
+        links_to_api=True,
     ),
     Function(
         name="conversation_index",

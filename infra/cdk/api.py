@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
@@ -190,6 +190,14 @@ class Api(Construct):
                 allow_credentials=False, max_age=CORS_MAX_AGE)
             nag.suppress(preflight, nag.suppression("APIG4", PREFLIGHT_REASON),
                          nag.suppression("COG4", PREFLIGHT_REASON))
+
+    @property
+    def public_url(self) -> str:
+        """The stage's URL, built from the API's id and the stage's name: a function that links to the API can
+        have it in its environment while the API's methods refer to the function (``RestApi.url`` refers to the
+        stage, which depends on the methods: a cycle)."""
+        stack = Stack.of(self)
+        return f"https://{self.rest_api.rest_api_id}.execute-api.{stack.region}.{stack.url_suffix}/{STAGE}"
 
     def _add_route(self, route: Route, integration: apigateway.LambdaIntegration) -> None:
         resource = self.rest_api.root.resource_for_path(route.path)

@@ -64,6 +64,9 @@ class SwitchboardStack(Stack):
         api = Api(self, "Api", specs=functions, functions=fns, user_pool=auth.user_pool, cors_origins=origins,
                   web_acl=web_acl)
         webhooks = HttpApi(self, "Webhooks", specs=functions, functions=fns)
+        for spec in functions:
+            if spec.links_to_api:  # from the API's id and stage name: its `url` would refer to the stage (a cycle)
+                fns[spec.name].add_environment("SWITCHBOARD_PUBLIC_API_URL", api.public_url)
         if web_acl:
             OperatorWebAcl(self, "Waf", stage=api.rest_api.deployment_stage)
         # Alarms, their topic and the dashboard in a nested stack: CloudFormation takes at most 500 resources

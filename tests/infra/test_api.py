@@ -145,6 +145,20 @@ def test_functions_serving_operator_routes_know_the_allowed_origins(stack: Stack
             assert "SWITCHBOARD_CORS_ORIGINS" not in environment, spec.name
 
 
+def test_the_csat_survey_links_to_the_operators_api_stage(stack: StackView) -> None:
+    """The e-mail survey's links (GET /csat/{token}) point at the deployed REST API, not at localhost."""
+    (api,) = stack.of_type("AWS::ApiGateway::RestApi")
+    url = stack.environment("csat_survey")["SWITCHBOARD_PUBLIC_API_URL"]
+
+    assert referenced_ids(url) == {api}
+    assert json.dumps(url).endswith('/v1"]]}')
+
+
+def test_only_functions_that_link_to_the_api_get_its_url(stack: StackView) -> None:
+    linking = {spec.name for spec in FUNCTIONS if "SWITCHBOARD_PUBLIC_API_URL" in stack.environment(spec.name)}
+    assert linking == {"csat_survey"}
+
+
 def _synth(tmp_path: Path, context: dict[str, Any]) -> StackView:
     import aws_cdk as cdk
     from aws_cdk.assertions import Template
