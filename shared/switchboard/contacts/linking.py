@@ -18,7 +18,7 @@ from switchboard.domain.phones import wa_id_to_e164
 from switchboard.errors import ConcurrentUpdate, Conflict, NotFound
 from switchboard.services import Services
 from switchboard.storage.contact_moves import ContactMoves, relink_session
-from switchboard.storage.contacts import ContactChange, new_contact
+from switchboard.storage.contacts import THREAD_LISTED, ContactChange, new_contact, with_thread
 from switchboard.storage.dynamo import Transaction
 from switchboard.storage.history import history_item
 from switchboard.storage.sessions import SessionColumns
@@ -47,13 +47,14 @@ def link(services: Services, tenant_id: str, session_id: str, target_id: str | N
                 raise Conflict("a contact of this link is being merged or erased", code="contact_busy")
         now_iso = clock.iso(clock.now())
         fresh = None if target else _fresh_contact(tenant_id, session, now_iso)
-        changes, new_contact_id = _changes(services, tenant_id, session, old, target, fresh, by, now_iso)
         pointer = services.sessions.pointer_of(session)
+        if pointer is not None and pointer.get("contact_id") != old_id:
+            pointer = None
+        changes, new_contact_id = _changes(services, tenant_id, session, old, target, fresh, by, now_iso, pointer)
         destination = changes[-1].after or {}
 
         def extra(tx: Transaction, old_id: str = old_id) -> None:
-            relink_session(tx, tenant_id, session_id, old_id, new_contact_id,
-                           pointer if pointer and pointer.get("contact_id") == old_id else None,
+            relink_session(tx, tenant_id, session_id, old_id, new_contact_id, pointer,
                            destination.get("blocked_until"))
 
         try:
@@ -83,9 +84,9 @@ def _fresh_contact(tenant_id: str, session: dict[str, Any], now_iso: str) -> dic
 
 def _changes(services: Services, tenant_id: str, session: dict[str, Any], old: dict[str, Any] | None,
              target: dict[str, Any] | None, fresh: dict[str, Any] | None, by: str,
-             now_iso: str) -> tuple[list[ContactChange], str]:
-    """The two profile changes: the old contact gives up the session's thread identity, the new one
-    takes it."""
+             now_iso: str, pointer: dict[str, Any] | None = None) -> tuple[list[ContactChange], str]:
+    """The two profile changes: the old contact gives up the session's thread identity (and its thread
+    pointer, off its list), the new one takes it (on its list: a block of the new contact writes it)."""
     identifying = services.contacts.identifying(tenant_id)
     address = session.get("address")
     destination = target or fresh or {}
@@ -101,6 +102,8 @@ def _changes(services: Services, tenant_id: str, session: dict[str, Any], old: d
         old_after = {**old, "updated_at": now_iso,
                      "identities": [i for i in old.get("identities") or [] if i not in moving_identities],
                      "phones": [p for p in old.get("phones") or [] if p not in moving_phones]}
+        if pointer is not None:
+            old_after = with_thread(old_after, pointer, listed=False)
         changes.append(ContactChange(tenant_id, old["contact_id"], old, old_after, identifying, [history_item(
             tenant_id, old["contact_id"], now_iso, entry("session_unlinked", by, session_id=sid,
                                                            channel_id=session.get("channel_id")))],
@@ -111,6 +114,8 @@ def _changes(services: Services, tenant_id: str, session: dict[str, Any], old: d
                                    if i not in (destination.get("identities") or [])]],
                   "phones": [*(destination.get("phones") or []),
                              *[p for p in moving_phones if p not in (destination.get("phones") or [])]]}
+    if pointer is not None and pointer.get(THREAD_LISTED):
+        dest_after = with_thread(dest_after, pointer)
     entries = [history_item(tenant_id, dest_id, now_iso, entry("session_linked", by, session_id=sid,
                                                                channel_id=session.get("channel_id")))]
     if fresh is not None:

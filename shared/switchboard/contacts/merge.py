@@ -3,11 +3,13 @@
 A merge moves more items than one transaction holds (identifiers, pointers, sessions, every message), so
 it runs in steps, each safe to repeat, each conditioned on "still B's":
 
-1. mark     B.merging_into = A and A.absorbing += {B}, in one transaction. From here B refuses edits, and
-            the inbound path cannot write to B either (its contact update requires no ``merging_into``):
-            a message for B waits (retries) until its pointer or identifier names A.
+1. mark     B.merging_into = A and A.absorbing += {B}, and B's thread pointers name A (with A's block, on
+            A's list), in one transaction. From here B refuses edits, and the inbound path cannot write to
+            B either: a message planned on B's pointer is cancelled (the pointer's contact changed) and the
+            next one lands on A; one that finds B by an identifier (no pointer on that channel) waits
+            (retries: its profile update requires no ``merging_into``) until the identifier names A.
 2. claim    every identifier of B points to A (one held by a third contact is dropped from the merge);
-            every thread pointer of B names A (and carries A's block).
+            every thread pointer of B not in the mark (older than the pointer lists) names A.
 3. profile  A gains B's phones, emails, identities, tags, attributes (A wins), with a ``merged`` history
             entry, in one transaction that also sets B.merge_profile_done (so it happens once).
 4. move     B's sessions (contact and GSI2 key), their messages' contact_id, B's notes and history and
@@ -60,7 +62,9 @@ def merge(services: Services, tenant_id: str, target_id: str, source_id: str, by
             raise Conflict("that contact is absorbing another merge", code="merge_in_progress",
                            contact_id=source_id)
         try:
-            moves.mark_merge(tenant_id, target_id, source_id, clock.iso(clock.now()), by)
+            # B's thread pointers name A from here on (the inbound path does not check B's profile)
+            moves.mark_merge(tenant_id, target, source, clock.iso(clock.now()), by,
+                             store.pointers_of(tenant_id, source))
         except TransactionConflict:
             continue  # someone changed one of them: look again
         return _complete(services, moves, tenant_id, target_id, source_id, by)

@@ -26,6 +26,7 @@ from switchboard.domain.channels import Channel
 from switchboard.domain.phones import wa_id_to_e164
 from switchboard.errors import ConcurrentUpdate
 from switchboard.storage import payloads
+from switchboard.storage.contacts import THREAD_LISTED
 from switchboard.storage.contacts import new_contact as contact_item
 from switchboard.storage.conversations import (
     ContactChanged,
@@ -275,6 +276,14 @@ def plan_inbound(event: WhatsAppEvent, channel: Channel, sender: Sender, view: T
                               last_inbound_at=inbound_at, last_message_id=message["message_id"])
     if pointer is None:
         pointer_fields.update(tenant_id=t, channel_id=event.channel_id, address=address)
+    # A pointer on the contact's list (storage/contacts.py THREADS) is written by every block, merge and
+    # erasure of the contact, so its guards stand for the profile: a known contact's message that the
+    # pointer says is not blocked does not check the profile (docs/contacts.md, "Thread pointers"). A new
+    # pointer, or one older than the list, joins it now (the profile is written: a new contact, or the
+    # profile the read found it by).
+    listed = bool(pointer and pointer.get(THREAD_LISTED))
+    if not listed:
+        pointer_fields[THREAD_LISTED] = True
     if "contact_username" in summary:  # the pointer remembers the username, so it is written only when it changes
         pointer_fields["username"] = sender.username
         if new_contact is None:
@@ -287,7 +296,8 @@ def plan_inbound(event: WhatsAppEvent, channel: Channel, sender: Sender, view: T
         session_summary=summary, pointer_seen=pointer, pointer_fields=pointer_fields, touch_contact=touch_contact,
         alias_addresses=[a for a in sender.addresses() if a != address and a not in view.addresses_seen],
         target_update=_target_update(event, message, view.target, contact_id), contact_blocked=blocked,
-        contact_additions=additions,
+        contact_additions=additions, list_pointer=not listed,
+        check_contact=not (listed and view.contact is None and not blocked),
     )
     _plan_number_change(event, record, view, pointer)
     _plan_user_id_change(event, record, view, pointer)
@@ -337,6 +347,7 @@ def _plan_number_change(event: WhatsAppEvent, record: InboundRecord, view: Threa
         return  # the new number already has a thread (or the sender had none): nothing to move
     record.moved_pointer = moved_pointer_item({**(pointer or {}), **record.pointer_fields}, record.tenant_id,
                                               record.channel_id, new_wa_id)
+    record.list_pointer = True  # the moved pointer joins the contact's list
     record.pointer_fields["alias_of"] = new_wa_id
     # The session follows: resolve, reopen and send find the sender's pointer by the session's address.
     record.session_summary["address"] = new_wa_id
@@ -372,6 +383,7 @@ def _plan_user_id_change(event: WhatsAppEvent, record: InboundRecord, view: Thre
         return
     record.moved_pointer = moved_pointer_item({**(pointer or {}), **record.pointer_fields}, record.tenant_id,
                                               record.channel_id, new_user_id)
+    record.list_pointer = True  # the moved pointer joins the contact's list
     record.pointer_fields["alias_of"] = new_user_id
     record.session_summary["address"] = new_user_id
     if record.new_session is not None:

@@ -6,12 +6,14 @@ procedure made of them can stop anywhere and run again, or run twice at once, an
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from switchboard import aws
 from switchboard.storage import keys
+from switchboard.storage.contacts import THREADS, revision_guard
 from switchboard.storage.dynamo import Table, Transaction, is_conditional_failure
 
 _BUSY_FREE = "(attribute_not_exists(absorbing) OR size(absorbing) = :zero)"
@@ -32,20 +34,50 @@ class ContactMoves:
         return True
 
     # Merge -----------------------------------------------------------------------------------------
-    def mark_merge(self, tenant_id: str, target_id: str, source_id: str, at: str, by: str) -> None:
-        """Start (or rejoin) a merge: the source says where it goes, the target that it is absorbing.
-        Raises TransactionConflict when the source goes elsewhere, is absorbing, or the target is leaving."""
+    def mark_merge(self, tenant_id: str, target: dict[str, Any], source: dict[str, Any], at: str, by: str,
+                   pointers: Sequence[dict[str, Any]] = ()) -> None:
+        """Start (or rejoin) a merge: the source says where it goes, the target that it is absorbing, and
+        the source's thread pointers (``pointers``, as read) name the target, carry its block and join its
+        list, all in one transaction. The inbound path does not check a listed pointer's contact: an
+        inbound write planned on the source's pointer is cancelled by this one (its contact changed) and
+        the next message lands on the target. Both profiles must be at the revision read (no pointer
+        joined the source's list, no block of the target since). Raises TransactionConflict when the
+        source goes elsewhere, is absorbing, either changed, or the target is leaving."""
+        target_id, source_id = target["contact_id"], source["contact_id"]
+        source_seen, source_values = revision_guard(source, ":rs")
+        target_seen, target_values = revision_guard(target, ":rt")
+        moving = [p for p in pointers if p.get("contact_id") == source_id]
         tx = Transaction()
         tx.update(keys.contact(tenant_id, source_id),
                   "SET merging_into = :a, merge_by = :by, "
                   "merge_started_at = if_not_exists(merge_started_at, :now)",
-                  {":a": target_id, ":now": at, ":by": by, ":zero": 0},
+                  {":a": target_id, ":now": at, ":by": by, ":zero": 0, **source_values},
+                  {"#rev": "revision"},
                   condition="attribute_exists(pk) AND attribute_not_exists(erasing) AND "
-                            f"(attribute_not_exists(merging_into) OR merging_into = :a) AND {_BUSY_FREE}")
-        tx.update(keys.contact(tenant_id, target_id), "ADD absorbing :b", {":b": {source_id}},
+                            f"(attribute_not_exists(merging_into) OR merging_into = :a) AND {_BUSY_FREE} "
+                            f"AND {source_seen}")
+        expression, values = "ADD absorbing :b", {":b": {source_id}, **target_values}
+        if moving:
+            expression += f", {THREADS} :threads, #rev :one"
+            values.update({":threads": {p[keys.PK] for p in moving}, ":one": 1})
+        tx.update(keys.contact(tenant_id, target_id), expression, values, {"#rev": "revision"},
                   condition="attribute_exists(pk) AND attribute_not_exists(merging_into) AND "
-                            "attribute_not_exists(erasing)")
+                            f"attribute_not_exists(erasing) AND {target_seen}")
+        for pointer in moving:
+            self._reassign_pointer(tx, pointer, source_id, target_id, target.get("blocked_until"))
         self.table.commit(tx)
+
+    @staticmethod
+    def _reassign_pointer(tx: Transaction, pointer: dict[str, Any], source_id: str, target_id: str,
+                          blocked_until: str | None) -> None:
+        values = {":a": target_id, ":b": source_id}
+        if blocked_until:
+            values[":u"] = blocked_until
+            expression = "SET contact_id = :a, blocked_until = :u"
+        else:
+            expression = "SET contact_id = :a REMOVE blocked_until"
+        tx.update({keys.PK: pointer[keys.PK], keys.SK: pointer[keys.SK]}, expression, values,
+                  condition="contact_id = :b")
 
     def reassign_identifier(self, tenant_id: str, kind: str, value: str, source_id: str,
                             target_id: str) -> bool:
@@ -104,11 +136,25 @@ class ContactMoves:
             self.table.write_batch(deletes=token_keys[90:])
 
     # Erase -----------------------------------------------------------------------------------------
-    def mark_erasing(self, tenant_id: str, contact_id: str, at: str) -> None:
-        self.table.update(keys.contact(tenant_id, contact_id), "SET erasing = if_not_exists(erasing, :now)",
-                          {":now": at, ":zero": 0},
-                          condition="attribute_exists(pk) AND attribute_not_exists(merging_into) AND "
-                                    f"{_BUSY_FREE}")
+    def mark_erasing(self, tenant_id: str, contact: dict[str, Any], at: str,
+                     pointers: Sequence[dict[str, Any]] = ()) -> None:
+        """Start (or rejoin) an erasure: the profile says it is going, and its thread pointers (``pointers``,
+        as read) go, in one transaction, conditioned on the revision read (no pointer joined its list since).
+        The inbound path does not check a listed pointer's contact: an inbound write planned on one of them
+        is cancelled by this one, and the next message finds no pointer, reads the profile and waits for the
+        erasure to end. Raises TransactionConflict when the contact changed, is being merged or absorbs."""
+        contact_id = contact["contact_id"]
+        seen, values = revision_guard(contact, ":r")
+        tx = Transaction()
+        tx.update(keys.contact(tenant_id, contact_id), "SET erasing = if_not_exists(erasing, :now)",
+                  {":now": at, ":zero": 0, **values}, {"#rev": "revision"},
+                  condition="attribute_exists(pk) AND attribute_not_exists(merging_into) AND "
+                            f"{_BUSY_FREE} AND {seen}")
+        for pointer in pointers:
+            if pointer.get("contact_id") == contact_id:
+                tx.delete({keys.PK: pointer[keys.PK], keys.SK: pointer[keys.SK]},
+                          condition="attribute_not_exists(pk) OR contact_id = :me", values={":me": contact_id})
+        self.table.commit(tx)
 
     def release_identifier(self, tenant_id: str, kind: str, value: str, contact_id: str) -> None:
         try:

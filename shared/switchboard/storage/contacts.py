@@ -68,14 +68,24 @@ def put_new_contact(tx: Transaction, contact: dict[str, Any]) -> None:
 GAINED_SEARCH_ENTRIES = 30
 
 
+# The profile's set of its thread pointers' keys (``keys.thread``'s pk): what a block, a merge or an erasure
+# writes in its own transaction, so that the inbound path need not check the profile (docs/contacts.md,
+# "Thread pointers"). A pointer on the list says so (``THREAD_LISTED``); adding one bumps the revision, so a
+# block that read the list before cannot commit without it.
+THREADS = "threads"
+THREAD_LISTED = "listed"
+
+
 def touch_contact(tx: Transaction, tenant_id: str, contact_id: str, now_iso: str, while_writable: bool = True,
                   additions: dict[str, list[Any]] | None = None, blocked: bool | None = None,
-                  touch: bool = True) -> int:
+                  touch: bool = True, threads: list[str] | None = None, check: bool = True) -> int:
     """A message of a known contact: its last activity (with ``touch``), and the list attributes it extends
     (their search entries too: the ids it gains are searchable like the operator's); conditioned on the
     contact existing and, ``while_writable``, not being merged or erased. With ``blocked``, only while the
-    profile's block still says what the decision read (``block_guard``). With nothing to write, the
-    contact is only checked (it is not rewritten, nor its index entry). Returns the write's index."""
+    profile's block still says what the decision read (``block_guard``). ``threads`` are pointer keys the
+    contact's list gains (its revision moves with them). With nothing to write, the contact is only
+    checked (it is not rewritten, nor its index entry), and without ``check`` not even that: nothing of the
+    profile is in the transaction (-1). Returns the write's index."""
     condition = CONTACT_WRITABLE if while_writable else "attribute_exists(pk)"
     if blocked is not None:
         condition = f"{condition} AND {block_guard(blocked)}"
@@ -87,9 +97,14 @@ def touch_contact(tx: Transaction, tenant_id: str, contact_id: str, now_iso: str
     if ":now" not in condition and not touch:
         values.pop(":now")
     key = keys.contact(tenant_id, contact_id)
-    if not assignments:
-        return tx.check(key, condition, values or None)
-    at = tx.update(key, "SET " + ", ".join(assignments), values, condition=condition)
+    adds, names = "", None
+    if threads:
+        adds, names = f" ADD {THREADS} :threads, #rev :one", {"#rev": "revision"}
+        values.update({":threads": set(threads), ":one": 1})
+    if not assignments and not adds:
+        return tx.check(key, condition, values or None) if check else -1
+    expression = ("SET " + ", ".join(assignments) if assignments else "") + adds
+    at = tx.update(key, expression.strip(), values, names, condition=condition)
     if additions:
         gained = {"tenant_id": tenant_id, "contact_id": contact_id, **additions}
         for entry in search_index_items(gained, limit=GAINED_SEARCH_ENTRIES):
@@ -108,6 +123,24 @@ def contact_request_item(tenant_id: str, idempotency_key: str, contact_id: str, 
     """An ``Idempotency-Key`` of POST /contacts: the contact the first request created."""
     return {**keys.contact_request(tenant_id, idempotency_key), "contact_id": contact_id,
             "fingerprint": fingerprint, keys.TTL_ATTRIBUTE: expires_epoch}
+
+
+def revision_guard(contact: dict[str, Any], placeholder: str) -> tuple[str, dict[str, Any]]:
+    """The condition (with ``#rev`` for ``revision``) that a profile is still at the revision read: nothing
+    was edited and no thread pointer joined its list since."""
+    revision = int(contact.get("revision", 0))
+    if revision == 0:
+        return "attribute_not_exists(#rev)", {}
+    return f"#rev = {placeholder}", {placeholder: revision}
+
+
+def with_thread(contact: dict[str, Any], pointer: dict[str, Any], listed: bool = True) -> dict[str, Any]:
+    """The contact with a thread pointer on its list (``listed``), or off it (an empty list is removed)."""
+    threads = set(contact.get(THREADS) or ()) - {pointer[keys.PK]}
+    if listed:
+        threads.add(pointer[keys.PK])
+    out = {k: v for k, v in contact.items() if k != THREADS}
+    return {**out, THREADS: threads} if threads else out
 
 
 def block_pointers(tx: Transaction, contact_id: str, pointers: Iterable[dict[str, Any]], until: str | None) -> None:
@@ -215,10 +248,12 @@ class ContactStore:
                                ExpressionAttributeValues={":pk": partition}, ConsistentRead=True)
 
     def pointers_of(self, tenant_id: str, contact: dict[str, Any]) -> list[dict[str, Any]]:
-        """The thread pointers of a contact, found from its channel identities (a pointer is keyed by
-        channel and the WhatsApp id, or the BSUID for a sender without one)."""
+        """The thread pointers of a contact: its list (``THREADS``, every pointer the inbound path wrote
+        since the list exists), and those found from its channel identities (a pointer is keyed by channel
+        and the WhatsApp id, or the BSUID for a sender without one), for pointers older than the list."""
         wanted = [keys.thread(tenant_id, i["channel_id"], i["value"])
                   for i in contact.get("identities") or [] if i.get("channel_id")]
+        wanted += [{keys.PK: pk, keys.SK: "PTR"} for pk in sorted(contact.get(THREADS) or ())]
         if not wanted:
             return []
         return [p for p in self.table.get_many(wanted, consistent=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from switchboard.storage import keys
-from switchboard.storage.contacts import claim_identifier, put_new_contact, touch_contact
+from switchboard.storage.contacts import THREADS, claim_identifier, put_new_contact, touch_contact
 from switchboard.storage.dynamo import Table, Transaction, TransactionConflict
 from switchboard.storage.sessions import (
     business_message_update,
@@ -80,6 +80,11 @@ class InboundRecord:
     contact_additions: dict[str, list[Any]] = field(default_factory=dict)  # list attributes to extend
     contact_blocked: bool = False  # what the plan took the contact's block to be; the write checks it
     touch_contact: bool = True  # move the contact's last_activity_at; else only check it may be written to
+    # Whether a known contact's profile is checked when nothing of it is written. Not when the pointer is on
+    # the contact's list (``THREADS``) and the plan took it for unblocked from the pointer: a block, merge or
+    # erasure writes each listed pointer in its own transaction, which the pointer's guard then catches.
+    check_contact: bool = True
+    list_pointer: bool = False  # the pointer written (and a moved one) joins the contact's list
     # A message the business typed in the WhatsApp Business app (coexistence, docs/coexistence.md): stored as
     # outbound; the session's summary moves, its window, unread count and state do not.
     business_echo: bool = False
@@ -183,14 +188,21 @@ class ConversationStore:
                        condition="attribute_not_exists(pk)")
         tx.put(record.message, condition="attribute_not_exists(pk)")
         contact_at = -1
+        threads = []
+        if record.list_pointer:
+            threads = [keys.thread(t, record.channel_id, record.address)[keys.PK]]
+            if record.moved_pointer is not None:
+                threads.append(record.moved_pointer[keys.PK])
         if record.new_contact is not None:
-            put_new_contact(tx, record.new_contact)  # with its first search entries (storage/contacts.py)
+            # with its first search entries (storage/contacts.py) and its pointer on its list
+            put_new_contact(tx, {**record.new_contact, THREADS: set(threads)} if threads else record.new_contact)
         else:
             # The block lives on the profile: the message is suppressed, or not, as the profile still says.
-            # A contact touched within the hour is not rewritten (a condition check only).
+            # A contact touched within the hour is not rewritten (a condition check only, or nothing at all
+            # when its listed pointer vouches for it: ``check_contact``).
             contact_at = touch_contact(tx, t, record.contact_id, record.now_iso, additions=record.contact_additions,
                                        blocked=None if record.business_echo else record.contact_blocked,
-                                       touch=record.touch_contact)
+                                       touch=record.touch_contact, threads=threads, check=record.check_contact)
         for kind, value in record.claim_identifiers:
             claim_identifier(tx, t, kind, value, record.contact_id)
         self._session_write(tx, record)
@@ -210,7 +222,7 @@ class ConversationStore:
         except TransactionConflict as conflict:
             if conflict.failed_at(alias):
                 raise DuplicateMessage(record.provider_message_id) from conflict
-            if record.new_contact is None and conflict.failed_at(contact_at):
+            if record.new_contact is None and contact_at >= 0 and conflict.failed_at(contact_at):
                 raise ContactChanged(conflict.reasons) from conflict
             raise
 
