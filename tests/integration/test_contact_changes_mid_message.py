@@ -125,3 +125,21 @@ def test_an_erasure_under_way_between_the_read_and_the_write_keeps_the_message_o
                                     services().channels.by_id("wa-demo"), ConversationStore(services().table))
 
     assert outcome.contact_id != erased
+
+
+def test_a_pointer_that_joins_the_list_while_a_block_is_decided_gets_the_block(
+        api, demo, process_inbound, operator_token, monkeypatch) -> None:
+    cid = create(api, operator_token, name="Pavla Nová", identities=[{"kind": "wa", "value": SENDER}])["contact_id"]
+    read = type(services().contacts).pointers_of
+    pending = [lambda: whatsapp_message(api, process_inbound, sender=SENDER, body="first")]
+
+    def pointers_of(self, *args: object):  # noqa: ANN001, ANN202 - the customer's first message right after
+        found = read(self, *args)
+        if pending:
+            pending.pop()()
+        return found
+
+    monkeypatch.setattr(type(services().contacts), "pointers_of", pointers_of)
+    assert api.call("POST", f"/contacts/{cid}/block", {"duration": "forever"}, token=operator_token)[0] == 200
+
+    assert _pointer().get("blocked_until") == "forever"
