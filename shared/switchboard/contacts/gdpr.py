@@ -21,7 +21,6 @@ from switchboard.errors import ConcurrentUpdate, Conflict, NotFound
 from switchboard.services import Services
 from switchboard.storage.conversation_search import ConversationIndex
 from switchboard.storage.contact_moves import ContactMoves, delete_media, provider_aliases, search_entry_keys
-from switchboard.storage.contacts import THREADS
 from switchboard.storage.dynamo import TransactionConflict
 from switchboard.storage.history import audit_item
 
@@ -80,8 +79,7 @@ def anonymize(services: Services, tenant_id: str, contact_id: str, by: str) -> d
     audit = audit_item(tenant_id, now_iso, "anonymize", contact_id, by)
 
     def decide(before: dict[str, Any]) -> Edit:
-        # its thread pointers went above: its list goes too
-        after = {k: v for k, v in before.items() if k not in ("block_reason", "language", THREADS)}
+        after = {k: v for k, v in before.items() if k not in ("block_reason", "language")}
         after.update(name=ANONYMOUS, phones=[], emails=[], identities=[], attributes={},
                      anonymized_at=now_iso)
         return Edit(after, entries=[entry("anonymized", by)], extra=lambda tx: tx.put(audit),

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 from switchboard import aws
 from switchboard.storage import keys
-from switchboard.storage.contacts import THREADS, revision_guard
+from switchboard.storage.contacts import THREAD_LISTED, THREADS, revision_guard
 from switchboard.storage.dynamo import Table, Transaction, is_conditional_failure
 
 _BUSY_FREE = "(attribute_not_exists(absorbing) OR size(absorbing) = :zero)"
@@ -90,14 +90,16 @@ class ContactMoves:
 
     def reassign_pointer(self, pointer_key: dict[str, str], source_id: str, target_id: str,
                          blocked_until: str | None) -> bool:
-        """A thread pointer now names the target (and carries the target's block). Changing the contact
-        makes any inbound write planned on the old pointer fail and plan again."""
+        """A thread pointer the mark did not move (older than the lists) now names the target (and carries
+        the target's block), off any list: the target's next message lists it, under the profile's
+        condition. Changing the contact makes any inbound write planned on the old pointer fail and plan
+        again."""
         values = {":a": target_id, ":b": source_id}
         if blocked_until:
             values[":u"] = blocked_until
-            expression = "SET contact_id = :a, blocked_until = :u"
+            expression = f"SET contact_id = :a, blocked_until = :u REMOVE {THREAD_LISTED}"
         else:
-            expression = "SET contact_id = :a REMOVE blocked_until"
+            expression = f"SET contact_id = :a REMOVE blocked_until, {THREAD_LISTED}"
         return self._conditional(pointer_key, expression, values, "contact_id = :b")
 
     def reassign_session(self, tenant_id: str, session_id: str, source_id: str, target_id: str,

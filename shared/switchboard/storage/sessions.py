@@ -53,8 +53,11 @@ def started_pointer_write(tx: Transaction, tenant_id: str, channel_id: str, addr
         else:
             values[f":seen{i}"] = pointer[name]
             condition += f" AND {name} = :seen{i}"
+    # A pointer that changes contact leaves the old contact's list (storage/contacts.py THREADS): the new
+    # contact's next message lists it, under the profile's condition.
+    removed = "resolved_at" + (", listed" if pointer.get("contact_id") != contact_id else "")
     tx.update(key, "SET session_id = :sid, session_status = :st, contact_id = :c, last_message_id = :m "
-              "REMOVE resolved_at", values, condition=condition)
+              f"REMOVE {removed}", values, condition=condition)
 
 
 def reopen_by_operator(tx: Transaction, tenant_id: str, session: dict[str, Any], new_status: str, by: str,
