@@ -143,3 +143,15 @@ def test_a_pointer_that_joins_the_list_while_a_block_is_decided_gets_the_block(
     assert api.call("POST", f"/contacts/{cid}/block", {"duration": "forever"}, token=operator_token)[0] == 200
 
     assert _pointer().get("blocked_until") == "forever"
+
+
+def test_a_linked_sessions_pointer_follows_the_new_contacts_block(
+        api, demo, process_inbound, operator_token) -> None:
+    _operators_contact(api, operator_token, process_inbound)
+    session_id = sessions_of(api, operator_token, contact_of_sender(SENDER))[0]["session_id"]
+    petr = create(api, operator_token, name="Petr Known")["contact_id"]
+    assert api.call("PUT", f"/sessions/{session_id}/contact", {"contact_id": petr}, token=operator_token)[0] == 200
+
+    api.call("POST", f"/contacts/{petr}/block", {"duration": "forever"}, token=operator_token)
+
+    assert _pointer().get("blocked_until") == "forever"
