@@ -8,14 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-
 from switchboard.contacts import gdpr, merge
+from switchboard.domain.inbound_queue import WhatsAppEvent
 from switchboard.errors import ConcurrentUpdate
 from switchboard.inbound.resolution import Outcome, store_inbound_message
 from switchboard.services import services
 from switchboard.storage import keys
 from switchboard.storage.conversations import ConversationStore
-from switchboard.domain.inbound_queue import WhatsAppEvent
+
 from tests.support.contacts import contact_of_sender, create, sessions_of, whatsapp_message
 from tests.support.whatsapp import text_message
 
@@ -34,7 +34,7 @@ def _store_with(monkeypatch: pytest.MonkeyPatch, change: Callable[[], None], eve
     read = ConversationStore.look_up
     pending = [change]
 
-    def look_up(self: ConversationStore, *args: object, **kwargs: object):  # noqa: ANN202
+    def look_up(self: ConversationStore, *args: object, **kwargs: object):
         view = read(self, *args, **kwargs)
         if pending:
             pending.pop()()
@@ -51,7 +51,7 @@ def _pointer() -> dict:
     return services().table.get(keys.thread("demo", "wa-demo", SENDER), consistent=True) or {}
 
 
-def _operators_contact(api, operator_token: str, process_inbound) -> str:  # noqa: ANN001
+def _operators_contact(api, operator_token: str, process_inbound) -> str:
     """A contact the operator created with the customer's WhatsApp id (no channel on it), who then wrote."""
     cid = create(api, operator_token, name="Pavla Nová",
                  identities=[{"kind": "wa", "value": SENDER}])["contact_id"]
@@ -133,7 +133,7 @@ def test_a_pointer_that_joins_the_list_while_a_block_is_decided_gets_the_block(
     read = type(services().contacts).pointers_of
     pending = [lambda: whatsapp_message(api, process_inbound, sender=SENDER, body="first")]
 
-    def pointers_of(self, *args: object):  # noqa: ANN001, ANN202 - the customer's first message right after
+    def pointers_of(self, *args: object):
         found = read(self, *args)
         if pending:
             pending.pop()()

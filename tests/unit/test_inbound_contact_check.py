@@ -9,11 +9,11 @@ from typing import Any
 
 from switchboard import clock
 from switchboard.domain.channels import Channel
+from switchboard.domain.inbound_queue import WhatsAppEvent
 from switchboard.inbound.resolution import Sender, plan_inbound
 from switchboard.storage import keys
 from switchboard.storage.conversations import ConversationStore, ThreadView
 from switchboard.storage.dynamo import Transaction
-from switchboard.domain.inbound_queue import WhatsAppEvent
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 CHANNEL = Channel(tenant_id="t", channel_id="c", kind="whatsapp", name="WA", secret_name="s",
