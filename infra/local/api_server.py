@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from infra.declaration import FUNCTIONS, Function, Route, cors_origins
-from infra.local import tokens
+from infra.local import lambdas, tokens
 from infra.local.lambdas import invoke
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
@@ -137,7 +137,9 @@ class Gateway:
             except tokens.InvalidToken:
                 return json_reply(401, {"code": "unauthorized", "message": "Unauthorized"})
         event = self._event(method, path, query, headers, body, binding, match.groupdict(), claims, source_ip)
-        return _FunctionReply(self._reply(invoke(binding.function, event)))
+        with lambdas.API_TURNS:  # one request at a time through Powertools' Event Handler (lambdas.py)
+            answer = invoke(binding.function, event)
+        return _FunctionReply(self._reply(answer))
 
     @staticmethod
     def _body(headers: dict[str, str], body: bytes) -> tuple[str | None, bool]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import threading
 import uuid
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -41,3 +42,14 @@ def handler_module(name: str) -> ModuleType:
 def invoke(spec: Function, event: dict[str, Any]) -> Any:
     context = LambdaContext(spec.name, spec.memory_mb, spec.timeout_s)
     return handler_module(spec.name).handler(event, context)
+
+
+# API requests take turns in this process: the gateway (infra/local/api_server.py) holds API_TURNS for each.
+# Powertools' Event Handler keeps the request it resolves in process-wide state: ``BaseRouter.current_event``
+# is a class attribute every resolver and router reads (body, headers, path, the caller's claims), and a
+# resolver's routing context is one dict that each request clears when it ends. Lambda can afford that: an
+# execution environment handles one request at a time, and concurrent requests get environments of their own.
+# Here every function shares one interpreter, so two overlapping requests would read each other's event: a
+# webhook answered 200 having queued another POST's message, and its own was lost (docs/testing.md). Queue,
+# bus and schedule invocations do not go through the Event Handler and still run at once, as Lambda's do.
+API_TURNS = threading.Lock()
