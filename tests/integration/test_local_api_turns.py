@@ -13,11 +13,11 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+from switchboard.api.routes.webhooks import raw_body
+from switchboard.domain.inbound_queue import parse_queued
 
 from functions.webhook_receipt import handler as webhook_handler
 from infra.local import lambdas
-from switchboard.api.routes.webhooks import raw_body
-from switchboard.domain.inbound_queue import parse_queued
 from tests.support.whatsapp import envelope, signed, text_message
 
 
@@ -45,7 +45,7 @@ def _queued_event_ids(queue_url: str) -> list[str]:
     return sorted(parse_queued(m["Body"]).event_id for m in messages)
 
 
-def test_a_webhook_posted_while_another_is_being_resolved_queues_its_own_message(api, demo, aws,  # noqa: ANN001
+def test_a_webhook_posted_while_another_is_being_resolved_queues_its_own_message(api, demo, aws,
                                                                                 monkeypatch) -> None:
     # Given the webhook function warm (its resolver is built by a first request, the handshake)
     api.call("GET", f"/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token={demo.verify_token}&hub.challenge=1")
