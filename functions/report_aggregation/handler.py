@@ -1,7 +1,7 @@
 """report_aggregation: see infra/declaration.py for its triggers.
 
 Domain events on our bus (sessions opened, resolved, reopened; messages in and out; SLA outcomes; CSAT
-answers) are counted into the reports' day buckets, each once (docs/reports.md)."""
+answers) are counted into the reports' day cells, each once (docs/reports.md)."""
 
 from __future__ import annotations
 

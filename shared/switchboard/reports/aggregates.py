@@ -1,4 +1,4 @@
-"""What each domain event adds to the reports' day buckets: a pure plan (no I/O) from the event and the
+"""What each domain event adds to the reports' day cells: a pure plan (no I/O) from the event and the
 session it is about. Every fact is attributed to the session's operator, group and channel as the session
 stands when the fact is counted (resolve and CSAT carry theirs in the event), and to the UTC day of the
 event."""
@@ -9,10 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 from switchboard import clock
-from switchboard.storage.reports import BucketChange, CountedFact
+from switchboard.storage.reports import CellChange, CountedFact
 
 DIMENSIONS = ("operator", "group", "channel")
-NONE = "none"  # the bucket of sessions without an operator (or group)
+NONE = "none"  # the cell value of sessions without an operator (or group)
 COUNTERS = ("opened", "resolved", "reopened", "messages_in", "messages_out", "sla_met", "sla_breached",
             "csat_count", "csat_sum")
 DURATIONS = ("first_response_ms", "resolution_ms")  # kept in whole milliseconds, as timestamps are
@@ -42,21 +42,21 @@ def dimensions_of(session: Session, detail: dict[str, Any]) -> dict[str, str]:
     return {"operator": pick("operator_id"), "group": pick("group_id"), "channel": pick("channel_id")}
 
 
-def changes(day: str, dims: dict[str, str], counters: dict[str, int],
-            durations: dict[str, int] | None = None) -> tuple[BucketChange, ...]:
-    return tuple(BucketChange(dimension, day, dims[dimension], counters, durations or {})
-                 for dimension in DIMENSIONS)
+def cell(day: str, dims: dict[str, str], counters: dict[str, int],
+         durations: dict[str, int] | None = None) -> CellChange:
+    """The one cell a fact moves: its day's, for its operator, group and channel together."""
+    return CellChange(day, dims["operator"], dims["group"], dims["channel"], counters, durations or {})
 
 
 def _created(d: dict[str, Any], session: Session, event_id: str) -> CountedFact | None:
     at = str(session.get("created_at") or d["at"])
-    return CountedFact(f"created#{d['session_id']}", changes(day_of(at), dimensions_of(session, d), {"opened": 1}),
+    return CountedFact(f"created#{d['session_id']}", cell(day_of(at), dimensions_of(session, d), {"opened": 1}),
                        open_delta=1)
 
 
 def _reopened(d: dict[str, Any], session: Session, event_id: str) -> CountedFact | None:
     return CountedFact(f"reopened#{d['session_id']}#{event_id}",
-                       changes(day_of(d["at"]), dimensions_of(session, d), {"reopened": 1}), open_delta=1)
+                       cell(day_of(d["at"]), dimensions_of(session, d), {"reopened": 1}), open_delta=1)
 
 
 def _resolved(d: dict[str, Any], session: Session, event_id: str) -> CountedFact | None:
@@ -64,7 +64,7 @@ def _resolved(d: dict[str, Any], session: Session, event_id: str) -> CountedFact
     opened_at = d.get("opened_at") or session.get("reopened_at") or session.get("created_at")
     durations = {"resolution_ms": ms_between(str(opened_at), resolved_at)} if opened_at else {}
     return CountedFact(f"resolved#{d['session_id']}#{d.get('resolved_at') or event_id}",
-                       changes(day_of(resolved_at), dimensions_of(session, d), {"resolved": 1}, durations),
+                       cell(day_of(resolved_at), dimensions_of(session, d), {"resolved": 1}, durations),
                        open_delta=-1)
 
 
@@ -72,7 +72,7 @@ def _received(d: dict[str, Any], session: Session, event_id: str) -> CountedFact
     if d.get("suppressed") or not d.get("session_id"):
         return None  # a blocked contact's message reaches no inbox, and no report
     return CountedFact(f"in#{d['message_id']}",
-                       changes(day_of(d["at"]), dimensions_of(session, d), {"messages_in": 1}))
+                       cell(day_of(d["at"]), dimensions_of(session, d), {"messages_in": 1}))
 
 
 def _sent(d: dict[str, Any], session: Session, event_id: str) -> CountedFact | None:
@@ -88,21 +88,22 @@ def _sent(d: dict[str, Any], session: Session, event_id: str) -> CountedFact | N
             and session.get("created_at"):
         durations["first_response_ms"] = ms_between(str(session["created_at"]), at)
         first_of = str(d["session_id"])
-    return CountedFact(f"out#{d['message_id']}", changes(day_of(at), dims, {"messages_out": 1}, durations),
+    return CountedFact(f"out#{d['message_id']}", cell(day_of(at), dims, {"messages_out": 1}, durations),
                        first_response_of=first_of, first_response_at=at if first_of else None)
 
 
 def without_first_response(fact: CountedFact) -> CountedFact:
     """The same fact once another event counted the session's first response."""
-    return CountedFact(fact.marker, tuple(BucketChange(c.dimension, c.day, c.value, c.counters, {})
-                                          for c in fact.changes), fact.open_delta)
+    change = fact.change
+    return CountedFact(fact.marker, CellChange(change.day, change.operator, change.group, change.channel,
+                                               change.counters, {}), fact.open_delta)
 
 
 def _sla(outcome: str) -> Callable[[dict[str, Any], Session, str], CountedFact | None]:
     def plan(d: dict[str, Any], session: Session, event_id: str) -> CountedFact | None:
         at = str(d.get(f"{outcome}_at") or d["at"])
         return CountedFact(f"sla#{d['session_id']}#{d.get('target')}#{at}",
-                           changes(day_of(at), dimensions_of(session, d), {f"sla_{outcome}": 1}))
+                           cell(day_of(at), dimensions_of(session, d), {f"sla_{outcome}": 1}))
     return plan
 
 
@@ -112,7 +113,7 @@ def _csat(d: dict[str, Any], session: Session, event_id: str) -> CountedFact | N
     dims = {dimension: str(bucket.get(dimension) or NONE) for dimension in DIMENSIONS}
     previous = d.get("previous_rating")
     counters = {"csat_sum": int(d["rating"]) - int(previous or 0), "csat_count": 0 if previous else 1}
-    return CountedFact(f"csat#{d['session_id']}#{d['answer_id']}", changes(str(bucket["day"]), dims, counters))
+    return CountedFact(f"csat#{d['session_id']}#{d['answer_id']}", cell(str(bucket["day"]), dims, counters))
 
 
 PLANS: dict[str, Callable[[dict[str, Any], Session, str], CountedFact | None]] = {

@@ -1,4 +1,4 @@
-"""report_aggregation's entry into the domain: one bus event counted into the day buckets, once."""
+"""report_aggregation's entry into the domain: one bus event counted into its day cell, once."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""GET /reports/summary and /reports/now: rows summed from the day buckets of the range (never a scan of
-sessions). Percentiles are exact: the buckets keep every duration, and the rows use the nearest-rank
-method (p90 = the ceil(0.9 n)-th smallest) and the median of the sorted durations (the mean of the two
-middle ones when n is even)."""
+"""GET /reports/summary and /reports/now: rows summed from the day cells of the range, per the dimension
+asked for (one Query; never a scan of sessions). Percentiles are exact: the cells keep every duration, and
+the rows use the nearest-rank method (p90 = the ceil(0.9 n)-th smallest) and the median of the sorted
+durations (the mean of the two middle ones when n is even)."""
 
 from __future__ import annotations
 
@@ -82,9 +82,9 @@ def days_range(from_day: str, to_day: str) -> tuple[str, str]:
     return start.isoformat(), end.isoformat()
 
 
-def _row(key: str, buckets: list[dict[str, Any]]) -> SummaryRow:
-    totals = {name: sum(int(b.get(name, 0)) for b in buckets) for name in COUNTERS}
-    spans = {name: [int(v) for b in buckets for v in b.get(name, [])] for name in DURATIONS}
+def _row(key: str, cells: list[dict[str, Any]]) -> SummaryRow:
+    totals = {name: sum(int(c.get(name, 0)) for c in cells) for name in COUNTERS}
+    spans = {name: [int(v) for c in cells for v in c.get(name, [])] for name in DURATIONS}
     ended = totals["sla_met"] + totals["sla_breached"]
     return SummaryRow(
         key=key, sessions_opened=totals["opened"], sessions_resolved=totals["resolved"],
@@ -104,11 +104,10 @@ def _row(key: str, buckets: list[dict[str, Any]]) -> SummaryRow:
 
 def summary(services: Services, tenant_id: str, from_day: str, to_day: str, group_by: GroupBy) -> Summary:
     start, end = days_range(from_day, to_day)
-    # Every fact is in each dimension's buckets once; days are summed from the channel dimension.
-    dimension = "channel" if group_by == "day" else group_by
+    # Every fact is in one cell, which names its day, operator, group and channel: a row sums its cells.
     rows: dict[str, list[dict[str, Any]]] = {}
-    for bucket in ReportStore(services.table).buckets(tenant_id, dimension, start, end):
-        rows.setdefault(bucket["day"] if group_by == "day" else bucket["value"], []).append(bucket)
+    for cell in ReportStore(services.table).cells(tenant_id, start, end):
+        rows.setdefault(cell[group_by], []).append(cell)
     ordered = sorted(rows, key=lambda k: (k == NONE, k))
     return Summary(group_by=group_by, days_from=start, days_to=end, rows=[_row(k, rows[k]) for k in ordered])
 
@@ -141,18 +140,19 @@ class NowReport(BaseModel):
 
 def now_report(services: Services, tenant_id: str) -> NowReport:
     """CDESK's panel: the open-sessions gauge, the groups' queues (counted, one Query each), each operator's
-    held sessions and today's bucket."""
+    held sessions and today's cells (one Query), summed per operator."""
     today = clock.iso(clock.now())[:10]
     store = ReportStore(services.table)
     waiting = store.waiting_counts(tenant_id)
-    today_rows = {b["value"]: b for b in store.buckets(tenant_id, "operator", today, today)}
+    today_cells: dict[str, list[dict[str, Any]]] = {}
+    for cell in store.cells(tenant_id, today, today):
+        today_cells.setdefault(cell["operator"], []).append(cell)
     operators = []
     for operator in store.operators(tenant_id):
-        bucket = today_rows.get(operator["operator_id"], {})
+        today_row = _row(operator["operator_id"], today_cells.get(operator["operator_id"], []))
         operators.append(OperatorToday(
             operator=operator["operator_id"], name=operator.get("name"),
-            open_sessions=int(operator.get("open_count", 0)), sessions_resolved=int(bucket.get("resolved", 0)),
-            messages_out=int(bucket.get("messages_out", 0)),
-            first_responses=len(bucket.get("first_response_ms", []))))
+            open_sessions=int(operator.get("open_count", 0)), sessions_resolved=today_row.sessions_resolved,
+            messages_out=today_row.messages_out, first_responses=today_row.first_responses))
     return NowReport(day=today, open_sessions=store.open_sessions(tenant_id), waiting_sessions=sum(waiting.values()),
                      waiting_by_group=waiting, operators=operators)

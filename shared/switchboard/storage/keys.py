@@ -30,7 +30,7 @@ Layout (pk / sk):
   typing indicator      T#t#TYPING#<session_id> / TYPING           the last one sent (rate limit per session)
   SLA policy            T#t#SLAPOL#<policy_id> / SLA_POLICY  (GSI1: T#t#SLAPOLICIES / <created>#<id>)
   SLA policy scope      T#t#SLASCOPE#<group|channel>#<id> / SLASCOPE  -> the policy and its targets (one per scope)
-  report day bucket     T#t#RPT#<dimension> / <day>#<value>   counters and durations (docs/reports.md)
+  report day cell       T#t#RPTCELL / <day>#<operator>#<group>#<channel>[#D]   counters ([#D]: with durations; docs/reports.md)
   report marker         T#t#RPTMARK#<fact> / MARK             an event counted once; TTL ``expires_at``
   open-sessions gauge   T#t / RPTGAUGE
 """
@@ -454,14 +454,18 @@ def sla_scope(tenant_id: str, kind: str, scope_id: str) -> dict[str, str]:
     return {PK: f"T#{tenant_id}#SLASCOPE#{kind}#{scope_id}", SK: "SLASCOPE"}
 
 
-# Reports and CSAT (docs/reports.md): day buckets per dimension, per-event markers, the open-sessions gauge.
-def report_partition(tenant_id: str, dimension: str) -> str:
-    """One dimension's day buckets (``operator``, ``group``, ``channel``): a range of days is one Query."""
-    return f"T#{tenant_id}#RPT#{dimension}"
+# Reports and CSAT (docs/reports.md): day cells per (operator, group, channel), per-event markers, the
+# open-sessions gauge.
+def report_cells(tenant_id: str) -> str:
+    """The tenant's day cells: a range of days is one Query."""
+    return f"T#{tenant_id}#RPTCELL"
 
 
-def report_bucket(tenant_id: str, dimension: str, day: str, value: str) -> dict[str, str]:
-    return {PK: report_partition(tenant_id, dimension), SK: f"{day}#{value}"}
+def report_cell(tenant_id: str, day: str, operator: str, group: str, channel: str,
+                durations: bool = False) -> dict[str, str]:
+    """One day's counters of one operator in one group on one channel; ``durations``: the item that also keeps
+    that cell's durations (written only by facts that carry one). The ids never hold ``#`` (team.models.Id)."""
+    return {PK: report_cells(tenant_id), SK: f"{day}#{operator}#{group}#{channel}" + ("#D" if durations else "")}
 
 
 def report_marker(tenant_id: str, fact: str) -> dict[str, str]:

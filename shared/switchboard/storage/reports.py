@@ -1,5 +1,6 @@
-"""Reports' aggregates (docs/reports.md): day buckets per dimension value, each event counted once by a
-marker written in the same transaction as its counters; and the CSAT answers on the session item."""
+"""Reports' aggregates (docs/reports.md): day cells, one per (day, operator, group, channel), each event counted
+once by a marker written in the same transaction as its one cell update; and the CSAT answers on the session
+item. The reads sum the cells of a range per dimension (one Query)."""
 
 from __future__ import annotations
 
@@ -15,22 +16,25 @@ MARKER_TTL_S = 7 * 24 * 3600
 
 
 @dataclass(frozen=True)
-class BucketChange:
-    """What one fact adds to one day bucket of one dimension value."""
+class CellChange:
+    """What one fact adds to the day cell of its operator, group and channel. A change with durations goes to
+    the cell's durations item, so the counters item every message updates stays a few hundred bytes (one
+    write unit's KB) however many durations the day collects."""
 
-    dimension: str
     day: str
-    value: str
+    operator: str
+    group: str
+    channel: str
     counters: dict[str, int] = field(default_factory=dict)
     durations: dict[str, int] = field(default_factory=dict)  # name -> one duration in ms, appended
 
 
 @dataclass(frozen=True)
 class CountedFact:
-    """The intent of one domain event: its marker, its bucket changes, the gauge, the first response."""
+    """The intent of one domain event: its marker, its cell change, the gauge, the first response."""
 
     marker: str
-    changes: tuple[BucketChange, ...]
+    change: CellChange
     open_delta: int = 0
     first_response_of: str | None = None  # session id whose first_response_at this fact sets (once)
     first_response_at: str | None = None
@@ -54,8 +58,7 @@ class ReportStore:
             first = tx.update(keys.session(tenant_id, fact.first_response_of), "SET first_response_at = :at",
                               {":at": fact.first_response_at},
                               condition="attribute_exists(pk) AND attribute_not_exists(first_response_at)")
-        for change in fact.changes:
-            self._bucket_update(tx, tenant_id, change)
+        self._cell_update(tx, tenant_id, fact.change)
         if fact.open_delta:
             tx.update(keys.report_gauge(tenant_id), "ADD #open :d", {":d": fact.open_delta}, {"#open": "open"})
         try:
@@ -69,7 +72,7 @@ class ReportStore:
         return True
 
     @staticmethod
-    def _bucket_update(tx: Transaction, tenant_id: str, change: BucketChange) -> None:
+    def _cell_update(tx: Transaction, tenant_id: str, change: CellChange) -> None:
         names: dict[str, str] = {}
         values: dict[str, Any] = {}
         adds, sets = [], []
@@ -85,17 +88,20 @@ class ReportStore:
             ("SET " + ", ".join(sets)) if sets else "", ("ADD " + ", ".join(adds)) if adds else "") if part)
         if not expression:
             return
-        tx.update(keys.report_bucket(tenant_id, change.dimension, change.day, change.value), expression,
-                  values, names)
+        key = keys.report_cell(tenant_id, change.day, change.operator, change.group, change.channel,
+                               durations=bool(change.durations))
+        tx.update(key, expression, values, names)
 
-    def buckets(self, tenant_id: str, dimension: str, from_day: str, to_day: str) -> Iterator[dict[str, Any]]:
-        """The day buckets of one dimension from ``from_day`` to ``to_day`` (inclusive): one Query, paged."""
+    def cells(self, tenant_id: str, from_day: str, to_day: str) -> Iterator[dict[str, Any]]:
+        """The day cells (counters and durations items) from ``from_day`` to ``to_day`` (inclusive), each
+        with its ``day``, ``operator``, ``group`` and ``channel``: one Query, paged."""
         for item in self.table.query_items(
                 KeyConditionExpression="pk = :pk AND sk BETWEEN :from AND :to",
-                ExpressionAttributeValues={":pk": keys.report_partition(tenant_id, dimension),
+                ExpressionAttributeValues={":pk": keys.report_cells(tenant_id),
                                            ":from": f"{from_day}#", ":to": f"{to_day}#\uffff"}):
-            day, _, value = str(item["sk"]).partition("#")
-            yield {**{k: plain(v) for k, v in item.items() if k not in ("pk", "sk")}, "day": day, "value": value}
+            day, operator, group, channel = str(item["sk"]).split("#")[:4]
+            yield {**{k: plain(v) for k, v in item.items() if k not in ("pk", "sk")},
+                   "day": day, "operator": operator, "group": group, "channel": channel}
 
     def open_sessions(self, tenant_id: str) -> int:
         item = self.table.get(keys.report_gauge(tenant_id)) or {}
