@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="fewer rounds (a smoke run, not for the record)")
     parser.add_argument("--no-write", action="store_true", help="print only; keep latest.json and the doc")
-    parser.add_argument("--part", choices=["realtime", "cost", "conversation_search"],
+    parser.add_argument("--part", choices=["realtime", "cost", "conversation_search", "reports"],
                         help="run this part alone (prints it; writes nothing)")
     args = parser.parse_args(argv)
     if args.part == "realtime":
@@ -108,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         return cost_alone(quick=args.quick)
     if args.part == "conversation_search":
         return conversation_search_alone()
+    if args.part == "reports":
+        return reports_alone(quick=args.quick)
     quick = args.quick
     started = time.perf_counter()
     results: dict[str, Any] = {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
@@ -178,6 +180,16 @@ def conversation_search_alone() -> int:
     result = attempt("conversation search", errors, conversation_search)
     _, rows, _ = summarize({"conversation_search": result}, errors)
     say(text_table([r for r in rows if r.key.startswith("conversation_")]))
+    say(json.dumps(result, indent=2))
+    return 0 if result else 1
+
+
+def reports_alone(quick: bool) -> int:
+    """`python -m bench --part reports`: the reports' write units per event and what a summary of 30 days
+    reads (bench/report_reads.py; docs/reports.md records it), in its own interpreter."""
+    errors: dict[str, str] = {}
+    call = "m.measure(days=3)" if quick else "m.measure(days=30, operators=10, groups=3, channels=2)"
+    result = attempt("reports", errors, lambda: collect(background("bench.report_reads", call), 900))
     say(json.dumps(result, indent=2))
     return 0 if result else 1
 
