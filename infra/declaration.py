@@ -4,8 +4,9 @@ built from this module and from nothing else."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from switchboard.realtime.catalog import EVENT_TYPES as REALTIME_EVENT_TYPES
 
@@ -43,11 +44,17 @@ class ScheduleTrigger:
 @dataclass(frozen=True)
 class EventTrigger:
     """An EventBridge rule on the Switchboard bus, or on the account's default bus for AWS services'
-    events (SES event destinations and S3's EventBridge notifications only publish there)."""
+    events (SES event destinations and S3's EventBridge notifications only publish there).
+
+    ``detail``: a content filter on the event's detail, in EventBridge's event-pattern syntax (exact values,
+    ``prefix``, ``exists``, ``anything-but``, ``$or``: infra/event_patterns.py says which), so the function
+    is invoked only for the events it acts on (docs/cold-start-and-cost.md, "Filtered bus rules"). The
+    producer puts what the filter reads into the detail."""
 
     detail_types: tuple[str, ...]
     source: str = "switchboard"
     bus: Literal["switchboard", "default"] = "switchboard"
+    detail: Mapping[str, Any] | None = field(default=None, hash=False)
 
 
 @dataclass(frozen=True)
