@@ -38,8 +38,8 @@ from infra.cdk.bindings import KMS_WILDCARDS
 from infra.cdk.functions import ALIAS, fixed_name, live
 from infra.cdk.naming import pascal
 from infra.cdk.queues import DLQ_RETENTION
-from infra.event_patterns import rule_pattern
 from infra.declaration import ASYNC_RETRY_ATTEMPTS, EVENT_TARGET_RETRY, EventTrigger, Function
+from infra.event_patterns import rule_pattern
 
 # Each scheduler target, and the functions that make its schedules (SCHEDULER_TARGET_ARN names the one target
 # a manager schedules): operator_api's campaign endpoints create and delete a campaign's schedules and
