@@ -178,27 +178,31 @@ class BusTap:
 
 
 def bus_consumers(env: LocalAws, entries: list[dict[str, Any]], meter: Meter, n: int) -> dict[str, Any]:
-    """Each function whose EventBridge rule (infra/declaration.py ``events``) matches an entry, invoked
+    """Each function whose EventBridge rule (infra/declaration.py ``events``, with its filter on the detail)
+    matches an entry, invoked
     with it as EventBridge's Lambda target would, metered: per inbound event, its invocations, DynamoDB
     figures, other calls, own CPU time and log bytes. EventBridge bills the entry once, whatever its targets."""
     from infra.declaration import FUNCTIONS
+    from infra.event_patterns import matches, rule_pattern
     from infra.local.lambdas import LambdaContext, handler_module
 
+    delivered = [{"version": "0", "id": str(uuid.uuid4()), "detail-type": entry["DetailType"],
+                  "source": entry["Source"], "account": "000000000000", "time": "2026-01-01T00:00:00Z",
+                  "region": "eu-west-1", "resources": [], "detail": json.loads(entry["Detail"])}
+                 for entry in entries]
     found: dict[str, Any] = {}
     for spec in FUNCTIONS:
-        events = [entry for entry in entries for trigger in spec.events
-                  if trigger.bus == "switchboard" and entry.get("Source") == trigger.source
-                  and entry.get("DetailType") in trigger.detail_types]
+        # the rules' own patterns, content filters included (infra/event_patterns.py); each rule that
+        # matches an event invokes the function with it
+        patterns = [rule_pattern(t.source, t.detail_types, t.detail) for t in spec.events if t.bus == "switchboard"]
+        events = [event for pattern in patterns for event in delivered if matches(pattern, event)]
         if not events:
             continue
         handler = handler_module(spec.name).handler
         meter.reset()
         meter.active = True
         logged, mark, cpu = env.log.bytes, own_cpu(env), 0.0
-        for entry in events:
-            event = {"version": "0", "id": str(uuid.uuid4()), "detail-type": entry["DetailType"],
-                     "source": entry["Source"], "account": "000000000000", "time": "2026-01-01T00:00:00Z",
-                     "region": "eu-west-1", "resources": [], "detail": json.loads(entry["Detail"])}
+        for event in events:
             handler(event, LambdaContext(spec.name, spec.memory_mb, spec.timeout_s))
         cpu = own_cpu_since(env, mark)
         meter.active = False
@@ -209,7 +213,7 @@ def bus_consumers(env: LocalAws, entries: list[dict[str, Any]], meter: Meter, n:
             "calls_per_invocation": {k: round(v / len(events), 3) for k, v in sorted(Counter(
                 f"{c.service}:{c.operation}" for c in meter.calls).items())},
             "log_bytes_per_event": round((env.log.bytes - logged) / n),
-            "detail_types": sorted({e["DetailType"] for e in events}),
+            "detail_types": sorted({e["detail-type"] for e in events}),
         })
         found[spec.name] = figures
     return found

@@ -4,8 +4,9 @@ built from this module and from nothing else."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from switchboard.realtime.catalog import EVENT_TYPES as REALTIME_EVENT_TYPES
 
@@ -43,11 +44,17 @@ class ScheduleTrigger:
 @dataclass(frozen=True)
 class EventTrigger:
     """An EventBridge rule on the Switchboard bus, or on the account's default bus for AWS services'
-    events (SES event destinations and S3's EventBridge notifications only publish there)."""
+    events (SES event destinations and S3's EventBridge notifications only publish there).
+
+    ``detail``: a content filter on the event's detail, in EventBridge's event-pattern syntax (exact values,
+    ``prefix``, ``exists``, ``anything-but``, ``$or``: infra/event_patterns.py says which), so the function
+    is invoked only for the events it acts on (docs/cold-start-and-cost.md, "Filtered bus rules"). The
+    producer puts what the filter reads into the detail."""
 
     detail_types: tuple[str, ...]
     source: str = "switchboard"
     bus: Literal["switchboard", "default"] = "switchboard"
+    detail: Mapping[str, Any] | None = field(default=None, hash=False)
 
 
 @dataclass(frozen=True)
@@ -203,6 +210,22 @@ SLA_EVENTS = ("message.received", "message.sent", "session.resolved", "session.r
 REPORT_EVENTS = ("session.created", "session.reopened", "session.resolved", "message.received", "message.sent",
                  "session.sla_met", "session.sla_breached", "session.csat_received")
 CSAT_EVENTS = ("session.resolved", "message.received")
+
+# Filtered bus rules (docs/cold-start-and-cost.md): a consumer of message.received that acts on few of them
+# gets its own rule for it, with a filter on what the producer says of the message (inbound/resolution.py,
+# email/inbound.py), so the others never invoke it.
+# - csat_survey records only a pick from the survey (reports/csat.py rating_of_reply; not blocked).
+SURVEY_REPLIES: dict[str, Any] = {"survey_reply": [True]}
+# - sla_timers acts on no blocked sender's message (sla/consumer.py _applies: not suppressed; a blocked
+#   message has no session). Every producer says ``suppressed``.
+UNSUPPRESSED: dict[str, Any] = {"suppressed": [False]}
+# - campaign_dispatch marks a campaign recipient replied; campaigns go out on WhatsApp only
+#   (campaigns/service.py), so an email never has a campaign to reply to. Every producer says ``kind``.
+NOT_EMAIL: dict[str, Any] = {"kind": [{"anything-but": ["email"]}]}
+
+
+def _without(events: tuple[str, ...], *dropped: str) -> tuple[str, ...]:
+    return tuple(e for e in events if e not in dropped)
 
 
 # Environment variable each resource is handed to a function under (switchboard.config reads them).
@@ -379,7 +402,8 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(
         name="csat_survey",
         description="Sends the CSAT survey after resolve and records WhatsApp replies to it",
-        events=(EventTrigger(CSAT_EVENTS),),
+        events=(EventTrigger(_without(CSAT_EVENTS, "message.received")),
+                EventTrigger(("message.received",), detail=SURVEY_REPLIES)),
         # queue:outbound and secrets: the survey goes out like any send; secrets readwrite: the tenant's
         # link-signing key is made on first use
         uses={"table:data": "readwrite", "bus": "put", "queue:outbound": "send", "secrets": "readwrite",
@@ -400,7 +424,8 @@ FUNCTIONS: tuple[Function, ...] = (
         name="campaign_dispatch",
         description="Fans a campaign's recipients out to the outbound queue at the channel's rate",
         scheduler_target=True,
-        events=(EventTrigger(("message.received",)),),  # a recipient who replies is marked replied
+        # a recipient who replies is marked replied
+        events=(EventTrigger(("message.received",), detail=NOT_EMAIL),),
         uses={"table:data": "readwrite", "queue:outbound": "send", "bus": "put"},
         timeout_s=900,
     ),
@@ -417,7 +442,8 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(
         name="sla_timers",
         description="Moves sessions' SLA timers on domain events; marks breaches and sends unanswered alerts",
-        events=(EventTrigger(SLA_EVENTS),),
+        events=(EventTrigger(_without(SLA_EVENTS, "message.received")),
+                EventTrigger(("message.received",), detail=UNSUPPRESSED)),
         scheduler_target=True,
         uses={"table:data": "readwrite", "bus": "put", "ses": "send"},
         local_event_pollers=2,

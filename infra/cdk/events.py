@@ -1,6 +1,7 @@
 """EventBridge: the functions' event and schedule triggers.
 
-- ``events`` triggers: a rule matching the source and detail types, on our bus or (for AWS services' events:
+- ``events`` triggers: a rule matching the source and detail types (and the trigger's filter on the
+  detail, when it has one), on our bus or (for AWS services' events:
   SES sending events, S3's EventBridge notifications) on the account's default bus. S3 events are narrowed
   to the media bucket, whose EventBridge notifications are switched on.
 - ``schedules``: a scheduled rule (on the default bus, where schedules live).
@@ -38,6 +39,7 @@ from infra.cdk.functions import ALIAS, fixed_name, live
 from infra.cdk.naming import pascal
 from infra.cdk.queues import DLQ_RETENTION
 from infra.declaration import ASYNC_RETRY_ATTEMPTS, EVENT_TARGET_RETRY, EventTrigger, Function
+from infra.event_patterns import rule_pattern
 
 # Each scheduler target, and the functions that make its schedules (SCHEDULER_TARGET_ARN names the one target
 # a manager schedules): operator_api's campaign endpoints create and delete a campaign's schedules and
@@ -113,7 +115,11 @@ class Triggers(Construct):
 
     def _pattern(self, trigger: EventTrigger) -> events.EventPattern:
         if trigger.source != "aws.s3":
-            return events.EventPattern(source=[trigger.source], detail_type=list(trigger.detail_types))
+            # the trigger's content filter, if any, on the detail (infra/event_patterns.py builds it for the
+            # local runtime and the cost bench too)
+            pattern = rule_pattern(trigger.source, trigger.detail_types, trigger.detail)
+            return events.EventPattern(source=pattern["source"], detail_type=pattern["detail-type"],
+                                       detail=pattern.get("detail"))
         # S3 publishes only for buckets that ask it to, on the default bus, for every such bucket of the
         # account: this rule hears the media bucket only.
         # Native CloudFormation, not Bucket.enable_event_bridge_notification(), which deploys a custom

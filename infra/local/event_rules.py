@@ -1,6 +1,6 @@
 """EventBridge rules on this machine. For each function with event triggers in the declaration, a rule on
 the Switchboard bus, or on the default bus for AWS services' events (SES sending events, S3), with the
-CDK stack's source and detail types, targets an SQS queue; moto delivers
+CDK stack's pattern (source, detail types, the trigger's filter on the detail), targets an SQS queue; moto delivers
 the matching events there, and a poller (or ``drain`` in tests) invokes the function with each event,
 as EventBridge's Lambda target would. A failing event is retried twice, then dropped with a log line
 (EventBridge's asynchronous invocation does the same by default)."""
@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 
 from infra.declaration import FUNCTIONS, Function
+from infra.event_patterns import rule_pattern
 from infra.local.lambdas import invoke
 from infra.local.triggers import LONG_POLL_SECONDS
 
@@ -37,9 +38,9 @@ def create_rules(bus_name: str) -> dict[str, str]:
                 Name=rule,
                 EventBusName=on_bus,
                 State="ENABLED",
-                EventPattern=json.dumps(
-                    {"source": [trigger.source], "detail-type": list(trigger.detail_types)}
-                ),
+                # the CDK stack's pattern, with the trigger's filter on the detail: moto's rule matching
+                # honours every operator infra/event_patterns.py admits (tests/unit/test_event_patterns.py)
+                EventPattern=json.dumps(rule_pattern(trigger.source, trigger.detail_types, trigger.detail)),
             )
             events.put_targets(Rule=rule, EventBusName=on_bus, Targets=[{"Id": "local-queue", "Arn": arn}])
         queues[spec.name] = url

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -88,6 +89,8 @@ def test_function_runs_on_its_declared_schedules_and_events(stack: StackView, sp
     expected = []
     for trigger in spec.events:
         pattern = {"source": [trigger.source], "detail-type": list(trigger.detail_types)}
+        if trigger.detail:  # the trigger's filter on the detail (infra/event_patterns.py)
+            pattern["detail"] = dict(trigger.detail)
         if trigger.source == "aws.s3":  # the media bucket's objects only, not every bucket of the account
             pattern["detail"] = {"bucket": {"name": [{"Ref": stack.declared_resource("bucket:media")}]}}
         expected.append(json.dumps([pattern, [bus] if trigger.bus == "switchboard" else []], sort_keys=True))
@@ -140,3 +143,27 @@ def test_ses_reports_the_declared_sending_events_to_the_default_bus(stack: Stack
 
     assert len(props["MatchingEventTypes"]) == len(declared)
     assert json.dumps(props["EventBridgeDestination"]["EventBusArn"]).endswith(':event-bus/default"]]}')
+
+
+def _message_received_patterns(stack: StackView, name: str) -> list[dict[str, Any]]:
+    return [r["EventPattern"] for r in stack.rules_targeting(name)
+            if "message.received" in r.get("EventPattern", {}).get("detail-type", [])]
+
+
+def test_the_survey_hears_only_survey_picks(stack: StackView) -> None:
+    assert _message_received_patterns(stack, "csat_survey") == [
+        {"source": ["switchboard"], "detail-type": ["message.received"], "detail": {"survey_reply": [True]}}]
+
+
+def test_the_sla_timers_hear_no_blocked_senders_message(stack: StackView) -> None:
+    assert [p.get("detail") for p in _message_received_patterns(stack, "sla_timers")] == [{"suppressed": [False]}]
+
+
+def test_campaign_replies_hear_no_email(stack: StackView) -> None:
+    assert [p.get("detail") for p in _message_received_patterns(stack, "campaign_dispatch")] == [
+        {"kind": [{"anything-but": ["email"]}]}]
+
+
+@pytest.mark.parametrize("name", ["report_aggregation", "conversation_index", "realtime_fanout"])
+def test_the_consumers_of_every_message_hear_every_message(stack: StackView, name: str) -> None:
+    assert [p.get("detail") for p in _message_received_patterns(stack, name)] == [None]

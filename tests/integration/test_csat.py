@@ -242,3 +242,18 @@ def test_a_link_of_one_tenant_does_not_reach_another(api, pipeline: Pipeline, ad
     forged = csat.sign("k", "other", claims["s"], clock.now()).partition(".")[0] + "." + mac
     status, _ = api.call("GET", f"/csat/{forged}?rating=1")
     assert status == 422
+
+
+def test_a_plain_message_does_not_invoke_the_survey(api, pipeline: Pipeline, admin: str) -> None:
+    # Filtered bus rules (docs/cold-start-and-cost.md): csat_survey's rule lets only survey picks through
+    _enable(api, admin, "wa-demo")
+    customer_writes(api, PHONE, text="my order is late")
+    pipeline.inbound()
+    assert pipeline.consumer("csat_survey") == 0
+
+
+def test_a_survey_pick_invokes_the_survey(api, pipeline: Pipeline, admin: str) -> None:
+    session = _whatsapp_resolved(api, pipeline, admin)
+    _list_reply(api, f"csat:{session['session_id']}:4")
+    pipeline.inbound()
+    assert pipeline.consumer("csat_survey") == 1

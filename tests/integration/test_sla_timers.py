@@ -7,8 +7,12 @@ from datetime import timedelta
 
 import pytest
 
+from infra.declaration import function
+from infra.local import event_rules
+from infra.local.triggers import drain
 from switchboard import clock
 from tests.support.sla import Desk
+from tests.support.team import customer_writes
 
 TARGETS = {"first_response_seconds": 300, "next_response_seconds": 600, "resolution_seconds": 1800}
 
@@ -131,3 +135,28 @@ def test_business_hours_of_the_group_shift_the_due_time(desk: Desk) -> None:
 def test_a_session_without_a_policy_has_no_timers(desk: Desk) -> None:
     session_id = desk.customer_writes("420700000012")
     assert desk.session(session_id)["sla"] is None
+
+
+def _sla_timers_invocations(desk: Desk) -> int:
+    drain(function("contact_resolution"), desk.aws.queue_urls["inbound"])
+    return event_rules.drain(function("sla_timers"), desk.team.rule_queues["sla_timers"])
+
+
+def test_a_blocked_senders_message_does_not_invoke_the_sla_timers(desk: Desk) -> None:
+    # Filtered bus rules (docs/cold-start-and-cost.md): sla_timers' rule lets no suppressed message through
+    desk.policy(channel_id="wa-demo", **TARGETS)
+    session_id = desk.customer_writes("420700000091")
+    contact_id = desk.session(session_id)["contact_id"]
+    status, body = desk.api.call("POST", f"/contacts/{contact_id}/block", {"duration": "forever"}, token=desk.admin)
+    assert status == 200, body
+    desk.settle()
+    customer_writes(desk.api, "420700000091", "still there?")
+    assert _sla_timers_invocations(desk) == 0
+
+
+def test_a_customers_message_still_invokes_the_sla_timers(desk: Desk) -> None:
+    desk.policy(channel_id="wa-demo", **TARGETS)
+    session_id = desk.customer_writes("420700000092")
+    desk.reply(session_id)
+    customer_writes(desk.api, "420700000092", "one more thing")
+    assert _sla_timers_invocations(desk) == 1

@@ -26,6 +26,16 @@ def answers_survey(payload: dict[str, Any], session_id: str | None) -> bool:
     return isinstance(reply, dict) and str(reply.get("id") or "").startswith(f"{SURVEY_REPLY_PREFIX}{session_id}:")
 
 
+def is_survey_reply(kind: str, content: Any) -> bool:
+    """Whether a stored message (its kind and content) is a customer's pick from a satisfaction survey, of
+    any session: ``message.received`` says so (``survey_reply``), and csat_survey's rule lets only those
+    through (reports/csat.py ``rating_of_reply`` reads the session and rating from the same reply id)."""
+    if kind != "interactive" or not isinstance(content, dict):
+        return False
+    reply = content.get(str(content.get("type") or ""))
+    return isinstance(reply, dict) and str(reply.get("id") or "").startswith(SURVEY_REPLY_PREFIX)
+
+
 def window_expires_at(last_inbound_at: datetime | None) -> datetime | None:
     """The WhatsApp customer-service window: 24 hours after the customer's last message."""
     return last_inbound_at + CUSTOMER_SERVICE_WINDOW if last_inbound_at else None

@@ -305,6 +305,8 @@ def plan_inbound(event: WhatsAppEvent, channel: Channel, sender: Sender, view: T
     events.append(DomainEvent("message.received", t, {
         "message_id": message["message_id"], "session_id": session_id, "contact_id": contact_id,
         "channel_id": event.channel_id, "kind": message["kind"], "suppressed": blocked,
+        # what the bus rules filter on (infra/declaration.py): only a survey answer invokes csat_survey
+        "survey_reply": not blocked and sessions.is_survey_reply(message["kind"], message.get("content")),
         # what the inbox shows of it (operators' frontends get it pushed: docs/realtime.md)
         "message": {k: message[k] for k in ("message_id", "direction", "kind", "text", "sent_at", "content")
                     if k in message}}))
