@@ -52,4 +52,6 @@ def invoke(spec: Function, event: dict[str, Any]) -> Any:
 # Here every function shares one interpreter, so two overlapping requests would read each other's event: a
 # webhook answered 200 having queued another POST's message, and its own was lost (docs/testing.md). Queue,
 # bus and schedule invocations do not go through the Event Handler and still run at once, as Lambda's do.
-API_TURNS = threading.Lock()
+# Re-entrant: a test that injects a request from inside another (a hook in the middle of a route) runs it in
+# the outer request's turn, on the same thread, as it did before there were turns.
+API_TURNS = threading.RLock()
