@@ -42,6 +42,13 @@ def _operator_token(url: str, operator_id: str) -> str:
     return body["token"]
 
 
+def _come_online(url: str, operator_id: str) -> int:
+    """The operator's frontend reports them online: the status it was answered."""
+    return api(
+        "PUT", f"{url}/operators/me/presence", _operator_token(url, operator_id), {"status": "online"}
+    )[0]
+
+
 def _all_sessions(url: str, admin: str) -> list[dict[str, Any]]:
     found, cursor = [], None
     while True:
@@ -104,15 +111,7 @@ def test_sixty_concurrent_first_messages_are_routed_within_capacity_and_queues_d
     online_first = {"wa-demo": 2, "wa-north": 2, "wa-south": 1}
     for channel_id, count in online_first.items():
         for operator_id in operators[channel_id][:count]:
-            assert (
-                api(
-                    "PUT",
-                    f"{runtime}/operators/me/presence",
-                    _operator_token(runtime, operator_id),
-                    {"status": "online"},
-                )[0]
-                == 200
-            )
+            assert _come_online(runtime, operator_id) == 200
     idle(runtime, 240)
 
     def post(n: int) -> int:
@@ -161,15 +160,7 @@ def test_sixty_concurrent_first_messages_are_routed_within_capacity_and_queues_d
     }
     for operator_ids in coming.values():
         for operator_id in operator_ids:
-            assert (
-                api(
-                    "PUT",
-                    f"{runtime}/operators/me/presence",
-                    _operator_token(runtime, operator_id),
-                    {"status": "online"},
-                )[0]
-                == 200
-            )
+            assert _come_online(runtime, operator_id) == 200
     idle(runtime, 240)
 
     after = {s["session_id"]: s for s in _all_sessions(runtime, admin)}
