@@ -7,24 +7,19 @@ what still fails lands in the function's dead-letter queue."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger
-from switchboard import snapstart
-from switchboard.observability import function_metrics
+from switchboard.api.entries import BusEvent, bus_consumer
 
-logger = Logger(service="conversation_index")
-metrics = function_metrics("conversation_index")
-snapstart.prime("switchboard.sessions.search", "switchboard.services")
+if TYPE_CHECKING:
+    from switchboard.services import Services
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: object) -> dict:
-    from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent
-    from switchboard.services import services
+def _index(wiring: Services, event: BusEvent) -> dict[str, Any]:
     from switchboard.sessions.search import handle
 
-    bus_event = EventBridgeEvent(event)
     # no log line per event: CloudWatch bills its bytes on every message (docs/search.md)
-    return {"entries": handle(services(), bus_event.detail_type, dict(bus_event.detail or {}))}
+    return {"entries": handle(wiring, event.detail_type, event.detail)}
+
+
+logger, metrics, handler = bus_consumer("conversation_index", _index, prime="switchboard.sessions.search")

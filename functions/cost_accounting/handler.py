@@ -5,25 +5,18 @@ channel's month (switchboard.pricing.accounting). A redelivered event counts not
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger
-from switchboard import snapstart
-from switchboard.observability import function_metrics
+from switchboard.api.entries import BusEvent, bus_consumer
 
-logger = Logger(service="cost_accounting")
-metrics = function_metrics("cost_accounting")
-snapstart.prime("switchboard.pricing.accounting", "switchboard.services")
+if TYPE_CHECKING:
+    from switchboard.services import Services
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: object) -> dict:
-    from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent
+def _count(wiring: Services, event: BusEvent) -> dict[str, Any]:
     from switchboard.pricing.accounting import count_status
-    from switchboard.services import services
 
-    bus_event = EventBridgeEvent(event)
-    detail = dict(bus_event.detail or {})
-    counted = count_status(services(), str(detail.get("tenant_id") or ""), detail)
-    return {"counted": counted}
+    return {"counted": count_status(wiring, str(event.detail.get("tenant_id") or ""), event.detail)}
+
+
+logger, metrics, handler = bus_consumer("cost_accounting", _count, prime="switchboard.pricing.accounting")

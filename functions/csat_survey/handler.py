@@ -5,26 +5,18 @@ reached; ``message.received`` recognises a WhatsApp reply to it and stores the r
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger
+from switchboard.api.entries import BusEvent, bus_consumer
 
-from switchboard import snapstart
-from switchboard.observability import function_metrics
-
-logger = Logger(service="csat_survey")
-metrics = function_metrics("csat_survey")
-snapstart.prime("switchboard.reports.survey_events", "switchboard.services")
+if TYPE_CHECKING:
+    from switchboard.services import Services
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: object) -> dict:
-    from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent
-
+def _survey(wiring: Services, event: BusEvent) -> dict[str, Any]:
     from switchboard.reports.survey_events import handle
-    from switchboard.services import services
 
-    bus_event = EventBridgeEvent(event)
-    published = handle(services(), bus_event.detail_type, dict(bus_event.detail or {}))
-    return {"published": len(published)}
+    return {"published": len(handle(wiring, event.detail_type, event.detail))}
+
+
+logger, metrics, handler = bus_consumer("csat_survey", _survey, prime="switchboard.reports.survey_events")

@@ -5,26 +5,18 @@ answers) are counted into the reports' day cells, each once (docs/reports.md).""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger
+from switchboard.api.entries import BusEvent, bus_consumer
 
-from switchboard import snapstart
-from switchboard.observability import function_metrics
-
-logger = Logger(service="report_aggregation")
-metrics = function_metrics("report_aggregation")
-snapstart.prime("switchboard.reports.events", "switchboard.services")
+if TYPE_CHECKING:
+    from switchboard.services import Services
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: object) -> dict:
-    from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent
-
+def _count(wiring: Services, event: BusEvent) -> dict[str, Any]:
     from switchboard.reports.events import count
-    from switchboard.services import services
 
-    bus_event = EventBridgeEvent(event)
-    counted = count(services(), bus_event.detail_type, dict(bus_event.detail or {}), bus_event.get_id)
-    return {"counted": counted}
+    return {"counted": count(wiring, event.detail_type, event.detail, event.id)}
+
+
+logger, metrics, handler = bus_consumer("report_aggregation", _count, prime="switchboard.reports.events")

@@ -7,26 +7,18 @@ SnapStart snapshot)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger
+from switchboard.api.entries import BusEvent, bus_consumer
 
-from switchboard import snapstart
-from switchboard.observability import function_metrics
-
-logger = Logger(service="session_routing")
-metrics = function_metrics("session_routing")
-snapstart.prime("switchboard.team.events", "switchboard.services")
+if TYPE_CHECKING:
+    from switchboard.services import Services
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: object) -> dict:
-    from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent
-
-    from switchboard.services import services
+def _route(wiring: Services, event: BusEvent) -> dict[str, Any]:
     from switchboard.team.events import handle
 
-    bus_event = EventBridgeEvent(event)
-    published = handle(services(), bus_event.detail_type, dict(bus_event.detail or {}))
-    return {"published": len(published)}
+    return {"published": len(handle(wiring, event.detail_type, event.detail))}
+
+
+logger, metrics, handler = bus_consumer("session_routing", _route, prime="switchboard.team.events")

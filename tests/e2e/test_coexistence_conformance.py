@@ -6,69 +6,36 @@ answered 200 and stored as the right record; and the runtime's Graph simulator e
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.support.runtime import local_runtime, token
-from tests.support.whatsapp import signed
+from tests.support.runtime import api, get, idle, token, whatsapp_webhook
 
 pytestmark = pytest.mark.e2e
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "whatsapp"
 CUSTOMER = "16505551234"
 
 
-def _http(method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None,
-          ) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-
-
-@pytest.fixture(scope="module")
-def runtime() -> Iterator[str]:
-    with local_runtime() as url:
-        yield url
-
-
 def _post_fixture(url: str, name: str) -> int:
-    raw, headers = signed(json.loads((FIXTURES / f"{name}.json").read_text()))
-    return _http("POST", f"{url}/webhooks/whatsapp", raw, headers)[0]
-
-
-def _idle(url: str) -> None:
-    status, body = _http("POST", f"{url}/_local/idle?timeout=60")
-    assert status == 200 and json.loads(body)["idle"] is True, body
-
-
-def _get(url: str, path: str, bearer: str) -> Any:
-    status, body = _http("GET", f"{url}{path}", headers={"Authorization": f"Bearer {bearer}"})
-    assert status == 200, (path, status, body)
-    return json.loads(body)
+    return whatsapp_webhook(url, json.loads((FIXTURES / f"{name}.json").read_text()))
 
 
 def test_each_coexistence_fixture_is_answered_200_and_stored_as_its_record(runtime: str) -> None:
     operator, admin = token(), token("--role", "admin")
     answers = {name: _post_fixture(runtime, name) for name in ("smb_message_echoes", "history")}
-    _idle(runtime)
+    idle(runtime)
     answers["smb_app_state_sync"] = _post_fixture(runtime, "smb_app_state_sync")
     answers["history_declined"] = _post_fixture(runtime, "history_declined")
-    _idle(runtime)
+    idle(runtime)
 
-    sessions = _get(runtime, "/sessions?limit=100", operator)["items"]
+    sessions = get(runtime, "/sessions?limit=100", operator)["items"]
     live = next(s for s in sessions if not s["imported"])
     imported = next(s for s in sessions if s["imported"])
-    [echo] = _get(runtime, f"/sessions/{live['session_id']}/messages", operator)["items"]
-    history = _get(runtime, f"/sessions/{imported['session_id']}/messages", operator)["items"]
-    [contact] = _get(runtime, "/contacts", operator)["items"]
-    progress = _get(runtime, "/channels/wa-demo/history-imports", admin)
+    [echo] = get(runtime, f"/sessions/{live['session_id']}/messages", operator)["items"]
+    history = get(runtime, f"/sessions/{imported['session_id']}/messages", operator)["items"]
+    [contact] = get(runtime, "/contacts", operator)["items"]
+    progress = get(runtime, "/channels/wa-demo/history-imports", admin)
 
     assert answers == dict.fromkeys(answers, 200)
     assert (echo["direction"], echo["sent_from"]) == ("out", "business_app")
@@ -82,12 +49,11 @@ def test_each_coexistence_fixture_is_answered_200_and_stored_as_its_record(runti
 
 def test_the_runtimes_simulator_emits_an_echo_that_lands(runtime: str) -> None:
     operator = token()
-    status, body = _http("POST", f"{runtime}/_graph/_coexistence/echo", json.dumps(
-        {"phone_number_id": "106540352242922", "to": "420777444555", "text": "Typed on the phone"}).encode(),
-        {"Content-Type": "application/json"})
-    _idle(runtime)
-    sessions = _get(runtime, "/sessions?limit=100", operator)["items"]
-    found = [m for s in sessions for m in _get(runtime, f"/sessions/{s['session_id']}/messages", operator)["items"]
+    status, body = api("POST", f"{runtime}/_graph/_coexistence/echo", body={
+        "phone_number_id": "106540352242922", "to": "420777444555", "text": "Typed on the phone"})
+    idle(runtime)
+    sessions = get(runtime, "/sessions?limit=100", operator)["items"]
+    found = [m for s in sessions for m in get(runtime, f"/sessions/{s['session_id']}/messages", operator)["items"]
              if m["text"] == "Typed on the phone"]
-    assert (status, json.loads(body)) == (200, {"emitted": 1})
+    assert (status, body) == (200, {"emitted": 1})
     assert [m["sent_from"] for m in found] == ["business_app"]

@@ -11,8 +11,6 @@ import hashlib
 import json
 import re
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -26,8 +24,8 @@ from tests.support.inbound import (
     fixture_cases,
     messages_of,
 )
-from tests.support.runtime import local_runtime, token
-from tests.support.whatsapp import envelope, signed, text_message
+from tests.support.runtime import get, http, idle, local_runtime, token, whatsapp_webhook
+from tests.support.whatsapp import envelope, text_message
 
 pytestmark = pytest.mark.e2e
 TOKEN = "demo-access-token"
@@ -36,16 +34,6 @@ KEEP_IDS = {("message", "text"), ("deleted_message", "revoke")}
 REACTION_TARGET = "wamid.yzxyzx="
 EDITED = "wamid.HBgLMTQxMjU1NTA4MjkVAgASGBQzQUNCNjk5RDUwNUZGMUZEM0VBRAA="
 REVOKED = "<ORIGINAL_WHATSAPP_MESSAGE_ID>"
-
-
-def _http(method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None,
-          ) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
 
 
 def media_content(media_id: str) -> bytes:
@@ -97,25 +85,6 @@ def runtime(graph: str) -> Iterator[str]:
         yield url
 
 
-_token = token
-
-
-def _post(url: str, body: dict) -> int:
-    raw, headers = signed(body)
-    return _http("POST", f"{url}/webhooks/whatsapp", raw, headers)[0]
-
-
-def _idle(url: str) -> None:
-    status, body = _http("POST", f"{url}/_local/idle?timeout=60")
-    assert status == 200 and json.loads(body)["idle"] is True, body
-
-
-def _get(url: str, path: str, token: str) -> Any:
-    status, body = _http("GET", f"{url}{path}", headers={"Authorization": f"Bearer {token}"})
-    assert status == 200, (path, status, body)
-    return json.loads(body)
-
-
 def _given(sender: str, wamid: str, phone_number_id: str, waba_id: str) -> dict:
     return envelope([text_message(sender=sender, wamid=wamid, body=f"given {wamid}", timestamp=1690000000)],
                     phone_number_id=phone_number_id, waba_id=waba_id)
@@ -123,8 +92,8 @@ def _given(sender: str, wamid: str, phone_number_id: str, waba_id: str) -> dict:
 
 def _stored_messages(url: str, token: str) -> dict[str, dict]:
     found = {}
-    for session in _get(url, "/sessions?limit=100", token)["items"]:
-        for message in _get(url, f"/sessions/{session['session_id']}/messages?limit=100", token)["items"]:
+    for session in get(url, "/sessions?limit=100", token)["items"]:
+        for message in get(url, f"/sessions/{session['session_id']}/messages?limit=100", token)["items"]:
             found[message["provider_message_id"]] = message
     return found
 
@@ -207,8 +176,8 @@ def test_every_fixture_case_is_accepted_and_stored_as_the_right_record(runtime: 
                  _given("16505551234", EDITED, "106540352242922", "102290129340398"),
                  _given("<WHATSAPP_USER_PHONE_NUMBER>", REVOKED, "<BUSINESS_PHONE_NUMBER_ID>",
                         "<WHATSAPP_BUSINESS_ACCOUNT_ID>")):
-        assert _post(runtime, body) == 200
-    _idle(runtime)
+        assert whatsapp_webhook(runtime, body) == 200
+    idle(runtime)
 
     # When every case is posted, signed, file by file (as Meta would, in its order)
     provider_id: dict[tuple[str, str], str] = {}
@@ -221,15 +190,15 @@ def test_every_fixture_case_is_accepted_and_stored_as_the_right_record(runtime: 
                     message["id"] = f"wamid.{stem}.{case}"
                 provider_id[(stem, case)] = message["id"]
                 _with_served_sha256(message)
-            assert _post(runtime, body) == 200, (stem, case)
-        _idle(runtime)
+            assert whatsapp_webhook(runtime, body) == 200, (stem, case)
+        idle(runtime)
     # and the reaction once more, after its removals
     again = copy.deepcopy(next(b for s, c, b in cases if (s, c) == ("message", "reaction")))
     messages_of(again)[0]["id"] = "wamid.reaction.again"
-    assert _post(runtime, again) == 200
-    _idle(runtime)
+    assert whatsapp_webhook(runtime, again) == 200
+    idle(runtime)
 
-    operator, admin = _token(), _token("--role", "admin")
+    operator, admin = token(), token("--role", "admin")
     stored = _stored_messages(runtime, operator)
 
     # Then each message case is stored as its kind, with what makes it that kind
@@ -247,7 +216,7 @@ def test_every_fixture_case_is_accepted_and_stored_as_the_right_record(runtime: 
     for key in MEDIA_CASES:
         media = stored[provider_id[key]]["media"]
         assert media["status"] == "available", (key, media)
-        status, content = _http("GET", media["download_url"])
+        status, content = http("GET", media["download_url"])
         assert status == 200 and content == media_content(media["media_id"]), key
     assert stored[provider_id[("message", "voice")]]["media"]["voice"] is True
     assert stored[provider_id[("message", "document")]]["media"]["filename"] == "filename.pdf"
@@ -270,14 +239,14 @@ def test_every_fixture_case_is_accepted_and_stored_as_the_right_record(runtime: 
     assert system[0]["session_id"] == system[1]["session_id"] == text["session_id"]
 
     # webhook-level errors and the other fields are visible to admins, not to operators
-    errors = _get(runtime, "/webhook-errors", admin)["items"]
+    errors = get(runtime, "/webhook-errors", admin)["items"]
     assert [e["errors"][0]["code"] for e in errors] == [131000]
-    fields = _get(runtime, "/webhook-errors?kind=field&limit=100", admin)["items"]
+    fields = get(runtime, "/webhook-errors?kind=field&limit=100", admin)["items"]
     assert sorted(f["field"] for f in fields) == sorted(FIELD_CASES.values())
-    assert _http("GET", f"{runtime}/webhook-errors", headers={"Authorization": f"Bearer {operator}"})[0] == 403
+    assert http("GET", f"{runtime}/webhook-errors", headers={"Authorization": f"Bearer {operator}"})[0] == 403
 
     # template events reached the template store
-    templates = _get(runtime, "/templates?channel_id=wa-second", admin)["items"]
+    templates = get(runtime, "/templates?channel_id=wa-second", admin)["items"]
     assert {(t["name"], t["status"]) for t in templates} >= {("order_confirmation", "APPROVED"),
                                                              ("abandoned_cart", "REJECTED")}
 
@@ -286,4 +255,4 @@ def test_an_update_for_a_number_nobody_serves_is_refused(runtime: str) -> None:
     body = copy.deepcopy(next(b for s, c, b in fixture_cases() if (s, c) == ("message", "text")))
     body["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = "999000999"
     body["entry"][0]["id"] = "999000999000"
-    assert _post(runtime, body) == 403
+    assert whatsapp_webhook(runtime, body) == 403

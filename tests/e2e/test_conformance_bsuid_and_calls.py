@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_conformance import _get, _idle, _post
 from tests.support.inbound import FIXTURE_PHONE_NUMBER_ID, FIXTURE_WABA_ID
-from tests.support.runtime import local_runtime, token
+from tests.support.runtime import get, idle, local_runtime, token, whatsapp_webhook
 
 pytestmark = pytest.mark.e2e
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "whatsapp"
@@ -34,13 +33,13 @@ def test_every_bsuid_and_call_fixture_is_accepted_and_stored_as_its_record(runti
                                    if p.stem.startswith(("bsuid_", "calls_", "user_id_", "system_user_changed",
                                                          "contacts_shared", "status_bsuid", "status_failed_no")))
     for name in ORDER:
-        assert _post(runtime, json.loads((FIXTURES / f"{name}.json").read_text())) == 200, name
-        _idle(runtime)
+        assert whatsapp_webhook(runtime, json.loads((FIXTURES / f"{name}.json").read_text())) == 200, name
+        idle(runtime)
 
     operator = token()
-    sessions = _get(runtime, "/sessions?limit=100", operator)["items"]
+    sessions = get(runtime, "/sessions?limit=100", operator)["items"]
     stored = {m["provider_message_id"]: m for s in sessions
-              for m in _get(runtime, f"/sessions/{s['session_id']}/messages?limit=100", operator)["items"]}
+              for m in get(runtime, f"/sessions/{s['session_id']}/messages?limit=100", operator)["items"]}
 
     assert stored["wamid.BSUIDONLY1"]["kind"] == "text"
     assert stored["wamid.SHARED1"]["kind"] == "contacts"

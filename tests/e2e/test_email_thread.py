@@ -8,43 +8,31 @@ import json
 
 import pytest
 
-from tests.e2e.test_local_runtime import _http, _token, runtime  # noqa: F401 - the runtime fixture
 from tests.support.email import DEMO_MAILBOX, fixture, mail, mailgun_post
+from tests.support.runtime import api, get, http, idle, token
 
 pytestmark = pytest.mark.e2e
 
 
-def _idle(url: str) -> None:
-    status, body = _http("POST", f"{url}/_local/idle?timeout=30")
-    assert status == 200 and json.loads(body)["idle"] is True
-
-
-def _get(url: str, path: str, token: str) -> dict:
-    status, body = _http("GET", f"{url}{path}", headers={"Authorization": f"Bearer {token}"})
-    assert status == 200, body
-    return json.loads(body)
-
-
-def test_an_email_thread_over_http(runtime: str) -> None:  # noqa: F811 - the imported fixture
-    admin, operator = _token("--role", "admin"), _token()
-    channels = _get(runtime, "/channels", admin)["items"]
+def test_an_email_thread_over_http(runtime: str) -> None:
+    admin, operator = token("--role", "admin"), token()
+    channels = get(runtime, "/channels", admin)["items"]
     (mailbox,) = [c for c in channels if c["kind"] == "email"]
     assert (mailbox["channel_id"], mailbox["address"]) == ("mail-demo", DEMO_MAILBOX)
 
     body, headers = mailgun_post(fixture("alternative_utf8.eml"))
-    status, reply = _http("POST", f"{runtime}/webhooks/email/mail-demo", body, headers)
+    status, reply = http("POST", f"{runtime}/webhooks/email/mail-demo", body, headers)
     assert (status, json.loads(reply)) == (200, {"queued": 1})
-    _idle(runtime)
-    (session,) = _get(runtime, "/sessions?channel_id=mail-demo", operator)["items"]
+    idle(runtime, 30)
+    (session,) = get(runtime, "/sessions?channel_id=mail-demo", operator)["items"]
     assert (session["address"], session["subject"]) == ("jana.novakova@example.cz",
                                                         "Reklamace objednávky č. 2026-0451")
 
-    status, sent = _http("POST", f"{runtime}/sessions/{session['session_id']}/messages",
-                         json.dumps({"text": "Pošleme novou.", "html": "<p>Pošleme <b>novou</b>.</p>"}).encode(),
-                         {"Authorization": f"Bearer {operator}", "Content-Type": "application/json"})
+    status, sent = api("POST", f"{runtime}/sessions/{session['session_id']}/messages", operator,
+                       {"text": "Pošleme novou.", "html": "<p>Pošleme <b>novou</b>.</p>"})
     assert status == 202, sent
-    _idle(runtime)
-    messages = _get(runtime, f"/sessions/{session['session_id']}/messages", operator)["items"]
+    idle(runtime, 30)
+    messages = get(runtime, f"/sessions/{session['session_id']}/messages", operator)["items"]
     (answer,) = [m for m in messages if m["direction"] == "out"]
     assert answer["status"] == "sent" and answer["provider_message_id"]
     ses_message_id = next(i for i in answer["email_message_ids"] if i.endswith(".amazonses.com"))
@@ -52,11 +40,11 @@ def test_an_email_thread_over_http(runtime: str) -> None:  # noqa: F811 - the im
     customer_reply = mail(sender="jana.novakova@example.cz", subject="Re: Reklamace", text="Děkuji!",
                           in_reply_to=ses_message_id, references=["CAK7m2=alt-0001@mail.gmail.com", ses_message_id])
     body, headers = mailgun_post(customer_reply)
-    assert _http("POST", f"{runtime}/webhooks/email/mail-demo", body, headers)[0] == 200
-    _idle(runtime)
+    assert http("POST", f"{runtime}/webhooks/email/mail-demo", body, headers)[0] == 200
+    idle(runtime, 30)
 
-    sessions = _get(runtime, "/sessions?channel_id=mail-demo", operator)["items"]
+    sessions = get(runtime, "/sessions?channel_id=mail-demo", operator)["items"]
     assert [s["session_id"] for s in sessions] == [session["session_id"]]
-    messages = _get(runtime, f"/sessions/{session['session_id']}/messages", operator)["items"]
+    messages = get(runtime, f"/sessions/{session['session_id']}/messages", operator)["items"]
     assert [(m["direction"], m["text"]) for m in messages][-1] == ("in", "Děkuji!")
     assert [m["direction"] for m in messages] == ["in", "out", "in"]

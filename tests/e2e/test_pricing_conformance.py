@@ -6,29 +6,21 @@ admins with the costs report)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_conformance import _get, _idle, _post
-from tests.support.runtime import local_runtime, token
+from tests.support.runtime import get, idle, token, whatsapp_webhook
 
 pytestmark = pytest.mark.e2e
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "whatsapp"
 ORDER = ["status_with_pricing", "account_update_volume_tier"]
 
 
-@pytest.fixture(scope="module")
-def runtime() -> Iterator[str]:
-    with local_runtime() as url:
-        yield url
-
-
 def test_every_pricing_fixture_is_accepted_and_kept(runtime: str) -> None:
     for name in ORDER:
-        assert _post(runtime, json.loads((FIXTURES / f"{name}.json").read_text())) == 200, name
-        _idle(runtime)
-    report = _get(runtime, "/reports/costs", token("--role", "admin"))
+        assert whatsapp_webhook(runtime, json.loads((FIXTURES / f"{name}.json").read_text())) == 200, name
+        idle(runtime)
+    report = get(runtime, "/reports/costs", token("--role", "admin"))
     assert [(t["effective_month"], t["category"], t["tier"]) for t in report["tier_updates"]] == [
         ("2026-12", "utility", "25000001:50000000")]

@@ -7,30 +7,22 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 
 import pytest
 from websockets.exceptions import InvalidStatus
 
 from infra.local import tokens
-from tests.e2e.test_local_runtime import _http
-from tests.support.realtime import Listener, Receiver, api, events_after, last_seq, ws_url
-from tests.support.runtime import local_runtime, token
+from tests.support.realtime import Listener, Receiver, events_after, last_seq, ws_url
+from tests.support.runtime import api, http, idle, token
 from tests.support.whatsapp import envelope, signed, text_message
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def runtime() -> Iterator[str]:
-    with local_runtime() as url:
-        yield url
-
-
 def _customer_writes(runtime: str, texts: list[str], sender: str) -> None:
     now = int(time.time())
     raw, headers = signed(envelope([text_message(sender=sender, body=text, timestamp=now) for text in texts]))
-    status, body = _http("POST", f"{runtime}/webhooks/whatsapp", raw, headers)
+    status, body = http("POST", f"{runtime}/webhooks/whatsapp", raw, headers)
     assert status == 200, body
 
 
@@ -49,7 +41,7 @@ def test_an_operator_sees_a_customer_message_pushed_in_the_order_of_get_events(r
         pushed = next(f for f in listener.frames if f["type"] == "message.received")
         assert pushed["seq"] > start
         assert pushed["data"]["session_id"]
-        assert json.loads(_http("POST", f"{runtime}/_local/idle?timeout=30")[1])["idle"] is True
+        idle(runtime, 30)
         listed = [e["seq"] for e in events_after(runtime, operator, start)]  # routing may add events after it
         assert listener.wait_for(lambda frames: len(frames) >= len(listed))
         assert [f["seq"] for f in listener.frames] == listed
@@ -67,7 +59,7 @@ def test_a_client_that_was_away_during_50_events_catches_up_with_each_exactly_on
     listener.close()  # the frontend's laptop sleeps
 
     _customer_writes(runtime, [f"while away {n}" for n in range(50)], sender="420601000002")
-    assert json.loads(_http("POST", f"{runtime}/_local/idle?timeout=60")[1])["idle"] is True
+    idle(runtime, 60)
 
     back = Listener(runtime, operator)  # it wakes up: reconnects first, then catches up, while more happens
     try:
@@ -101,7 +93,7 @@ def test_another_tenants_client_and_a_forged_token_receive_nothing(runtime: str)
     try:
         _customer_writes(runtime, ["for demo's eyes only"], sender="420601000003")
         assert demo.wait_for(lambda frames: "for demo's eyes only" in _texts(frames))
-        assert json.loads(_http("POST", f"{runtime}/_local/idle?timeout=30")[1])["idle"] is True
+        idle(runtime, 30)
         assert other.frames == []
         status, page = api("GET", f"{runtime}/events?after=0", token("--tenant", "other"))
         assert page["items"] == []
@@ -158,14 +150,14 @@ def test_an_ses_bounce_in_the_demo_fails_the_answer_and_is_pushed(runtime: str) 
     operator = token()
     body, headers = mailgun_post(mail(sender="bounce.me@example.net", subject="Where is my parcel?",
                                       text="It has been a week."))
-    assert _http("POST", f"{runtime}/webhooks/email/mail-demo", body, headers)[0] == 200
-    assert json.loads(_http("POST", f"{runtime}/_local/idle?timeout=30")[1])["idle"] is True
+    assert http("POST", f"{runtime}/webhooks/email/mail-demo", body, headers)[0] == 200
+    idle(runtime, 30)
     (session,) = [s for s in api("GET", f"{runtime}/sessions?channel_id=mail-demo", operator)[1]["items"]
                   if s["address"] == "bounce.me@example.net"]
     status, sent = api("POST", f"{runtime}/sessions/{session['session_id']}/messages", operator,
                        {"text": "It left our warehouse today."})
     assert status == 202, sent
-    assert json.loads(_http("POST", f"{runtime}/_local/idle?timeout=30")[1])["idle"] is True
+    idle(runtime, 30)
     (answer,) = [m for m in api("GET", f"{runtime}/sessions/{session['session_id']}/messages", operator)[1]["items"]
                  if m["direction"] == "out"]
     listener = Listener(runtime, operator)

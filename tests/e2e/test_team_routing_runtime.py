@@ -5,9 +5,6 @@ as many waiting sessions as they have room for are assigned, oldest first, none 
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.runtime import local_runtime, token
+from tests.support.runtime import api, http, idle, local_runtime, token
 from tests.support.whatsapp import envelope, signed, text_message
 
 pytestmark = pytest.mark.e2e
@@ -28,25 +25,6 @@ CHANNELS = {
 CAPACITY = 3
 
 
-def _http(
-    method: str, url: str, body: Any = None, token_: str | None = None, headers: dict[str, str] | None = None
-) -> tuple[int, Any]:
-    all_headers = dict(headers or {})
-    if token_:
-        all_headers["Authorization"] = f"Bearer {token_}"
-    data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
-    if body is not None and not isinstance(body, bytes):
-        all_headers["Content-Type"] = "application/json"
-    request = urllib.request.Request(url, data=data, method=method, headers=all_headers)
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            raw = response.read()
-            return response.status, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as error:
-        raw = error.read()
-        return error.code, json.loads(raw) if raw else None
-
-
 @pytest.fixture(scope="module")
 def runtime() -> Iterator[str]:
     extra = ",".join(f"{cid}={pn}/{waba}" for cid, (pn, waba) in CHANNELS.items() if cid != "wa-demo")
@@ -57,24 +35,25 @@ def runtime() -> Iterator[str]:
         yield url
 
 
-def _idle(url: str) -> None:
-    status, body = _http("POST", f"{url}/_local/idle?timeout=240")
-    assert status == 200, body
-    assert body["idle"], body
-
-
 def _operator_token(url: str, operator_id: str) -> str:
     """What `make token OPERATOR=<id>` prints: minted by the runtime's identity provider, with the role."""
-    status, body = _http("GET", f"{url}/_local/token?tenant=demo&operator_id={operator_id}")
+    status, body = api("GET", f"{url}/_local/token?tenant=demo&operator_id={operator_id}")
     assert status == 200, body
     return body["token"]
+
+
+def _come_online(url: str, operator_id: str) -> int:
+    """The operator's frontend reports them online: the status it was answered."""
+    return api(
+        "PUT", f"{url}/operators/me/presence", _operator_token(url, operator_id), {"status": "online"}
+    )[0]
 
 
 def _all_sessions(url: str, admin: str) -> list[dict[str, Any]]:
     found, cursor = [], None
     while True:
-        status, page = _http(
-            "GET", f"{url}/sessions?limit=100" + (f"&cursor={cursor}" if cursor else ""), token_=admin
+        status, page = api(
+            "GET", f"{url}/sessions?limit=100" + (f"&cursor={cursor}" if cursor else ""), admin
         )
         assert status == 200, page
         found += page["items"]
@@ -84,9 +63,7 @@ def _all_sessions(url: str, admin: str) -> list[dict[str, Any]]:
 
 
 def _waiting(url: str, admin: str, group_id: str) -> list[str]:
-    status, page = _http(
-        "GET", f"{url}/sessions?group_id={group_id}&operator_id=none&limit=100", token_=admin
-    )
+    status, page = api("GET", f"{url}/sessions?group_id={group_id}&operator_id=none&limit=100", admin)
     assert status == 200, page
     assert [s["created_at"] for s in page["items"]] == sorted(s["created_at"] for s in page["items"])
     return [s["session_id"] for s in page["items"]]
@@ -98,52 +75,44 @@ def test_sixty_concurrent_first_messages_are_routed_within_capacity_and_queues_d
     admin = token("--role", "admin")
     groups = {}
     for channel_id, mode in zip(CHANNELS, ("round_robin", "least_busy", "round_robin"), strict=True):
-        status, group = _http(
-            "POST", f"{runtime}/groups", {"name": f"team {channel_id}", "routing_mode": mode}, token_=admin
+        status, group = api(
+            "POST", f"{runtime}/groups", admin, {"name": f"team {channel_id}", "routing_mode": mode}
         )
         assert status == 201, group
         groups[channel_id] = group["group_id"]
     operators: dict[str, list[str]] = {channel_id: [] for channel_id in CHANNELS}
     for n in range(12):
         channel_id = list(CHANNELS)[n // 4]
-        status, body = _http(
+        status, body = api(
             "POST",
             f"{runtime}/operators",
+            admin,
             {
                 "name": f"Operator {n}",
                 "email": f"op{n}@example.com",
                 "capacity": CAPACITY,
                 "groups": [groups[channel_id]],
             },
-            token_=admin,
         )
         assert status == 201, body
         operators[channel_id].append(body["operator_id"])
-    status, _ = _http(
+    status, _ = api(
         "PUT",
         f"{runtime}/routing-rules",
+        admin,
         {
             "rules": [
                 {"match": {"channel_id": channel_id}, "group_id": group_id}
                 for channel_id, group_id in groups.items()
             ]
         },
-        token_=admin,
     )
     assert status == 200
     online_first = {"wa-demo": 2, "wa-north": 2, "wa-south": 1}
     for channel_id, count in online_first.items():
         for operator_id in operators[channel_id][:count]:
-            assert (
-                _http(
-                    "PUT",
-                    f"{runtime}/operators/me/presence",
-                    {"status": "online"},
-                    token_=_operator_token(runtime, operator_id),
-                )[0]
-                == 200
-            )
-    _idle(runtime)
+            assert _come_online(runtime, operator_id) == 200
+    idle(runtime, 240)
 
     def post(n: int) -> int:
         channel_id = list(CHANNELS)[n % 3]
@@ -162,11 +131,11 @@ def test_sixty_concurrent_first_messages_are_routed_within_capacity_and_queues_d
                 waba_id=waba_id,
             )
         )
-        return _http("POST", f"{runtime}/webhooks/whatsapp", raw, headers=headers)[0]
+        return http("POST", f"{runtime}/webhooks/whatsapp", raw, headers)[0]
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         assert list(pool.map(post, range(60))) == [200] * 60
-    _idle(runtime)
+    idle(runtime, 240)
 
     sessions = _all_sessions(runtime, admin)
     assert len(sessions) == 60
@@ -181,7 +150,7 @@ def test_sixty_concurrent_first_messages_are_routed_within_capacity_and_queues_d
         channel_id: _waiting(runtime, admin, group_id) for channel_id, group_id in groups.items()
     }
     assert {c: len(w) for c, w in waiting_before.items()} == {"wa-demo": 14, "wa-north": 14, "wa-south": 17}
-    listed = _http("GET", f"{runtime}/operators?limit=100", token_=admin)[1]["items"]
+    listed = api("GET", f"{runtime}/operators?limit=100", admin)[1]["items"]
     assert {o["operator_id"]: o["open_count"] for o in listed if o["open_count"]} == dict(held)
 
     coming = {
@@ -191,16 +160,8 @@ def test_sixty_concurrent_first_messages_are_routed_within_capacity_and_queues_d
     }
     for operator_ids in coming.values():
         for operator_id in operator_ids:
-            assert (
-                _http(
-                    "PUT",
-                    f"{runtime}/operators/me/presence",
-                    {"status": "online"},
-                    token_=_operator_token(runtime, operator_id),
-                )[0]
-                == 200
-            )
-    _idle(runtime)
+            assert _come_online(runtime, operator_id) == 200
+    idle(runtime, 240)
 
     after = {s["session_id"]: s for s in _all_sessions(runtime, admin)}
     for channel_id, group_id in groups.items():
@@ -211,5 +172,5 @@ def test_sixty_concurrent_first_messages_are_routed_within_capacity_and_queues_d
         )
     held_after = Counter(s["operator_id"] for s in after.values() if s.get("operator_id"))
     assert max(held_after.values()) == CAPACITY
-    listed = _http("GET", f"{runtime}/operators?limit=100", token_=admin)[1]["items"]
+    listed = api("GET", f"{runtime}/operators?limit=100", admin)[1]["items"]
     assert sum(o["open_count"] for o in listed) == sum(held_after.values()) == 27  # none assigned twice

@@ -4,38 +4,14 @@ operators' list through contact_resolution, the bus rule and template_sync, with
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
-from tests.support.runtime import local_runtime, token
+from tests.support.runtime import api, token
 
 WABA = "102290129340398"
 pytestmark = pytest.mark.e2e
-
-
-def _http(method: str, url: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
-
-
-@pytest.fixture(scope="module")
-def runtime() -> Iterator[str]:
-    with local_runtime() as url:
-        yield url
 
 
 def _token(role: str) -> str:
@@ -43,7 +19,7 @@ def _token(role: str) -> str:
 
 
 def _names(runtime: str, token: str, query: str = "") -> list[str]:
-    status, page = _http("GET", f"{runtime}/templates{query}", token=token)
+    status, page = api("GET", f"{runtime}/templates{query}", token)
     assert status == 200, page
     return [t["name"] for t in page["items"]]
 
@@ -51,15 +27,15 @@ def _names(runtime: str, token: str, query: str = "") -> list[str]:
 def test_sync_then_a_template_created_at_meta_arrives_by_webhook(runtime: str) -> None:
     admin, operator = _token("admin"), _token("operator")
 
-    status, result = _http("POST", f"{runtime}/templates/sync", {}, token=admin)
+    status, result = api("POST", f"{runtime}/templates/sync", admin, {})
     assert status == 200 and result["ok"] is True, result
     assert result["channels"][0]["fetched"] == 3
     assert _names(runtime, operator) == ["coupon_expiration_reminder", "order_update", "reservation_confirmation"]
 
-    status, created = _http(
+    status, created = api(
         "POST",
         f"{runtime}/_graph/v25.0/{WABA}/message_templates",
-        {
+        body={
             "name": "shipping_delay",
             "language": "en_US",
             "category": "UTILITY",
@@ -72,12 +48,12 @@ def test_sync_then_a_template_created_at_meta_arrives_by_webhook(runtime: str) -
     deadline, template = time.monotonic() + 30, {}
     while time.monotonic() < deadline and not template.get("synced_at"):
         time.sleep(0.2)
-        items = _http("GET", f"{runtime}/templates?q=shipping", token=operator)[1]["items"]
+        items = api("GET", f"{runtime}/templates?q=shipping", operator)[1]["items"]
         template = items[0] if items else {}
     assert template["body"] == "Sorry {{1}}, your parcel is late."
     assert template["parameters"]["body"] == ["1"] and template["synced_at"]
 
-    assert _http("DELETE", f"{runtime}/_graph/v25.0/{WABA}/message_templates?name=order_update")[0] == 200
+    assert api("DELETE", f"{runtime}/_graph/v25.0/{WABA}/message_templates?name=order_update")[0] == 200
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and "order_update" in _names(runtime, operator):
         time.sleep(0.2)

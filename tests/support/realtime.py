@@ -7,8 +7,6 @@ import json
 import random
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -16,25 +14,11 @@ from typing import Any
 from websockets.sync.client import ClientConnection, connect
 
 from switchboard.realtime import signing
+from tests.support.runtime import api
 
 
 def ws_url(runtime: str, token: str) -> str:
     return runtime.replace("http://", "ws://") + f"/ws?token={token}"
-
-
-def api(method: str, url: str, token: str, body: dict | None = None) -> tuple[int, Any]:
-    headers = {"Authorization": f"Bearer {token}"}
-    raw = None
-    if body is not None:
-        raw, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
-    request = urllib.request.Request(url, data=raw, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            data = response.read()
-            return response.status, json.loads(data) if data else None
-    except urllib.error.HTTPError as error:
-        data = error.read()
-        return error.code, json.loads(data) if data else None
 
 
 def events_after(runtime: str, token: str, after: int) -> list[dict[str, Any]]:

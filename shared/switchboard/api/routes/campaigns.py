@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import Router
 
 from switchboard.api.auth import principal_of
 from switchboard.api.errors import json_response
+from switchboard.api.params import Cursor, ResourceId
 from switchboard.api.views import Page
 from switchboard.campaigns import service
 from switchboard.campaigns.models import CampaignIn, CampaignView, RecipientsAdded, RecipientsIn, RecipientView
@@ -17,9 +18,8 @@ from switchboard.services import services
 
 router = Router()
 
-CampaignId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
+CampaignId = ResourceId
 Limit = Annotated[int, Query(ge=1, le=100, description="page size")]
-Cursor = Annotated[str | None, Query(max_length=2048, description="opaque cursor from next_cursor")]
 Status = Literal["pending", "queued", "sent", "delivered", "read", "failed", "replied", "skipped"]
 
 

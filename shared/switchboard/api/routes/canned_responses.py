@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.event_handler.router import Router
 
 from switchboard.api.auth import principal_of
 from switchboard.api.errors import json_response
+from switchboard.api.params import Cursor, ResourceId
 from switchboard.api.views import MessageView, Page
 from switchboard.outbound.models import MediaRef, SendMessageRequest
 from switchboard.outbound.sending import send_in_session
@@ -20,7 +21,7 @@ from switchboard.team.models import CannedCreate, CannedPatch, CannedSend, Canne
 router = Router()
 send_router = Router()  # served by message_send (it queues the message)
 
-ResponseId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
+ResponseId = ResourceId
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=128)]
 
 
@@ -31,7 +32,7 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_lengt
 )
 def list_canned(
     q: Annotated[str, Query(max_length=64, description="shortcut prefix")] = "",
-    cursor: Annotated[str | None, Query(max_length=2048, description="opaque cursor from next_cursor")] = None,
+    cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> Page[CannedView]:
     principal = principal_of(router.current_event)

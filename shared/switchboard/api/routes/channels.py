@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import Router
 
 from switchboard.api.auth import principal_of
 from switchboard.api.errors import json_response
+from switchboard.api.params import Cursor, ResourceId
 from switchboard.api.views import Page
 from switchboard.channels import admin
 from switchboard.channels.models import ChannelIn, ChannelPatch, ChannelView
@@ -18,9 +19,8 @@ from switchboard.services import services
 
 router = Router()
 
-ChannelId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
+ChannelId = ResourceId
 Limit = Annotated[int, Query(ge=1, le=100, description="page size")]
-Cursor = Annotated[str | None, Query(max_length=2048, description="opaque cursor from next_cursor")]
 
 
 def _admin_tenant() -> str:

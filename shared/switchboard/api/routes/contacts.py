@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler.router import Router
 from switchboard import clock
 from switchboard.api.auth import principal_of
 from switchboard.api.errors import json_response
+from switchboard.api.params import Cursor, ResourceId
 from switchboard.api.views import Page
 from switchboard.contacts import gdpr, merge
 from switchboard.domain import contacts as rules
@@ -38,9 +39,8 @@ from switchboard.services import services
 
 router = Router()
 
-ContactId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
+ContactId = ResourceId
 Limit = Annotated[int, Query(ge=1, le=100, description="page size")]
-Cursor = Annotated[str | None, Query(max_length=2048, description="opaque cursor from next_cursor")]
 IdempotencyKey = Annotated[str | None, Header(alias="idempotency-key", min_length=1, max_length=128,
                                               pattern=r"^[\x21-\x7e]+$",
                                               description="a retried request with the same key creates once")]

@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.router import Router
 from switchboard import clock
 from switchboard.api.auth import principal_of
 from switchboard.api.errors import json_response
+from switchboard.api.params import Cursor
 from switchboard.api.views import Page
 from switchboard.clients.eventbus import DomainEvent
 from switchboard.errors import InvalidInput, NotFound
@@ -23,7 +24,6 @@ router = Router()
 GroupId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[0-9A-Za-z_.:@-]+$")]
 ChannelId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_.-]+$")]
 Limit = Annotated[int, Query(ge=1, le=100, description="page size")]
-Cursor = Annotated[str | None, Query(max_length=2048, description="opaque cursor from next_cursor")]
 
 
 @router.get("/groups", summary="The tenant's groups", tags=["team"])

@@ -3,20 +3,20 @@ of each is imported, and whether the business declined to share its history."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import Router
 from pydantic import BaseModel, Field
 
 from switchboard.api.auth import principal_of
+from switchboard.api.params import ResourceId
 from switchboard.errors import NotFound
 from switchboard.inbound.coexistence import history_progress
 from switchboard.services import services
 
 router = Router()
 
-ChannelId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
+ChannelId = ResourceId
 
 
 class HistoryChunkView(BaseModel):

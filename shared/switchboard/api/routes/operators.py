@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.router import Router
 
 from switchboard.api.auth import principal_of
 from switchboard.api.errors import json_response
+from switchboard.api.params import Cursor
 from switchboard.api.views import Page
 from switchboard.services import services
 from switchboard.team import operators
@@ -19,7 +20,6 @@ router = Router()
 
 OperatorId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[0-9A-Za-z_.:@-]+$")]
 Limit = Annotated[int, Query(ge=1, le=100, description="page size")]
-Cursor = Annotated[str | None, Query(max_length=2048, description="opaque cursor from next_cursor")]
 
 
 @router.get(

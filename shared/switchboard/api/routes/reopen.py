@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Header, Path
+from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.event_handler.router import Router
 from pydantic import BaseModel
 
 from switchboard.api.auth import principal_of
 from switchboard.api.errors import json_response
+from switchboard.api.params import ResourceId
 from switchboard.api.views import MessageView, SessionView
 from switchboard.outbound.models import ReopenRequest
 from switchboard.services import services
@@ -17,7 +18,7 @@ from switchboard.sessions.reopen import reopen
 
 router = Router()
 
-SessionId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
+SessionId = ResourceId
 
 
 class ReopenedSession(BaseModel):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import Router
 
 from switchboard.api.auth import principal_of
 from switchboard.api.errors import json_response
+from switchboard.api.params import Cursor, ResourceId
 from switchboard.api.views import Page
 from switchboard.services import services
 from switchboard.sessions import filters
@@ -16,12 +17,12 @@ from switchboard.sessions.filters import SavedFilterIn, SavedFilterView
 
 router = Router()
 
-FilterId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
+FilterId = ResourceId
 
 
 @router.get("/saved-filters", summary="Your saved filters and the tenant's shared ones", tags=["sessions"])
 def list_saved_filters(
-    cursor: Annotated[str | None, Query(max_length=2048, description="opaque cursor from next_cursor")] = None,
+    cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=100, description="page size")] = 50,
 ) -> Page[SavedFilterView]:
     principal = principal_of(router.current_event)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Header, Path
+from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.event_handler.router import Router
 
 from switchboard.api.auth import Principal, principal_of
 from switchboard.api.errors import json_response
+from switchboard.api.params import ResourceId
 from switchboard.api.views import MessageView, SessionView, StartedSession
 from switchboard.outbound.models import SendMessageRequest, StartSessionRequest
 from switchboard.outbound.sending import send_in_session
@@ -18,7 +19,7 @@ from switchboard.sessions.starting import start_session
 
 router = Router()
 
-SessionId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
+SessionId = ResourceId
 IdempotencyKey = Annotated[str | None, Header(alias="idempotency-key", min_length=1, max_length=128,
                                               description="a retried request with the same key sends once")]
 

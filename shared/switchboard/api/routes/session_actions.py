@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import Router
 from pydantic import BaseModel, ConfigDict, Field
 
 from switchboard.api.auth import principal_of
 from switchboard.api.errors import json_response
+from switchboard.api.params import ResourceId
 from switchboard.api.views import NoteView, SessionView
 from switchboard.outbound import media
 from switchboard.outbound.sending import allowed_media_types
@@ -19,7 +19,7 @@ from switchboard.storage.attachments import UPLOAD_URL_SECONDS, AttachmentStore
 
 router = Router()
 
-SessionId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
+SessionId = ResourceId
 
 
 class _Body(BaseModel):

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import Router
 from pydantic import ValidationError
 
 from switchboard.api.auth import principal_of
+from switchboard.api.params import Cursor, ResourceId
 from switchboard.api.views import MessageView, Page, SessionView
 from switchboard.errors import InvalidInput, NotFound
 from switchboard.services import services
@@ -20,8 +21,7 @@ from switchboard.team.queues import waiting_sessions
 router = Router()
 
 Limit = Annotated[int, Query(ge=1, le=100, description="page size")]
-Cursor = Annotated[str | None, Query(max_length=2048, description="opaque cursor from next_cursor")]
-SessionId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
+SessionId = ResourceId
 
 
 Time = Annotated[datetime | None, Query(description="ISO-8601 with a zone")]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import Router
 
 from switchboard.api.auth import principal_of
+from switchboard.api.params import ResourceId
 from switchboard.api.views import SessionView
 from switchboard.services import services
 from switchboard.team import handover
@@ -15,7 +14,7 @@ from switchboard.team.models import TransferRequest
 
 router = Router()
 
-SessionId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
+SessionId = ResourceId
 
 
 @router.post(

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import Router
 from pydantic import BaseModel, Field
 
 from switchboard.api.auth import principal_of
+from switchboard.api.params import ResourceId
 from switchboard.services import services
 from switchboard.sessions.typing import send_typing
 
 router = Router()
 
-SessionId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
+SessionId = ResourceId
 
 
 class TypingView(BaseModel):

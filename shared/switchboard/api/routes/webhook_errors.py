@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.router import Router
 from pydantic import BaseModel
 
 from switchboard.api.auth import principal_of
+from switchboard.api.params import Cursor
 from switchboard.api.views import Page
 from switchboard.services import services
 
@@ -40,7 +41,7 @@ class WebhookUpdateView(BaseModel):
 def list_webhook_errors(
     kind: Annotated[Literal["errors", "field"], Query(description="errors: value.errors; field: other fields")]
     = "errors",
-    cursor: Annotated[str | None, Query(max_length=2048, description="opaque cursor from next_cursor")] = None,
+    cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=100, description="page size")] = 25,
 ) -> Page[WebhookUpdateView]:
     principal = principal_of(router.current_event)

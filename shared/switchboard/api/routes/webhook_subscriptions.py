@@ -6,19 +6,20 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import Router
 from pydantic import BaseModel, Field
 
 from switchboard.api.auth import principal_of
 from switchboard.api.errors import json_response
+from switchboard.api.params import Cursor, ResourceId
 from switchboard.api.views import Page
 from switchboard.realtime import subscriptions
 from switchboard.services import services
 
 router = Router()
 
-SubscriptionId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
+SubscriptionId = ResourceId
 TAGS = ["webhook-subscriptions"]
 
 
@@ -89,7 +90,7 @@ def _admin() -> Any:
 
 @router.get("/webhook-subscriptions", summary="The tenant's webhook subscriptions (admins)", tags=TAGS)
 def list_subscriptions(
-    cursor: Annotated[str | None, Query(max_length=2048, description="opaque cursor from next_cursor")] = None,
+    cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=100, description="page size")] = 25,
 ) -> Page[SubscriptionView]:
     principal = _admin()
@@ -137,7 +138,7 @@ def test_subscription(subscription_id: SubscriptionId):  # noqa: ANN201 - see re
             "newest first (admins)", tags=TAGS)
 def list_deliveries(
     subscription_id: SubscriptionId,
-    cursor: Annotated[str | None, Query(max_length=2048, description="opaque cursor from next_cursor")] = None,
+    cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=100, description="page size")] = 25,
 ) -> Page[DeliveryView]:
     principal = _admin()
