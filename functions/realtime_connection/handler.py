@@ -1,6 +1,8 @@
 """realtime_connection: the WebSocket API's routes (infra/declaration.py). One entry per route key: a
 connection is stored at ``$connect`` (with a TTL) and deleted at ``$disconnect``; ``$default`` answers
-what a client sends (a ping keeps an idle connection open)."""
+what a client sends (a ping keeps an idle connection open). The connection store
+(switchboard.realtime.connections) is imported by the first event that needs it, or before the SnapStart
+snapshot."""
 
 from __future__ import annotations
 
@@ -8,16 +10,20 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from switchboard.errors import Unauthorized
-from switchboard.observability import metrics
-from switchboard.realtime.connections import connect, disconnect
-from switchboard.services import services
+
+from switchboard import snapstart
+from switchboard.observability import function_metrics
 
 logger = Logger(service="realtime_connection")
-metrics.set_default_dimensions(service="realtime_connection")
+metrics = function_metrics("realtime_connection")
+snapstart.prime("switchboard.realtime.connections", "switchboard.services")
 
 
 def _connect(event: dict[str, Any]) -> dict[str, Any]:
+    from switchboard.errors import Unauthorized
+    from switchboard.realtime.connections import connect
+    from switchboard.services import services
+
     try:
         connection = connect(services(), event["requestContext"])
     except Unauthorized:
@@ -27,6 +33,10 @@ def _connect(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def _disconnect(event: dict[str, Any]) -> dict[str, Any]:
+    from switchboard.errors import Unauthorized
+    from switchboard.realtime.connections import disconnect
+    from switchboard.services import services
+
     try:
         disconnect(services(), event["requestContext"])
     except Unauthorized:
